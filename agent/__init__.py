@@ -1,0 +1,1 @@
+"""Retrieval, the LangGraph agent and the answer models."""

@@ -1,0 +1,1 @@
+"""Benchmarks, evaluation runners and metrics."""

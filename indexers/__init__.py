@@ -1,0 +1,1 @@
+"""The offline indexing pipeline: scenes, ASR, OCR, objects, captions, embeddings, the runner."""

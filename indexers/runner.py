@@ -1,0 +1,146 @@
+"""Index one video: fingerprint, decode once, cut scenes, keep keyframes, run stages, commit.
+
+Nothing is written to the database until every stage has run; then one transaction replaces
+the video's rows, so an interrupted run leaves the library as it was and a rerun resumes.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from vidrag.config import Config
+from vidrag.media import DecodeStats, MediaError, VideoInfo, decode_frames, fingerprint, frame_to_bgr, probe, tiny_bgr
+from vidrag.records import Scene, Video
+from vidrag.store import Store
+from vidrag.indexers.scenes import CutDetector, bound_scenes
+
+Progress = Callable[[str, float], None]   # (stage name, fraction done 0..1)
+TRUNCATION_SLACK = 0.9                    # decoded less than this share of the header's duration
+
+
+@dataclass
+class Keyframe:
+    t: float
+    jpeg: bytes
+
+    def image(self) -> np.ndarray:
+        return cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str              # indexed | unchanged | moved | failed
+    message: str = ""
+    scenes: int = 0
+    duration: float = 0.0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass
+class Decoded:
+    info: VideoInfo
+    cuts: list[float]
+    keyframes: list[Keyframe]
+    end: float
+    corrupt: int
+
+
+def decode_pass(path: str, info: VideoInfo, cfg: Config, progress: Progress) -> Decoded:
+    """The single decode: every frame feeds cut detection, one every sample_every s is kept."""
+    sc = cfg.scenes
+    detector = CutDetector(sc, info.fps)
+    stats = DecodeStats()
+    keyframes: list[Keyframe] = []
+    next_sample = 0.0
+    report_every = max(1.0, info.duration / 100)
+    next_report = report_every
+    for t, frame in decode_frames(path, stats, reference_only=not sc.decode_all_frames):
+        detector.feed(t, tiny_bgr(frame, sc.analysis_width))
+        if t >= next_sample:
+            ok, buf = cv2.imencode(".jpg", frame_to_bgr(frame, sc.frame_width), [cv2.IMWRITE_JPEG_QUALITY, 88])
+            if ok:
+                keyframes.append(Keyframe(t, buf.tobytes()))
+            next_sample = t + sc.sample_every
+        if t >= next_report:
+            progress("scenes", min(1.0, t / max(info.duration, 1e-6)))
+            next_report = t + report_every
+    if stats.frames == 0:
+        raise MediaError("no decodable video frames (corrupt or truncated file)")
+    end = stats.last_time + 1.0 / (info.fps or 25.0)
+    return Decoded(info, detector.finish(), keyframes, end, stats.corrupt)
+
+
+def write_thumbs(store: Store, fp: str, scenes: list[Scene], keyframes: list[Keyframe], width: int) -> None:
+    folder = store.root / "thumbs" / fp[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    times = np.array([k.t for k in keyframes])
+    for s in scenes:
+        k = keyframes[int(np.argmin(np.abs(times - (s.start + s.end) / 2)))]
+        img = k.image()
+        h = max(2, round(img.shape[0] * width / img.shape[1]))
+        rel = f"thumbs/{fp[:16]}/{s.idx:05d}.jpg"
+        cv2.imwrite(str(store.root / rel), cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA),
+                    [cv2.IMWRITE_JPEG_QUALITY, 80])
+        s.thumb = rel
+
+
+class Indexer:
+    def __init__(self, cfg: Config, store: Store):
+        self.cfg, self.store = cfg, store
+
+    def stage_hashes(self) -> dict[str, str]:
+        return {"scenes": self.cfg.stage_hash("scenes")}
+
+    def index_file(self, path: str | Path, progress: Progress = lambda s, f: None) -> Outcome:
+        started = time.perf_counter()
+        path = str(Path(path).expanduser().absolute())
+        name = Path(path).name
+        try:
+            fp = fingerprint(path)
+        except OSError as exc:
+            return Outcome(path, "failed", exc.strerror or str(exc))
+        size = Path(path).stat().st_size
+        wanted = self.stage_hashes()
+        existing = self.store.video_by_fingerprint(fp)
+        if existing and existing.status == "indexed" and existing.stages == wanted:
+            if existing.path != path and not Path(existing.path).exists():
+                self.store.set_path(existing.id, path)
+                return Outcome(path, "moved", f"moved from {existing.path}", existing.scene_count, existing.duration)
+            return Outcome(path, "unchanged", "already indexed", existing.scene_count, existing.duration)
+        timings: dict[str, float] = {}
+        try:
+            t0 = time.perf_counter()
+            info = probe(path)
+            decoded = decode_pass(path, info, self.cfg, progress)
+            timings["decode+scenes"] = time.perf_counter() - t0
+        except MediaError as exc:
+            self.store.record_failure(Video(fp, path, name, size, status="failed", error=str(exc)))
+            return Outcome(path, "failed", str(exc), seconds=time.perf_counter() - started)
+        warnings = []
+        duration = info.duration or decoded.end
+        if info.duration and decoded.end < TRUNCATION_SLACK * info.duration:
+            warnings.append(f"truncated: frames end at {decoded.end:.1f}s of {info.duration:.1f}s")
+            duration = decoded.end
+        if decoded.corrupt:
+            warnings.append(f"{decoded.corrupt} corrupt packets skipped")
+        sc = self.cfg.scenes
+        scenes = [Scene(i, a, b) for i, (a, b) in
+                  enumerate(bound_scenes(decoded.cuts, duration, sc.min_len, sc.max_len))]
+        write_thumbs(self.store, fp, scenes, decoded.keyframes, sc.thumb_width)
+        progress("scenes", 1.0)
+        video = Video(fp, path, name, size, duration, info.fps, info.width, info.height, info.has_audio,
+                      warnings="; ".join(warnings), config_hash=wanted["scenes"], stages=wanted)
+        self.store.save_video(video, scenes)
+        return Outcome(path, "indexed", "; ".join(warnings), len(scenes), duration,
+                       time.perf_counter() - started, timings)

@@ -1,0 +1,1 @@
+"""Chat-agent integrations: MCP server and LangChain tools."""

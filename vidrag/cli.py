@@ -1,0 +1,236 @@
+"""The `vidrag` command line. Data goes to stdout (tables or --json); progress goes to stderr."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typing_extensions import Annotated
+
+from vidrag.config import ConfigError, load_config
+from vidrag.library import Library, VideoNotFound
+from vidrag.store import StoreError
+
+app = typer.Typer(help="Ask questions about hours of video and get answers with timestamps you can check.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+LibraryOpt = Annotated[Optional[str], typer.Option("--library", "-l", help="Library directory [env VIDRAG_LIBRARY; default ~/.vidrag/library].")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file [env VIDRAG_CONFIG; default ~/.vidrag/config.toml].")]
+ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="Model profile: cpu (default, offline) or gpu.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def open_library(library: str | None, config: Path | None, profile: str | None = None,
+                 create: bool = False, **overrides: Any) -> Library:
+    try:
+        cfg = load_config(config, dict(overrides, library=library, profile=profile))
+        return Library(config=cfg, create=create)
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc), 2)
+    raise AssertionError("unreachable")
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@app.command()
+def index(paths: Annotated[List[str], typer.Argument(help="Video files and folders (folders are searched recursively).")],
+          glob: Annotated[Optional[str], typer.Option(help="Only files whose name matches, e.g. '*.mkv'.")] = None,
+          library: LibraryOpt = None, config: ConfigOpt = None, profile: ProfileOpt = None,
+          as_json: JsonOpt = False) -> None:
+    """Index videos into the library. Unchanged files are skipped; moved files are recognised."""
+    lib = open_library(library, config, profile, create=True)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                        TimeElapsedColumn(), console=err, transient=True, disable=as_json)
+    tasks: dict[str, Any] = {}
+
+    def on_start(path: Path, i: int, n: int) -> None:
+        tasks.clear()
+        tasks["_name"] = f"[{i + 1}/{n}] {path.name}"
+
+    def on_progress(stage: str, fraction: float) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(f"{tasks.get('_name', '')} {stage}", total=1.0)
+        progress.update(tasks[stage], completed=fraction)
+
+    def on_done(o: Any) -> None:
+        for key, task in list(tasks.items()):
+            if key != "_name":
+                progress.remove_task(task)
+                del tasks[key]
+        if o.status == "failed" and not as_json:
+            err.print(f"[red]failed[/red] {o.path}: {o.message}")
+
+    try:
+        with progress:
+            outcomes = lib.index(paths, glob=glob, on_start=on_start, on_progress=on_progress, on_done=on_done)
+    except StoreError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("interrupted: videos finished so far are saved; run the same command again to resume")
+        raise typer.Exit(130)
+    failed = sum(not o.ok for o in outcomes)
+    if as_json:
+        emit_json([vars(o) | {"ok": o.ok} for o in outcomes])
+    else:
+        table = Table(title=f"Indexed into {lib.path}")
+        for col in ("file", "status", "scenes", "duration", "time", "x real time", "note"):
+            table.add_column(col)
+        for o in outcomes:
+            style = {"failed": "red", "indexed": "green"}.get(o.status, "")
+            rt = f"{o.duration / o.seconds:.1f}" if o.status == "indexed" and o.seconds > 0 else ""
+            table.add_row(Path(o.path).name, f"[{style}]{o.status}[/{style}]" if style else o.status,
+                          str(o.scenes or ""), hms(o.duration) if o.duration else "",
+                          f"{o.seconds:.1f}s" if o.seconds else "", rt, o.message)
+        out.print(table)
+        if not outcomes:
+            err.print("no video files found")
+    if failed or not outcomes:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_videos(library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """List the videos in the library."""
+    lib = open_library(library, config)
+    videos = lib.videos()
+    if as_json:
+        return emit_json([v.to_dict() for v in videos])
+    if not videos:
+        err.print(f"the library {lib.path} is empty; add videos with `vidrag index PATH`")
+        return
+    table = Table()
+    for col in ("id", "name", "duration", "scenes", "status", "note", "path"):
+        table.add_column(col)
+    for v in videos:
+        table.add_row(str(v.id), v.name, hms(v.duration) if v.duration else "", str(v.scene_count),
+                      v.status, v.error or v.warnings, v.path)
+    out.print(table)
+
+
+@app.command()
+def show(video: Annotated[str, typer.Argument(help="Video id, file name, path or fingerprint prefix.")],
+         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
+         details: Annotated[bool, typer.Option(help="Include word times, OCR lines and detections.")] = False) -> None:
+    """Show a video's scenes with their times and texts."""
+    lib = open_library(library, config)
+    try:
+        v = lib.video(video)
+    except VideoNotFound as exc:
+        fail(str(exc))
+    scenes = lib.store.scenes(v.id, details=details)
+    if as_json:
+        return emit_json(v.to_dict() | {"scenes": [s.to_dict(details) for s in scenes]})
+    out.print(f"[bold]{v.name}[/bold]  {hms(v.duration)}  {v.width}x{v.height}  {len(scenes)} scenes  {v.path}")
+    table = Table()
+    for col in ("#", "start", "end", "text"):
+        table.add_column(col)
+    for s in scenes:
+        text = " | ".join(x for x in (s.caption, s.objects and f"objects: {s.objects}",
+                                       s.ocr_text and f"text: {s.ocr_text}",
+                                       s.transcript and f"said: {s.transcript}") if x)
+        table.add_row(str(s.idx), hms(s.start), hms(s.end), text[:160])
+    out.print(table)
+
+
+@app.command()
+def remove(video: Annotated[str, typer.Argument(help="Video id, file name, path or fingerprint prefix.")],
+           library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Remove a video and everything indexed from it (the video file itself is not touched)."""
+    lib = open_library(library, config)
+    try:
+        v = lib.remove(video)
+    except (VideoNotFound, StoreError) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json({"removed": v.to_dict()})
+    out.print(f"removed {v.name} ({v.scene_count} scenes)")
+
+
+@app.command()
+def doctor(config: ConfigOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False) -> None:
+    """Show, for each model role, the backend and where its weights resolve from (or how to get them)."""
+    from vidrag.models import doctor_report
+
+    try:
+        cfg = load_config(config, {"profile": profile})
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    rows = doctor_report(cfg)
+    if as_json:
+        emit_json(rows)
+    else:
+        table = Table(title=f"profile {cfg.profile}")
+        for col in ("role", "backend", "model", "status", "where"):
+            table.add_column(col)
+        for r in rows:
+            colour = "green" if r["ok"] else "yellow"
+            table.add_row(r["role"], r["backend"], r["model"], f"[{colour}]{r['status']}[/{colour}]", r["where"])
+        out.print(table)
+    if not all(r["ok"] for r in rows if r["required"]):
+        raise typer.Exit(1)
+
+
+@app.command()
+def samples(dest: Annotated[Optional[Path], typer.Option(help="Cache folder [env VIDRAG_CACHE/samples].")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Fetch the real sample footage (Big Buck Bunny, street scene, band, speech) into a cache."""
+    from vidrag.samples import SampleError, fetch_samples
+
+    try:
+        files = fetch_samples(dest, log=lambda m: err.print(m))
+    except SampleError as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json({k: str(v) for k, v in files.items()})
+    for name, path in files.items():
+        out.print(f"{name:18s} {path}")
+
+
+bench_app = typer.Typer(help="Benchmarks that print speed and memory numbers.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("index")
+def bench_index(paths: Annotated[Optional[List[str]], typer.Argument(help="Videos (default: bbb.mp4 from the samples).")] = None,
+                config: ConfigOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False) -> None:
+    """Index into a fresh temporary library and report real-time factors and peak memory."""
+    from vidrag.eval.bench import bench_index as run
+
+    try:
+        result = run(paths, load_config(config, {"profile": profile}), log=lambda m: err.print(m))
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json(result)
+    out.print_json(json.dumps(result))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
