@@ -35,7 +35,7 @@ class Keyframe:
 @dataclass
 class Outcome:
     path: str
-    status: str              # indexed | unchanged | moved | failed
+    status: str              # indexed | partial (part of the file unreadable) | unchanged | moved | failed
     message: str = ""
     scenes: int = 0
     duration: float = 0.0
@@ -44,7 +44,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status not in ("failed", "partial")
 
 
 @dataclass
@@ -129,7 +129,8 @@ class Indexer:
             return Outcome(path, "failed", str(exc), seconds=time.perf_counter() - started)
         warnings = []
         duration = info.duration or decoded.end
-        if info.duration and decoded.end < TRUNCATION_SLACK * info.duration:
+        truncated = bool(info.duration) and decoded.end < TRUNCATION_SLACK * info.duration
+        if truncated:
             warnings.append(f"truncated: frames end at {decoded.end:.1f}s of {info.duration:.1f}s")
             duration = decoded.end
         if decoded.corrupt:
@@ -142,5 +143,5 @@ class Indexer:
         video = Video(fp, path, name, size, duration, info.fps, info.width, info.height, info.has_audio,
                       warnings="; ".join(warnings), config_hash=wanted["scenes"], stages=wanted)
         self.store.save_video(video, scenes)
-        return Outcome(path, "indexed", "; ".join(warnings), len(scenes), duration,
+        return Outcome(path, "partial" if truncated else "indexed", "; ".join(warnings), len(scenes), duration,
                        time.perf_counter() - started, timings)

@@ -76,8 +76,8 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
             if key != "_name":
                 progress.remove_task(task)
                 del tasks[key]
-        if o.status == "failed" and not as_json:
-            err.print(f"[red]failed[/red] {o.path}: {o.message}")
+        if not o.ok and not as_json:
+            err.print(f"[red]{o.status}[/red] {o.path}: {o.message}")
 
     try:
         with progress:
@@ -95,8 +95,8 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
         for col in ("file", "status", "scenes", "duration", "time", "x real time", "note"):
             table.add_column(col)
         for o in outcomes:
-            style = {"failed": "red", "indexed": "green"}.get(o.status, "")
-            rt = f"{o.duration / o.seconds:.1f}" if o.status == "indexed" and o.seconds > 0 else ""
+            style = {"failed": "red", "partial": "yellow", "indexed": "green"}.get(o.status, "")
+            rt = f"{o.duration / o.seconds:.1f}" if o.status in ("indexed", "partial") and o.seconds > 0 else ""
             table.add_row(Path(o.path).name, f"[{style}]{o.status}[/{style}]" if style else o.status,
                           str(o.scenes or ""), hms(o.duration) if o.duration else "",
                           f"{o.seconds:.1f}s" if o.seconds else "", rt, o.message)

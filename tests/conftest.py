@@ -1,0 +1,80 @@
+"""Shared fixtures: real sample footage (fetched once into the cache), fresh libraries, the CLI."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+VIDRAG = str(Path(sys.executable).parent / "vidrag")
+
+
+@pytest.fixture(scope="session")
+def samples() -> dict[str, Path]:
+    from vidrag.samples import fetch_samples
+    return fetch_samples()
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    return tmp_path / "lib"
+
+
+def cli(library: Path | str, *args: str, timeout: float = 600, prefix: list[str] = (), **kwargs
+        ) -> subprocess.CompletedProcess:
+    """Run the installed `vidrag` console script against one library."""
+    env = dict(os.environ, VIDRAG_LIBRARY=str(library), COLUMNS="200")
+    env.update(kwargs.pop("env", {}))
+    return subprocess.run([*prefix, VIDRAG, *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs)
+
+
+def cli_json(library: Path | str, *args: str):
+    done = cli(library, *args, "--json")
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def make_video(path: Path, seconds: float = 4.0, fps: int = 10, size=(160, 96), audio: bool = False,
+               colour_every: float = 0.0, faststart: bool = False) -> Path:
+    """A synthetic H.264 clip: flat colours that change every `colour_every` seconds (cuts)."""
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = size[0], size[1], "yuv420p"
+        if audio:
+            aus = out.add_stream("aac", rate=16000)
+        palette = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]
+        for i in range(int(seconds * fps)):
+            colour = palette[int(i / fps / colour_every) % 4] if colour_every else (0, 0, 0)
+            img = np.zeros((size[1], size[0], 3), np.uint8) + np.array(colour, np.uint8)
+            img[(i % size[1]), :, :] = 255  # a moving line so frames differ
+            for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+        if audio:
+            t = np.arange(int(seconds * 16000)) / 16000
+            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            for start in range(0, len(tone), 1024):
+                frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
+                frame.sample_rate = 16000
+                for p in aus.encode(frame):
+                    out.mux(p)
+            for p in aus.encode():
+                out.mux(p)
+    return path
+
+
+def copy(src: Path, dst: Path) -> Path:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    return dst

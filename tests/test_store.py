@@ -1,0 +1,104 @@
+import multiprocessing
+import sqlite3
+
+import numpy as np
+import pytest
+
+from vidrag.records import OcrLine, Scene, Video, Word
+from vidrag.store import SCHEMA_VERSION, LibraryBusy, Store, StoreError
+from vidrag.vector_index import VectorIndex
+
+
+def scene(i, text, vec=None):
+    s = Scene(i, i * 5.0, i * 5.0 + 5.0, transcript=text, words=[Word(i * 5.0 + 1, i * 5.0 + 1.4, text.split()[0])],
+              ocr_lines=[OcrLine(i * 5.0 + 2, f"SIGN {i}", 0.9, [0, 0, 10, 10])])
+    if vec is not None:
+        s.vectors["text"] = vec
+    return s
+
+
+def test_schema_wal_fts_and_details(tmp_path):
+    st = Store(tmp_path)
+    assert st.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert st.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    vid = st.save_video(Video("fp1", "/v/a.mp4", "a.mp4", duration=10), [scene(0, "hello rabbit"), scene(1, "quiet forest")])
+    hits = st.keyword_search("rabbits")        # porter stemming
+    assert len(hits) == 1
+    [s] = st.scenes_by_id([hits[0][0]], details=True).values()
+    assert s.transcript == "hello rabbit" and s.words[0].text == "hello" and s.ocr_lines[0].box == [0, 0, 10, 10]
+    assert st.videos()[0].scene_count == 2 and st.find_videos("a.mp4")[0].id == vid
+
+
+def test_replacing_a_video_is_one_transaction(tmp_path):
+    st = Store(tmp_path)
+    st.save_video(Video("fp1", "/v/a.mp4", "a.mp4"), [scene(0, "first words")])
+    bad = scene(1, "second words")
+    bad.words.append("not a word")  # makes the insert fail half way
+    with pytest.raises(Exception):
+        st.save_video(Video("fp1", "/v/a.mp4", "a.mp4"), [scene(0, "replacement"), bad])
+    # the old rows are intact: nothing of the failed replacement is visible
+    [v] = st.videos()
+    assert [s.transcript for s in st.scenes(v.id)] == ["first words"]
+    assert st.keyword_search("replacement") == []
+
+
+def test_faiss_index_follows_sqlite_and_rebuilds_when_stale(tmp_path):
+    st = Store(tmp_path)
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(6, 16)).astype(np.float32)
+    st.save_video(Video("fp1", "/v/a.mp4", "a.mp4"), [scene(i, f"w{i} x", vecs[i]) for i in range(3)])
+    idx = VectorIndex(st, "text")
+    assert idx.rebuilt and len(idx) == 3
+    top = idx.search(vecs[1], k=1)[0][0]
+    assert st.scenes_by_id([top])[top].idx == 1
+    assert not VectorIndex(st, "text").rebuilt            # fresh file reused
+    st.save_video(Video("fp2", "/v/b.mp4", "b.mp4"), [scene(i, f"w{i} y", vecs[3 + i]) for i in range(3)])
+    idx = VectorIndex(st, "text")
+    assert idx.rebuilt and len(idx) == 6                 # stale file noticed and rebuilt
+    (tmp_path / "text.faiss").write_bytes(b"garbage")
+    assert len(VectorIndex(st, "text")) == 6             # damaged file rebuilt
+    st.remove_video(st.find_videos("b.mp4")[0])
+    assert len(VectorIndex(st, "text")) == 3
+
+
+def _hold_lock(root, ready, release):
+    st = Store(root)
+    with st.writer_lock():
+        ready.set()
+        release.wait(20)
+
+
+def test_second_writer_gets_a_clear_message_and_readers_go_on(tmp_path):
+    Store(tmp_path).save_video(Video("fp1", "/v/a.mp4", "a.mp4"), [scene(0, "kept")])
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=_hold_lock, args=(tmp_path, ready, release))
+    p.start()
+    try:
+        assert ready.wait(30)
+        st = Store(tmp_path)
+        with pytest.raises(LibraryBusy, match="another vidrag is indexing"):
+            with st.writer_lock():
+                pass
+        assert st.keyword_search("kept")                 # reading still works
+    finally:
+        release.set()
+        p.join(20)
+    with Store(tmp_path).writer_lock():                 # free again once the holder is gone
+        pass
+
+
+def test_newer_schema_and_garbage_db_are_refused(tmp_path):
+    Store(tmp_path).close()
+    con = sqlite3.connect(tmp_path / "library.db")
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer vidrag"):
+        Store(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "library.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open library database"):
+        Store(other)
+    with pytest.raises(StoreError, match="no library here"):
+        Store(tmp_path / "nowhere", create=False)
