@@ -6,9 +6,10 @@ the video's rows, so an interrupted run leaves the library as it was and a rerun
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -17,7 +18,10 @@ from vidrag.config import Config
 from vidrag.media import DecodeStats, MediaError, VideoInfo, decode_frames, fingerprint, frame_to_bgr, probe, tiny_bgr
 from vidrag.records import Scene, Video
 from vidrag.store import Store
+from vidrag.models import ModelMissing
+from vidrag.indexers.asr import assign_words
 from vidrag.indexers.scenes import CutDetector, bound_scenes
+from vidrag.indexers.stages import ALL_STAGES, VideoContext, build_stage, stage_hash
 
 Progress = Callable[[str, float], None]   # (stage name, fraction done 0..1)
 TRUNCATION_SLACK = 0.9                    # decoded less than this share of the header's duration
@@ -95,12 +99,39 @@ def write_thumbs(store: Store, fp: str, scenes: list[Scene], keyframes: list[Key
         s.thumb = rel
 
 
-class Indexer:
-    def __init__(self, cfg: Config, store: Store):
-        self.cfg, self.store = cfg, store
+# Which scene fields each stage owns: carried over from the stored scene when it does not rerun.
+FIELDS = {"asr": ("words", "transcript"), "ocr": ("ocr_lines", "ocr_text"), "objects": ("detections", "objects"),
+          "caption": ("caption", "caption_source"), "clip": (), "embed": ()}
+VECTORS = {"clip": "clip", "embed": "text"}
 
-    def stage_hashes(self) -> dict[str, str]:
-        return {"scenes": self.cfg.stage_hash("scenes")}
+
+def carry_over(old: list[Scene], new: list[Scene], stages: list[str]) -> None:
+    for o, n in zip(old, new):
+        for stage in stages:
+            for f in FIELDS[stage]:
+                setattr(n, f, getattr(o, f))
+            if stage in VECTORS and VECTORS[stage] in o.vectors:
+                n.vectors[VECTORS[stage]] = o.vectors[VECTORS[stage]]
+
+
+class Indexer:
+    """Indexes files one by one with the stages asked for; stages without weights are skipped."""
+
+    def __init__(self, cfg: Config, store: Store, stages: list[str] | None = None,
+                 warn: Callable[[str], None] = lambda m: None):
+        self.cfg, self.store = cfg, store
+        self.stages: dict[str, Any] = {}
+        for name in [n for n in ALL_STAGES if n in (stages if stages is not None else cfg.stages)]:
+            try:
+                self.stages[name] = build_stage(name, cfg)
+            except ModelMissing as exc:
+                if cfg.strict:
+                    raise
+                warn(f"skipping stage {name}: {exc}")
+        self.hashes = {"scenes": cfg.stage_hash("scenes")}
+        for name in ALL_STAGES:
+            if name in self.stages:
+                self.hashes[name] = stage_hash(cfg, name, self.hashes)
 
     def index_file(self, path: str | Path, progress: Progress = lambda s, f: None) -> Outcome:
         started = time.perf_counter()
@@ -111,37 +142,73 @@ class Indexer:
         except OSError as exc:
             return Outcome(path, "failed", exc.strerror or str(exc))
         size = Path(path).stat().st_size
-        wanted = self.stage_hashes()
         existing = self.store.video_by_fingerprint(fp)
-        if existing and existing.status == "indexed" and existing.stages == wanted:
+        done = existing.stages if existing and existing.status == "indexed" else {}
+        if done.get("scenes") != self.hashes["scenes"]:
+            done = {}
+        todo = [n for n in self.stages if done.get(n) != self.hashes[n]]
+        if done and not todo:
             if existing.path != path and not Path(existing.path).exists():
                 self.store.set_path(existing.id, path)
                 return Outcome(path, "moved", f"moved from {existing.path}", existing.scene_count, existing.duration)
             return Outcome(path, "unchanged", "already indexed", existing.scene_count, existing.duration)
         timings: dict[str, float] = {}
-        try:
-            t0 = time.perf_counter()
-            info = probe(path)
-            decoded = decode_pass(path, info, self.cfg, progress)
-            timings["decode+scenes"] = time.perf_counter() - t0
-        except MediaError as exc:
-            self.store.record_failure(Video(fp, path, name, size, status="failed", error=str(exc)))
-            return Outcome(path, "failed", str(exc), seconds=time.perf_counter() - started)
-        warnings = []
-        duration = info.duration or decoded.end
-        truncated = bool(info.duration) and decoded.end < TRUNCATION_SLACK * info.duration
-        if truncated:
-            warnings.append(f"truncated: frames end at {decoded.end:.1f}s of {info.duration:.1f}s")
-            duration = decoded.end
-        if decoded.corrupt:
-            warnings.append(f"{decoded.corrupt} corrupt packets skipped")
-        sc = self.cfg.scenes
-        scenes = [Scene(i, a, b) for i, (a, b) in
-                  enumerate(bound_scenes(decoded.cuts, duration, sc.min_len, sc.max_len))]
-        write_thumbs(self.store, fp, scenes, decoded.keyframes, sc.thumb_width)
-        progress("scenes", 1.0)
+        asr = self.stages.get("asr") if "asr" in todo else None
+        with ThreadPoolExecutor(1) as pool:
+            try:
+                t0 = time.perf_counter()
+                info = probe(path)
+                # ASR reads the audio track on the other core while this one decodes and looks.
+                words = pool.submit(timed, asr.transcribe_file, path) if asr and info.has_audio else None
+                decoded = decode_pass(path, info, self.cfg, progress)
+                timings["decode+scenes"] = time.perf_counter() - t0
+            except MediaError as exc:
+                self.store.record_failure(Video(fp, path, name, size, status="failed", error=str(exc)))
+                return Outcome(path, "failed", str(exc), seconds=time.perf_counter() - started)
+            warnings = []
+            duration = info.duration or decoded.end
+            truncated = bool(info.duration) and decoded.end < TRUNCATION_SLACK * info.duration
+            if truncated:
+                warnings.append(f"truncated: frames end at {decoded.end:.1f}s of {info.duration:.1f}s")
+                duration = decoded.end
+            if decoded.corrupt:
+                warnings.append(f"{decoded.corrupt} corrupt packets skipped")
+            sc = self.cfg.scenes
+            scenes = [Scene(i, a, b) for i, (a, b) in
+                      enumerate(bound_scenes(decoded.cuts, duration, sc.min_len, sc.max_len))]
+            write_thumbs(self.store, fp, scenes, decoded.keyframes, sc.thumb_width)
+            if done:
+                old = self.store.scenes(existing.id, details=True, vectors=True)
+                if len(old) == len(scenes):
+                    carry_over(old, scenes, [n for n in done if n in FIELDS and n not in todo])
+                else:
+                    todo = list(self.stages)   # boundaries moved: nothing old can be reused
+            ctx = VideoContext(path, duration, info.has_audio, decoded.keyframes)
+            ran = []
+            for stage_name in todo:
+                progress(stage_name, 0.0)
+                t0 = time.perf_counter()
+                try:
+                    if stage_name == "asr" and words is not None:
+                        found, seconds = words.result()
+                        assign_words(scenes, found)
+                        timings["asr"] = seconds
+                    else:
+                        self.stages[stage_name].run(ctx, scenes)
+                        timings[stage_name] = time.perf_counter() - t0
+                    ran.append(stage_name)
+                except Exception as exc:  # one broken stage must not lose the others' work
+                    warnings.append(f"{stage_name} failed: {type(exc).__name__}: {exc}")
+                progress(stage_name, 1.0)
+        stages = {k: v for k, v in done.items() if k not in todo} | {"scenes": self.hashes["scenes"]} | \
+            {n: self.hashes[n] for n in ran}
         video = Video(fp, path, name, size, duration, info.fps, info.width, info.height, info.has_audio,
-                      warnings="; ".join(warnings), config_hash=wanted["scenes"], stages=wanted)
+                      warnings="; ".join(warnings), config_hash=self.hashes["scenes"], stages=stages)
         self.store.save_video(video, scenes)
         return Outcome(path, "partial" if truncated else "indexed", "; ".join(warnings), len(scenes), duration,
                        time.perf_counter() - started, timings)
+
+
+def timed(fn: Callable, *args: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0

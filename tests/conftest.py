@@ -44,9 +44,10 @@ def cli_json(library: Path | str, *args: str):
 
 
 def make_video(path: Path, seconds: float = 4.0, fps: int = 10, size=(160, 96), audio: bool = False,
-               colour_every: float = 0.0, faststart: bool = False) -> Path:
+               colour_every: float = 0.0, faststart: bool = False, audio_track: np.ndarray | None = None) -> Path:
     """A synthetic H.264 clip: flat colours that change every `colour_every` seconds (cuts)."""
     options = {"movflags": "faststart"} if faststart else {}
+    audio = audio or audio_track is not None
     with av.open(str(path), "w", options=options) as out:
         vs = out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = size[0], size[1], "yuv420p"
@@ -63,7 +64,7 @@ def make_video(path: Path, seconds: float = 4.0, fps: int = 10, size=(160, 96), 
             out.mux(p)
         if audio:
             t = np.arange(int(seconds * 16000)) / 16000
-            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            tone = audio_track if audio_track is not None else (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
             for start in range(0, len(tone), 1024):
                 frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
                 frame.sample_rate = 16000
@@ -78,3 +79,20 @@ def copy(src: Path, dst: Path) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)
     return dst
+
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+def speech_video(path: Path, clips: list[tuple[float, str]], seconds: float = 40.0) -> Path:
+    """A video with colour cuts every 10 s and real read speech (LibriVox WAVs from Debian's
+    pocketsphinx-testdata) placed at the given times over silence."""
+    import wave
+    audio = np.zeros(int(seconds * 16000), np.float32)
+    for at, name in clips:
+        with wave.open(str(LIBRIVOX / f"sense_and_sensibility_01_austen_64kb-{name}.wav")) as w:
+            pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
+        start = int(at * 16000)
+        audio[start:start + len(pcm)] = pcm[: len(audio) - start]
+    make_video(path, seconds=seconds, fps=5, colour_every=10.0, audio_track=audio)
+    return path

@@ -14,6 +14,7 @@ from typing_extensions import Annotated
 
 from vidrag.config import ConfigError, load_config
 from vidrag.library import Library, VideoNotFound
+from vidrag.models import ModelMissing
 from vidrag.store import StoreError
 
 app = typer.Typer(help="Ask questions about hours of video and get answers with timestamps you can check.",
@@ -54,10 +55,18 @@ def hms(seconds: float) -> str:
 @app.command()
 def index(paths: Annotated[List[str], typer.Argument(help="Video files and folders (folders are searched recursively).")],
           glob: Annotated[Optional[str], typer.Option(help="Only files whose name matches, e.g. '*.mkv'.")] = None,
+          stages: Annotated[Optional[str], typer.Option(help="Comma-separated stages to run: asr,ocr,objects,caption,clip,embed (default: all in config).")] = None,
+          strict: Annotated[bool, typer.Option(help="Fail instead of skipping a stage whose weights are missing.")] = False,
           library: LibraryOpt = None, config: ConfigOpt = None, profile: ProfileOpt = None,
           as_json: JsonOpt = False) -> None:
-    """Index videos into the library. Unchanged files are skipped; moved files are recognised."""
-    lib = open_library(library, config, profile, create=True)
+    """Index videos into the library. Unchanged files are skipped; moved files are recognised;
+    stages added later are filled in without redoing the others."""
+    lib = open_library(library, config, profile, create=True, strict=strict or None)
+    from vidrag.indexers.stages import ALL_STAGES
+    chosen = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+    unknown = [s for s in chosen or [] if s not in ALL_STAGES]
+    if unknown:
+        fail(f"unknown stage {', '.join(unknown)} (choose from {', '.join(ALL_STAGES)})", 2)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                         TimeElapsedColumn(), console=err, transient=True, disable=as_json)
     tasks: dict[str, Any] = {}
@@ -81,8 +90,9 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
 
     try:
         with progress:
-            outcomes = lib.index(paths, glob=glob, on_start=on_start, on_progress=on_progress, on_done=on_done)
-    except StoreError as exc:
+            outcomes = lib.index(paths, glob=glob, stages=chosen, warn=lambda m: err.print(f"[yellow]warning:[/yellow] {m}"),
+                                 on_start=on_start, on_progress=on_progress, on_done=on_done)
+    except (StoreError, ModelMissing) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err.print("interrupted: videos finished so far are saved; run the same command again to resume")

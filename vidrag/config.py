@@ -53,6 +53,7 @@ class Config:
     profile: str = "cpu"
     strict: bool = False
     allow_download: bool = False
+    stages: list[str] = field(default_factory=lambda: ["asr", "ocr", "objects", "caption", "clip", "embed"])
     scenes: ScenesConfig = field(default_factory=ScenesConfig)
     asr: StageConfig = field(default_factory=lambda: StageConfig("faster-whisper", "base"))
     ocr: StageConfig = field(default_factory=lambda: StageConfig("rapidocr"))
@@ -117,6 +118,8 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: expected a number, got {value!r}") from None
     if isinstance(current, dict) and isinstance(value, str):
         return json.loads(value)
+    if isinstance(current, list) and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
     return value
 
 

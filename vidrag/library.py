@@ -68,7 +68,8 @@ class Library:
         return video
 
     # ---- indexing -----------------------------------------------------------------------
-    def index(self, paths: Iterable[str | Path], glob: str | None = None,
+    def index(self, paths: Iterable[str | Path], glob: str | None = None, stages: list[str] | None = None,
+              warn: Callable[[str], None] = lambda m: None,
               on_start: Callable[[Path, int, int], None] = lambda p, i, n: None,
               on_progress: Callable[[str, float], None] = lambda s, f: None,
               on_done: Callable[[Any], None] = lambda o: None) -> list[Any]:
@@ -80,7 +81,7 @@ class Library:
         for o in outcomes:
             on_done(o)
         with self.store.writer_lock(), _sigterm_as_interrupt():
-            indexer = Indexer(self.config, self.store)
+            indexer = Indexer(self.config, self.store, stages, warn)
             for i, f in enumerate(files):
                 on_start(f, i, len(files))
                 try:

@@ -1,0 +1,85 @@
+"""Scene descriptions. With a VLM behind an OpenAI-compatible endpoint: several keyframes of the
+scene as one image grid. Without one: a description assembled from the scene's own tags (objects,
+on-screen text, speech, simple pixel facts), stored with caption_source="tags" so nobody takes
+it for what a vision model saw.
+"""
+from __future__ import annotations
+
+import base64
+
+import cv2
+import numpy as np
+
+from vidrag.config import Config
+from vidrag.records import Scene
+from vidrag.indexers.stages import VideoContext
+
+GRID = 4   # keyframes per scene in the image grid sent to a VLM
+
+
+def pixel_facts(images: list[np.ndarray]) -> str:
+    """Brightness and dominant colour: what a description can say without a vision model."""
+    if not images:
+        return ""
+    img = np.mean([cv2.resize(i, (64, 36)) for i in images], axis=0).astype(np.uint8)
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    v, s = hsv[..., 2].mean(), hsv[..., 1].mean()
+    light = "dark" if v < 50 else "bright" if v > 180 else "moderately lit"
+    if s < 40:
+        return f"{light}, mostly grey tones"
+    hue = int(np.median(hsv[..., 0])) * 2
+    names = ((15, "red"), (45, "orange"), (70, "yellow"), (160, "green"), (200, "cyan"),
+             (260, "blue"), (320, "purple"), (361, "red"))
+    return f"{light}, mostly {next(n for limit, n in names if hue < limit)} tones"
+
+
+def scene_images(ctx: VideoContext, scene: Scene, n: int) -> list[np.ndarray]:
+    inside = [k for k in ctx.keyframes if scene.start <= k.t < scene.end] or ctx.keyframes[:1]
+    step = max(1, len(inside) // n)
+    return [k.image() for k in inside[::step][:n]]
+
+
+def image_grid(images: list[np.ndarray], cols: int = 2, width: int = 384) -> bytes:
+    tiles = [cv2.resize(i, (width, round(i.shape[0] * width / i.shape[1]))) for i in images]
+    while len(tiles) % cols:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.hstack(tiles[r:r + cols]) for r in range(0, len(tiles), cols)]
+    return cv2.imencode(".jpg", np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+def tags_caption(scene: Scene, facts: str) -> str:
+    parts = []
+    if scene.objects:
+        parts.append(f"Objects seen: {scene.objects}.")
+    if scene.ocr_text:
+        parts.append(f"On-screen text: {scene.ocr_text[:200]}.")
+    if scene.transcript:
+        parts.append(f"Speech: {scene.transcript[:200]}")
+    if facts:
+        parts.append(f"Picture: {facts}.")
+    return " ".join(parts)
+
+
+class CaptionStage:
+    name = "caption"
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.client = None
+        if cfg.caption.backend == "openai":
+            from vidrag.indexers.caption_openai import VlmCaptioner
+            self.client = VlmCaptioner(cfg)
+        elif cfg.caption.backend != "tags":
+            raise ValueError(f"unknown caption backend '{cfg.caption.backend}' (tags or openai)")
+
+    def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
+        for s in scenes:
+            images = scene_images(ctx, s, GRID)
+            if self.client is not None:
+                s.caption, s.caption_source = self.client.describe(image_grid(images)), "vlm"
+            else:
+                s.caption, s.caption_source = tags_caption(s, pixel_facts(images)), "tags"
+
+
+def jpeg_data_url(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()

@@ -1,0 +1,80 @@
+"""What every indexing stage shares: the per-video context, the model cache, the stage list.
+
+A stage fills fields of the video's scenes. Visual stages read the keyframes of the single
+decode pass; ASR reads the audio track. Models are loaded once per process.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from vidrag.config import Config
+from vidrag.records import Scene
+
+ALL_STAGES = ("asr", "ocr", "objects", "caption", "clip", "embed")
+# Stages whose output is built from other stages' text: they rerun when any of those change.
+DEPENDS_ON = {"caption": ("asr", "ocr", "objects"), "embed": ("asr", "ocr", "objects", "caption")}
+
+_models: dict[tuple, Any] = {}
+_models_lock = threading.Lock()
+
+
+def cached_model(key: tuple, load: Callable[[], Any]) -> Any:
+    """Load a model once per process (thread-safe), keyed by role, backend and weights."""
+    with _models_lock:
+        if key not in _models:
+            _models[key] = load()
+        return _models[key]
+
+
+@dataclass
+class VideoContext:
+    path: str
+    duration: float
+    has_audio: bool
+    keyframes: list  # list[runner.Keyframe], in time order
+    notes: list[str] = field(default_factory=list)
+
+
+class Stage(Protocol):
+    name: str
+
+    def run(self, ctx: VideoContext, scenes: list[Scene]) -> None: ...
+
+
+def scene_at(scenes: list[Scene], t: float) -> Scene:
+    """The scene whose [start, end) holds time t (the last scene takes anything past the end)."""
+    for s in scenes:
+        if t < s.end:
+            return s
+    return scenes[-1]
+
+
+def stage_hash(cfg: Config, name: str, active: dict[str, str]) -> str:
+    own = cfg.stage_hash(name)
+    ups = [active.get(u, "-") for u in DEPENDS_ON.get(name, ())]
+    return own if not ups else own + ":" + ",".join(ups)
+
+
+def build_stage(name: str, cfg: Config) -> Stage:
+    """Import and construct one stage's backend; raises ModelMissing when it has no weights."""
+    if name == "asr":
+        from vidrag.indexers.asr import AsrStage
+        return AsrStage(cfg)
+    if name == "ocr":
+        from vidrag.indexers.ocr import OcrStage
+        return OcrStage(cfg)
+    if name == "objects":
+        from vidrag.indexers.objects import ObjectsStage
+        return ObjectsStage(cfg)
+    if name == "caption":
+        from vidrag.indexers.caption import CaptionStage
+        return CaptionStage(cfg)
+    if name == "clip":
+        from vidrag.indexers.clip import ClipStage
+        return ClipStage(cfg)
+    if name == "embed":
+        from vidrag.indexers.embed import EmbedStage
+        return EmbedStage(cfg)
+    raise ValueError(f"unknown stage '{name}' (choose from {', '.join(ALL_STAGES)})")

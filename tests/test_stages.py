@@ -1,0 +1,137 @@
+"""Each indexing stage on real footage, with the real packaged models."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from conftest import cli, cli_json, copy, make_video, speech_video
+from vidrag.config import load_config
+from vidrag.library import Library
+
+
+def indexed(tmp_path, *files, stages=None, **overrides):
+    cfg = load_config(overrides={"library": str(tmp_path / "lib"), **overrides}, environ={})
+    lib = Library(config=cfg)
+    outcomes = lib.index(files, stages=stages)
+    return lib, outcomes
+
+
+def find_line(scenes, needle):
+    for s in scenes:
+        for line in s.ocr_lines:
+            if needle.lower() in line.text.lower():
+                return s, line
+    raise AssertionError(f"{needle!r} not read: {[s.ocr_text for s in scenes]}")
+
+
+def test_ocr_reads_the_trailer_captions_in_the_right_scenes(samples, tmp_path):
+    lib, [o] = indexed(tmp_path, samples["trailer_bbb.mp4"], stages=["ocr"])
+    scenes = lib.store.scenes(lib.video("trailer_bbb.mp4").id, details=True)
+    times = []
+    for caption in ("unlucky bird", "overweight) bunny", "three rodent pests", "Revenge is coming"):
+        scene, line = find_line(scenes, caption)
+        assert scene.start <= line.t < scene.end and line.conf >= 0.6
+        times.append(line.t)
+    assert times == sorted(times)                      # trailer.py shows them in this order
+    _, intro = find_line(scenes, "Peach Project")
+    assert 3 <= intro.t <= 9.5                         # intro text: from 3 s for 6 s
+
+
+def test_asr_words_and_times_land_in_the_right_scenes(tmp_path):
+    video = speech_video(tmp_path / "talk.mp4", [(3.0, "0880"), (24.0, "0930")])
+    lib, [o] = indexed(tmp_path, video, stages=["asr"])
+    assert o.status == "indexed"
+    scenes = lib.store.scenes(lib.video("talk.mp4").id, details=True)
+    by_scene = {(round(s.start), round(s.end)): s for s in scenes}
+    first, third = by_scene[(0, 10)], by_scene[(20, 30)]
+    assert "disposed" in first.transcript.lower() and "young man" in first.transcript.lower()
+    assert "amiable" in third.transcript.lower()
+    amiable = next(w for w in third.words if "amiable" in w.text.lower())
+    assert 24.0 <= amiable.start < amiable.end <= 27.5   # spoken between 24 s and 27.3 s
+    assert all(3.0 - 0.3 <= w.start <= 6.5 for w in first.words)
+    assert not by_scene[(10, 20)].words and not by_scene[(30, 40)].words
+
+
+def test_detector_finds_traffic_in_bikes(samples, tmp_path):
+    lib, _ = indexed(tmp_path, samples["bikes.mp4"], stages=["objects"])
+    scenes = lib.store.scenes(lib.video("bikes.mp4").id, details=True)
+    labels = {d.label for s in scenes for d in s.detections}
+    assert labels & {"car", "person", "bicycle", "motorcycle"}
+    d = scenes[0].detections[0]
+    assert 0 <= d.box[0] < d.box[2] <= 640 and d.conf >= 0.5 and scenes[0].start <= d.t < scenes[0].end
+    assert any(label in scenes[0].objects for label in labels)
+
+
+def test_silent_black_and_textless_videos_give_empty_results(tmp_path):
+    black = make_video(tmp_path / "black.mp4", seconds=6, audio=False)
+    tone = make_video(tmp_path / "tone.mp4", seconds=6, audio=True, colour_every=3.0)
+    lib, outcomes = indexed(tmp_path, black, tone)
+    assert [o.status for o in outcomes] == ["indexed", "indexed"], [o.message for o in outcomes]
+    assert all("failed" not in o.message for o in outcomes)
+    for name in ("black.mp4", "tone.mp4"):
+        for s in lib.store.scenes(lib.video(name).id, details=True, vectors=True):
+            assert s.words == [] and s.ocr_lines == [] and s.detections == []
+            assert s.caption_source == "tags" and "Picture:" in s.caption
+
+
+def test_stages_fill_in_incrementally_and_settings_mark_only_their_stage_stale(samples, tmp_path):
+    lib_dir = tmp_path / "lib"
+    video = copy(samples["trailer_bbb.mp4"], tmp_path / "t.mp4")
+    code, [o] = cli_json(lib_dir, "index", str(video), "--stages", "objects")
+    assert code == 0 and set(o["timings"]) == {"decode+scenes", "objects"}
+    code, [o] = cli_json(lib_dir, "index", str(video), "--stages", "objects,ocr")
+    assert code == 0 and set(o["timings"]) == {"decode+scenes", "ocr"}     # objects kept, not redone
+    code, shown = cli_json(lib_dir, "show", "t.mp4")
+    assert any(s["objects"] for s in shown["scenes"]) and any("bunny" in s["ocr_text"] for s in shown["scenes"])
+    code, [o] = cli_json(lib_dir, "index", str(video), "--stages", "objects,ocr")
+    assert o["status"] == "unchanged"
+    done = cli(lib_dir, "index", str(video), "--stages", "objects,ocr", "--json",
+               env={"VIDRAG_OCR__OPTIONS": '{"min_conf": 0.9}'})
+    assert set(json.loads(done.stdout)[0]["timings"]) == {"decode+scenes", "ocr"}
+    done = cli(lib_dir, "index", str(video), "--stages", "nope")
+    assert done.returncode == 2 and "unknown stage nope" in done.stderr
+
+
+def test_missing_weights_skip_a_stage_or_fail_with_strict(samples, tmp_path):
+    done = cli(tmp_path / "lib", "index", str(samples["bikes.mp4"]), "--stages", "clip")
+    assert done.returncode == 0 and "skipping stage clip" in done.stderr
+    done = cli(tmp_path / "lib2", "index", str(samples["bikes.mp4"]), "--stages", "clip", "--strict")
+    assert done.returncode == 1 and "clip (open_clip): no weights configured" in done.stderr
+
+
+class FakeVlm(BaseHTTPRequestHandler):
+    """Stands in for a remote vLLM serving a VLM: no VLM runs on this machine."""
+    seen: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        parts = body["messages"][0]["content"]
+        image = next(p for p in parts if p["type"] == "image_url")["image_url"]["url"]
+        FakeVlm.seen.append((self.path, body["model"], image[:23], len(image)))
+        reply = {"choices": [{"message": {"role": "assistant", "content": " A red room with a moving line. "}}]}
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_openai_compatible_captioner_sends_an_image_grid_and_parses_the_reply(tmp_path):
+    server = HTTPServer(("127.0.0.1", 0), FakeVlm)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        video = make_video(tmp_path / "v.mp4", seconds=6, colour_every=3.0)
+        caption = {"backend": "openai", "model": "qwen-vl", "options": {"url": f"http://127.0.0.1:{server.server_port}/v1"}}
+        lib, [o] = indexed(tmp_path, video, stages=["caption"], caption=caption)
+    finally:
+        server.shutdown()
+    scenes = lib.store.scenes(lib.video("v.mp4").id)
+    assert o.status == "indexed" and len(FakeVlm.seen) == len(scenes)
+    path, model, prefix, size = FakeVlm.seen[0]
+    assert path == "/v1/chat/completions" and model == "qwen-vl" and prefix == "data:image/jpeg;base64," and size > 1000
+    assert all(s.caption == "A red room with a moving line." and s.caption_source == "vlm" for s in scenes)
