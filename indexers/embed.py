@@ -24,6 +24,8 @@ class TextEmbedder:
 
         def load():
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()   # no "Loading weights" bars on every CLI call
             return SentenceTransformer(r.path, device=cfg.embed.device)
         self.model = cached_model(("embed", "sentence-transformers", r.path), load)
         self.batch = int(cfg.embed.options.get("batch_size", 32))

@@ -96,3 +96,22 @@ def speech_video(path: Path, clips: list[tuple[float, str]], seconds: float = 40
         audio[start:start + len(pcm)] = pcm[: len(audio) - start]
     make_video(path, seconds=seconds, fps=5, colour_every=10.0, audio_track=audio)
     return path
+
+
+def text_video(path: Path, texts: list[str], seconds_per_scene: float = 4.0, fps: int = 5) -> Path:
+    """One scene per entry: its own background colour and, when non-empty, big black text."""
+    import cv2
+    palette = [(235, 235, 235), (180, 220, 250), (200, 250, 200), (250, 210, 180), (230, 200, 250)]
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = 640, 360, "yuv420p"
+        for n, text in enumerate(texts):
+            img = np.full((360, 640, 3), palette[n % len(palette)], np.uint8)
+            for row, line in enumerate(text.split("\n") if text else []):
+                cv2.putText(img, line, (30, 150 + 60 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (0, 0, 0), 3)
+            for _ in range(int(seconds_per_scene * fps)):
+                for p in vs.encode(av.VideoFrame.from_ndarray(img, format="bgr24")):
+                    out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+    return path

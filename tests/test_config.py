@@ -37,3 +37,10 @@ def test_bad_config_is_a_clear_error(tmp_path):
         load_config(tmp_path / "missing.toml", environ={})
     with pytest.raises(ConfigError, match="expected a number"):
         load_config(environ={"VIDRAG_SCENES__MAX_LEN": "long"})
+
+
+def test_options_tables_merge_across_layers(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[llm.options]\ntimeout = 5\n')
+    cfg = load_config(f, {"llm": {"options": {"url": "http://x/v1"}}}, environ={"VIDRAG_LLM__OPTIONS": '{"retries": 0}'})
+    assert cfg.llm.options == {"timeout": 5, "retries": 0, "url": "http://x/v1"}

@@ -116,8 +116,12 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
             return int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-    if isinstance(current, dict) and isinstance(value, str):
-        return json.loads(value)
+    if isinstance(current, dict):
+        # options tables merge, so a flag adding a url keeps the timeout set in the file
+        extra = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(extra, dict):
+            raise ConfigError(f"{where}: expected a table")
+        return {**current, **extra}
     if isinstance(current, list) and isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return value

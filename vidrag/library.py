@@ -67,6 +67,44 @@ class Library:
             self.store.remove_video(video)
         return video
 
+    # ---- asking -------------------------------------------------------------------------
+    def searcher(self):
+        if getattr(self, "_searcher", None) is None:
+            from vidrag.agent.search import Searcher
+            self._searcher = Searcher(self.store, self.config)
+        return self._searcher
+
+    def search(self, query: str, k: int = 10, video: str | None = None, start: float | None = None,
+               end: float | None = None, modality: str | None = None) -> list:
+        """Scenes ranked by hybrid search (dense text, CLIP, keywords); adjacent hits merged."""
+        if video:
+            self.video(video)   # an unknown video is an error, not an empty result
+        return self.searcher().search(query, k=k, video=video, start=start, end=end, modality=modality)
+
+    def ask(self, question: str, video: str | None = None):
+        """Answer a question from the library's evidence, with citations, or abstain."""
+        from vidrag.agent.graph import MAX_QUESTION
+
+        question = question.strip()
+        if not question:
+            raise ValueError("empty question")
+        if len(question) > MAX_QUESTION:
+            raise ValueError(f"question too long ({len(question)} characters, at most {MAX_QUESTION})")
+        if video:
+            self.video(video)
+        if not any(v.status == "indexed" for v in self.videos()):
+            raise ValueError(f"the library {self.path} has no indexed videos; run `vidrag index PATH` first")
+        return self.agent().run(question, video)
+
+    def agent(self):
+        """The answering agent; its model loads on first use and stays loaded."""
+        if getattr(self, "_agent", None) is None:
+            from vidrag.agent.graph import Agent
+            from vidrag.agent.llm import load_llm
+            self._agent = Agent(self.searcher(), load_llm(self.config))
+            self._agent.warm()
+        return self._agent
+
     # ---- indexing -----------------------------------------------------------------------
     def index(self, paths: Iterable[str | Path], glob: str | None = None, stages: list[str] | None = None,
               warn: Callable[[str], None] = lambda m: None,

@@ -205,8 +205,11 @@ class Store:
         db.executemany("INSERT INTO vectors VALUES (?,?,?,?)",
                        [(s.id, kind, int(v.shape[-1]), np.asarray(v, np.float32).tobytes())
                         for kind, v in s.vectors.items()])
+        # A tags caption only restates the other fields with boilerplate words ("On-screen text:"),
+        # which would make every scene match such words, so only VLM captions are searchable.
+        caption = s.caption if s.caption_source == "vlm" else ""
         db.execute("INSERT INTO scenes_fts (rowid, caption, transcript, ocr_text, objects) "
-                   "VALUES (?,?,?,?,?)", (s.id, s.caption, s.transcript, s.ocr_text, s.objects))
+                   "VALUES (?,?,?,?,?)", (s.id, caption, s.transcript, s.ocr_text, s.objects))
 
     def _delete(self, video_id: int) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM scenes WHERE video_id = ?", (video_id,))]
@@ -237,6 +240,11 @@ class Store:
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(f"SELECT * FROM scenes WHERE id IN ({marks})", ids).fetchall()
         return {r["id"]: self._scene(r, details, False) for r in rows}
+
+    def video_ids(self, scene_ids: list[int]) -> dict[int, int]:
+        """scene id -> video id."""
+        marks = ",".join("?" * len(scene_ids))
+        return dict(self.db.execute(f"SELECT id, video_id FROM scenes WHERE id IN ({marks})", scene_ids).fetchall())
 
     def _scene(self, r: sqlite3.Row, details: bool, vectors: bool) -> Scene:
         d = {k: r[k] for k in r.keys() if k != "video_id"}

@@ -41,7 +41,7 @@ class VectorIndex:
         return 0 if self.index is None else self.index.ntotal
 
     def _load_or_build(self) -> None:
-        generation = self.store.vector_generation()
+        generation = self.generation = self.store.vector_generation()
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta["generation"] == generation and self.path.exists():

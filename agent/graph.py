@@ -1,0 +1,231 @@
+"""The answering agent, a LangGraph StateGraph with one node per step:
+
+understand → retrieve → answer → check ─┬→ finish
+                 ↑                       │
+                 └──── refine ←──────────┘ (citations missing or unsupported, at most N times)
+
+Counting and ordering questions get every matching scene in time order, not a top-k; whole-video
+summaries map over scenes and reduce.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypedDict
+
+from langgraph.graph import END, StateGraph
+
+from vidrag.prompts import load as load_prompt
+from vidrag.agent.llm import LLMError, parse_json
+from vidrag.agent.search import Hit, Searcher, query_terms
+
+NOT_FOUND = "The library does not show this."
+MAX_QUESTION = 2000
+ANSWER_SCHEMA = {"type": "object", "properties": {
+    "found": {"type": "boolean"}, "answer": {"type": "string"},
+    "citations": {"type": "array", "items": {"type": "string"}}, "confidence": {"type": "number"}},
+    "required": ["found", "answer", "citations", "confidence"]}
+KINDS = [("count", r"\bhow many\b|\bcount\b|\bnumber of\b|\bhow often\b"),
+         ("order", r"\bbefore\b|\bafter\b|\bfirst\b|\border\b|\bsequence\b|\bearlier\b|\blater\b"),
+         ("summarise", r"\bsummar|\boverview\b|\bwhat happens in\b"),
+         ("compare", r"\bcompare\b|\bdifference\b|\bversus\b|\bvs\b"),
+         ("when", r"\bwhen\b|\bwhat time\b|\bat what point\b|\btimestamp\b")]
+
+
+@dataclass
+class Citation:
+    video: str
+    path: str
+    start: float
+    end: float
+    snippet: str
+
+    def label(self) -> str:
+        return f"{self.video} @ {hms(self.start)}–{hms(self.end)}"
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    kind: str = "lookup"
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for c, cd in zip(self.citations, d["citations"]):
+            cd["label"] = c.label()
+        return d
+
+
+def hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class State(TypedDict, total=False):
+    question: str
+    video: str | None
+    kind: str
+    query: str
+    attempts: int
+    hits: list[Hit]
+    reply: dict[str, Any]
+    problem: str
+    strict: bool
+    trace: list[dict[str, Any]]
+
+
+class Agent:
+    def __init__(self, searcher: Searcher, llm, top_k: int = 4, max_refinements: int = 1,
+                 min_similarity: float = 0.25, strong_similarity: float = 0.45, all_cap: int = 40):
+        self.searcher, self.llm = searcher, llm
+        self.top_k, self.max_refinements = top_k, max_refinements
+        self.min_similarity, self.strong_similarity, self.all_cap = min_similarity, strong_similarity, all_cap
+        g = StateGraph(State)
+        for name in ("understand", "retrieve", "answer", "check", "refine"):
+            g.add_node(name, self._timed(name, getattr(self, name)))
+        g.set_entry_point("understand")
+        g.add_edge("understand", "retrieve")
+        g.add_edge("retrieve", "answer")
+        g.add_edge("answer", "check")
+        g.add_conditional_edges("check", lambda s: "refine" if s.get("problem") and
+                                s.get("attempts", 0) <= self.max_refinements else END)
+        g.add_edge("refine", "retrieve")
+        self.graph = g.compile()
+
+    def warm(self) -> None:
+        """Evaluate the fixed system prompt once, so each question only pays for its own tokens
+        (the model server reuses the cached prefix)."""
+        self.llm.chat([{"role": "system", "content": load_prompt("answer_system")},
+                       {"role": "user", "content": "ready?"}], max_tokens=1)
+
+    def _timed(self, name: str, fn):
+        def node(state: State) -> dict:
+            t0 = time.perf_counter()
+            update = fn(state)
+            step = {"step": name, "seconds": round(time.perf_counter() - t0, 3)}
+            step.update({k: v for k, v in update.items() if k in ("kind", "query", "problem")})
+            if "hits" in update:
+                step["hits"] = len(update["hits"])
+            update["trace"] = state.get("trace", []) + [step]
+            return update
+        return node
+
+    # ---- nodes --------------------------------------------------------------------------
+    def understand(self, state: State) -> dict:
+        q = state["question"].lower()
+        kind = next((k for k, pattern in KINDS if re.search(pattern, q)), "lookup")
+        return {"kind": kind, "query": state["question"], "attempts": 0}
+
+    def retrieve(self, state: State) -> dict:
+        kind = state["kind"]
+        if kind == "summarise" and state.get("video"):
+            return {"hits": self._whole_video(state["video"])}
+        wide = kind in ("count", "order", "summarise")
+        # Scene-level hits, not merged spans: each citation stays a short window to check.
+        hits = self.searcher.search(state["query"], k=self.all_cap if wide else self.top_k,
+                                    video=state.get("video"), merge=False, min_similarity=self.min_similarity)
+        if state.get("strict") and any(h.keyword for h in hits):
+            hits = [h for h in hits if h.keyword]   # after a failed check: literal matches only
+        if wide:   # every matching scene, in time order
+            hits = sorted(hits, key=lambda h: (h.video, h.start))
+        return {"hits": hits}
+
+    def answer(self, state: State) -> dict:
+        hits = state["hits"]
+        if not hits:
+            return {"reply": {"found": False, "answer": NOT_FOUND, "citations": [], "confidence": 0.9}}
+        if state["kind"] == "summarise" and len(hits) > 12:
+            hits = self._map_summaries(hits)
+        scenes = self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
+        evidence = "\n\n".join(self._evidence_item(i, h, scenes) for i, h in enumerate(hits, 1))
+        messages = [{"role": "system", "content": load_prompt("answer_system")},
+                    {"role": "user", "content": load_prompt("answer_user").format(
+                        kind=state["kind"], question=state["question"], evidence=evidence)}]
+        text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=250)
+        try:
+            reply = parse_json(text)
+        except LLMError:
+            return {"reply": {}, "problem": "reply was not JSON", "hits": hits}
+        return {"reply": reply, "hits": hits}
+
+    def check(self, state: State) -> dict:
+        reply, hits = state.get("reply") or {}, state["hits"]
+        if not reply:
+            return {"problem": state.get("problem") or "no reply"}
+        if not reply.get("found", True):
+            return {"problem": ""}
+        ids = {f"E{i}" for i in range(1, len(hits) + 1)}
+        cited = [c for c in map(str, reply.get("citations") or []) if c in ids]
+        if not cited:
+            return {"problem": "answer cites no evidence"}
+        supported = [c for c in cited if self._supports(hits[int(c[1:]) - 1])]
+        if not supported and any(h.keyword for h in hits):
+            return {"problem": "cited evidence does not match the question"}
+        return {"problem": "", "reply": dict(reply, citations=supported or cited)}
+
+    def _supports(self, h: Hit) -> bool:
+        """A cited item must share a word with the question or be close in meaning to it."""
+        return h.keyword or h.similarity >= self.strong_similarity
+
+    def refine(self, state: State) -> dict:
+        terms = query_terms(state["question"])
+        # Broaden: the content words alone, so keyword search and embeddings weigh only them.
+        return {"query": " ".join(terms) or state["question"], "attempts": state.get("attempts", 0) + 1,
+                "kind": state["kind"], "strict": True}
+
+    # ---- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _evidence_item(i: int, h: Hit, scenes: dict | None = None) -> str:
+        s = (scenes or {}).get(h.scene_ids[0]) if len(h.scene_ids) == 1 else None
+        if s is None:
+            body = h.snippet
+        else:
+            body = "".join(f"\n  {label}: {text}" for label, text in (
+                ("speech", s.transcript), ("on-screen text", s.ocr_text), ("objects", s.objects),
+                ("description", s.caption if s.caption_source == "vlm" else "")) if text)
+        body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
+        return f"E{i} (video {h.video}, {hms(h.start)}–{hms(h.end)}):{body[:360]}"
+
+    def _whole_video(self, ref: str) -> list[Hit]:
+        store = self.searcher.store
+        out = []
+        for v in store.find_videos(ref):
+            for s in store.scenes(v.id):
+                text = " | ".join(x for x in (s.transcript, s.ocr_text, s.objects, s.caption) if x)
+                out.append(Hit(v.name, v.id, s.start, s.end, 0.0, text[:240], "scene", [s.id], s.start, s.end, v.path))
+        return out
+
+    def _map_summaries(self, hits: list[Hit], chunk: int = 12) -> list[Hit]:
+        """Map: summarise runs of scenes; reduce happens in the answer step over these."""
+        out = []
+        for i in range(0, len(hits), chunk):
+            part = hits[i:i + chunk]
+            text = self.llm.chat([{"role": "user", "content": load_prompt("summarise_chunk").format(
+                evidence="\n".join(self._evidence_item(j, h) for j, h in enumerate(part, 1)))}], max_tokens=160)
+            first, last = part[0], part[-1]
+            out.append(Hit(first.video, first.video_id, first.start, last.end, 0.0, text.strip()[:600], "summary",
+                           [sid for h in part for sid in h.scene_ids], first.start, last.end, first.path))
+        return out
+
+    def run(self, question: str, video: str | None = None) -> Answer:
+        final = self.graph.invoke({"question": question, "video": video, "trace": []})
+        reply, hits = final.get("reply") or {}, final.get("hits") or []
+        trace = final.get("trace", [])
+        problem = final.get("problem")
+        if problem == "reply was not JSON":
+            raise LLMError("the answer model's reply was not valid JSON, even after a retry")
+        if problem or not reply.get("found", False):
+            return Answer(question, NOT_FOUND, False, float(reply.get("confidence", 0.5) if not problem else 0.3),
+                          kind=final["kind"], trace=trace)
+        by_id = {f"E{i}": h for i, h in enumerate(hits, 1)}
+        cites = [by_id[c] for c in reply["citations"]]
+        return Answer(question, str(reply.get("answer", "")).strip(), True,
+                      max(0.0, min(1.0, float(reply.get("confidence", 0.5) or 0.5))),
+                      [Citation(h.video, h.path, round(h.cite_start, 2), round(h.cite_end, 2), h.snippet) for h in cites],
+                      final["kind"], trace)

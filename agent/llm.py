@@ -1,0 +1,119 @@
+"""Answer models: xllamacpp in-process (default, packaged GGUF) or any OpenAI-compatible endpoint.
+
+Both take OpenAI-style chat requests. JSON-schema constrained output is asked for; replies are
+still parsed tolerantly because not every server honours the schema.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from typing import Any
+
+from vidrag.config import Config
+from vidrag.models import resolve
+from vidrag.indexers.stages import cached_model
+
+
+class LLMError(RuntimeError):
+    """The answer model could not be reached or gave nothing usable; the message says which."""
+
+
+class LocalLLM:
+    def __init__(self, cfg: Config):
+        r = resolve("llm", cfg)
+        opts = cfg.llm.options
+
+        def load():
+            import xllamacpp as xlc
+            p = xlc.CommonParams()
+            p.model.path = r.path
+            p.n_ctx = int(opts.get("n_ctx", 4096))
+            p.n_parallel = 1
+            threads = int(opts.get("threads", os.cpu_count() or 2))
+            p.cpuparams.n_threads = threads
+            p.cpuparams_batch.n_threads = threads
+            p.verbosity = int(opts.get("verbosity", -1))
+            return xlc.Server(p)
+        self.server = cached_model(("llm", "xllamacpp", r.path), load)
+        self.name = cfg.llm.model
+
+    @property
+    def url(self) -> str:
+        """The model's own OpenAI-compatible HTTP endpoint on 127.0.0.1."""
+        return self.server.listening_address.rstrip("/") + "/v1"
+
+    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300) -> str:
+        req: dict[str, Any] = {"messages": messages, "max_tokens": max_tokens, "temperature": 0}
+        if schema:
+            req["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+        out = self.server.handle_chat_completions(req)
+        if not isinstance(out, dict) or "choices" not in out:
+            raise LLMError(f"local model error: {str(out)[:200]}")
+        return out["choices"][0]["message"]["content"] or ""
+
+
+class OpenAIChat:
+    def __init__(self, cfg: Config):
+        import httpx
+        opts = cfg.llm.options
+        self.url = str(opts.get("url", "")).rstrip("/")
+        if not self.url:
+            raise LLMError("llm backend openai needs a URL (--llm-url or [llm.options] url)")
+        key = os.environ.get(opts.get("api_key_env", "VIDRAG_LLM_KEY"), "")
+        self.http = httpx.Client(timeout=float(opts.get("timeout", 60)),
+                                 headers={"Authorization": f"Bearer {key}"} if key else {})
+        self.name = cfg.llm.model
+        self.retries = int(opts.get("retries", 2))
+
+    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300) -> str:
+        import httpx
+        body: dict[str, Any] = {"model": self.name, "messages": messages, "max_tokens": max_tokens, "temperature": 0}
+        if schema:
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self.http.post(f"{self.url}/chat/completions", json=body)
+                if resp.status_code < 500 and resp.status_code != 429:
+                    resp.raise_for_status()
+                    return resp.json()["choices"][0]["message"]["content"] or ""
+                last = f"HTTP {resp.status_code}"
+            except httpx.TimeoutException:
+                last = "timed out"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+            except (KeyError, IndexError, ValueError):
+                raise LLMError(f"{self.url}: reply is not an OpenAI chat completion") from None
+            if attempt < self.retries:
+                time.sleep(0.5 * 2 ** attempt)   # backoff before the next try
+        raise LLMError(f"{self.url}: {last} after {self.retries + 1} tries")
+
+
+def load_llm(cfg: Config):
+    if cfg.llm.backend == "openai":
+        return OpenAIChat(cfg)
+    if cfg.llm.backend == "xllamacpp":
+        return LocalLLM(cfg)
+    raise LLMError(f"unknown llm backend '{cfg.llm.backend}' (xllamacpp or openai)")
+
+
+def parse_json(text: str) -> dict:
+    """The first JSON object in a reply, tolerating code fences and chatter around it."""
+    text = re.sub(r"```(?:json)?", "", text)
+    start = text.find("{")
+    while start != -1:
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                try:
+                    value = json.loads(text[start:i + 1])
+                    if isinstance(value, dict):
+                        return value
+                except ValueError:
+                    pass
+                break
+        start = text.find("{", start + 1)
+    raise LLMError(f"the model's reply is not JSON: {text[:120]!r}")

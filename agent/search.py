@@ -1,0 +1,155 @@
+"""Hybrid scene search: dense text + CLIP text-to-image + BM25 keywords, fused by weighted
+reciprocal rank. Adjacent hits from one video merge into one span; citations tighten to the
+word or OCR-line times when the match is in speech or on-screen text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from vidrag.config import Config
+from vidrag.records import Scene
+from vidrag.store import Store
+from vidrag.vector_index import VectorIndex
+
+RRF_K = 60
+WEIGHTS = {"text": 1.0, "keyword": 1.0, "clip": 0.7}
+MODALITIES = ("speech", "text", "objects", "caption")
+STOP = set("a an the of in on at to is are was were what when where who which how many does did do "
+           "and or with for from by it this that there be shown show said say says video scene any "
+           "appear appears written write read screen onscreen visible seen see".split())
+
+
+@dataclass
+class Hit:
+    video: str
+    video_id: int
+    start: float
+    end: float
+    score: float
+    snippet: str
+    modality: str
+    scene_ids: list[int] = field(default_factory=list)
+    cite_start: float = 0.0
+    cite_end: float = 0.0
+    path: str = ""
+    similarity: float = 0.0        # cosine of the query to the scene text (0 when not dense-ranked)
+    keyword: bool = False          # BM25 matched a query term
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def query_terms(query: str) -> list[str]:
+    return [t for t in re.findall(r"[\w']+", query.lower()) if t not in STOP and len(t) > 1]
+
+
+def best_snippet(scene: Scene, terms: list[str]) -> tuple[str, str, float, float]:
+    """(modality, snippet, cite start, cite end): the field that matches the query best."""
+    def score(text: str) -> int:
+        low = text.lower()
+        return sum(t in low for t in terms)
+    words = [w for w in scene.words if any(t in w.text.lower() for t in terms)]
+    lines = [l for l in scene.ocr_lines if score(l.text)]
+    candidates = [
+        (score(scene.transcript), "speech", scene.transcript,
+         (words[0].start, words[-1].end) if words else (scene.start, scene.end)),
+        (score(scene.ocr_text), "text", max(lines, key=lambda l: score(l.text)).text if lines else scene.ocr_text,
+         (lines[0].t, lines[-1].t + 1.0) if lines else (scene.start, scene.end)),
+        (score(scene.objects), "objects", scene.objects, (scene.start, scene.end)),
+        (score(scene.caption), "caption", scene.caption if scene.caption_source == "vlm" else "", (scene.start, scene.end)),
+    ]
+    candidates = [c for c in candidates if c[2]]
+    if not candidates:
+        return "scene", "", scene.start, scene.end
+    best = max(candidates, key=lambda c: c[0])
+    (a, b) = best[3]
+    return best[1], best[2][:240], max(scene.start, a - 0.5), min(scene.end, max(b, a + 1.0))
+
+
+class Searcher:
+    def __init__(self, store: Store, cfg: Config):
+        self.store, self.cfg = store, cfg
+        self._embedder = None
+        self._index: dict[str, VectorIndex] = {}
+
+    def embedder(self):
+        if self._embedder is None:
+            from vidrag.indexers.embed import TextEmbedder
+            self._embedder = TextEmbedder(self.cfg)
+        return self._embedder
+
+    def index(self, kind: str) -> VectorIndex:
+        idx = self._index.get(kind)
+        if idx is None or idx.generation != self.store.vector_generation():
+            idx = self._index[kind] = VectorIndex(self.store, kind)
+        return idx
+
+    def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], set[int]]:
+        """(scene id -> fused score, scene id -> dense cosine, scene ids matched by keyword)."""
+        lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(" ".join(query_terms(query)) or query, pool)]}
+        dense: dict[int, float] = {}
+        text_index = self.index("text")
+        if len(text_index):
+            found = text_index.search(self.embedder().encode([query])[0], pool)
+            lists["text"] = [i for i, _ in found]
+            dense = dict(found)
+        clip_index = self.index("clip")
+        if len(clip_index):
+            try:
+                from vidrag.indexers.clip import ClipModel
+                lists["clip"] = [i for i, _ in clip_index.search(ClipModel(self.cfg).encode_text([query])[0], pool)]
+            except Exception:  # CLIP vectors without a CLIP model configured now: skip that signal
+                pass
+        fused: dict[int, float] = {}
+        for kind, ids in lists.items():
+            for rank, sid in enumerate(ids):
+                fused[sid] = fused.get(sid, 0.0) + WEIGHTS[kind] / (RRF_K + rank + 1)
+        return fused, dense, set(lists["keyword"])
+
+    def search(self, query: str, k: int = 10, video: str | None = None, start: float | None = None,
+               end: float | None = None, modality: str | None = None, merge: bool = True,
+               min_similarity: float = 0.25) -> list[Hit]:
+        """Scenes that match by keyword or by meaning (cosine >= min_similarity), best first."""
+        if not query.strip():
+            raise ValueError("empty query")
+        fused, dense, keyword = self.ranked(query, pool=max(200, k * 20))
+        if not fused:
+            return []
+        scenes = self.store.scenes_by_id(list(fused), details=True)
+        owner = self.store.video_ids(list(fused))
+        videos = {v.id: v for v in self.store.videos()}
+        allowed = {v.id for v in self.store.find_videos(video)} if video else None
+        terms = query_terms(query)
+        hits = []
+        for sid, score in sorted(fused.items(), key=lambda x: -x[1]):
+            s, vid = scenes.get(sid), owner.get(sid)
+            if s is None or (allowed is not None and vid not in allowed):
+                continue
+            if sid not in keyword and dense.get(sid, 0.0) < min_similarity:
+                continue   # ranked only because every scene gets a nearest-neighbour rank
+            if (start is not None and s.end <= start) or (end is not None and s.start >= end):
+                continue
+            mod, snippet, a, b = best_snippet(s, terms)
+            if modality and mod != modality:
+                continue
+            v = videos[vid]
+            hits.append(Hit(v.name, vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b, v.path,
+                            round(dense.get(sid, 0.0), 4), sid in keyword))
+        return (merge_adjacent(hits) if merge else hits)[:k]
+
+
+def merge_adjacent(hits: list[Hit]) -> list[Hit]:
+    """Hits on touching scenes of one video become one span, ranked by its best score."""
+    spans: list[Hit] = []
+    for h in hits:
+        for s in spans:
+            if s.video_id == h.video_id and (abs(s.end - h.start) < 0.01 or abs(h.end - s.start) < 0.01):
+                s.start, s.end = min(s.start, h.start), max(s.end, h.end)
+                s.scene_ids.append(h.scene_ids[0])
+                s.score = round(s.score + h.score * 0.25, 5)
+                s.similarity, s.keyword = max(s.similarity, h.similarity), s.keyword or h.keyword
+                break
+        else:
+            spans.append(h)
+    return sorted(spans, key=lambda h: -h.score)
