@@ -82,7 +82,7 @@ class State(TypedDict, total=False):
 
 class Agent:
     def __init__(self, searcher: Searcher, llm, top_k: int = 4, max_refinements: int = 1,
-                 min_similarity: float = 0.25, strong_similarity: float = 0.45, all_cap: int = 40):
+                 min_similarity: float = 0.25, strong_similarity: float = 0.45, all_cap: int = 24):
         self.searcher, self.llm = searcher, llm
         self.top_k, self.max_refinements = top_k, max_refinements
         self.min_similarity, self.strong_similarity, self.all_cap = min_similarity, strong_similarity, all_cap
@@ -142,12 +142,14 @@ class Agent:
             return {"reply": {"found": False, "answer": NOT_FOUND, "citations": [], "confidence": 0.9}}
         if state["kind"] == "summarise" and len(hits) > 12:
             hits = self._map_summaries(hits)
-        scenes = self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
-        evidence = "\n\n".join(self._evidence_item(i, h, scenes) for i, h in enumerate(hits, 1))
+        # Every prompt token costs ~25 ms on 2 cores: lists for counting/ordering show only what matched.
+        compact = state["kind"] in ("count", "order")
+        scenes = {} if compact else self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
+        evidence = "\n".join(self._evidence_item(i, h, scenes, 100 if compact else 240) for i, h in enumerate(hits, 1))
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": load_prompt("answer_user").format(
                         kind=state["kind"], question=state["question"], evidence=evidence)}]
-        text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=250)
+        text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=160)
         try:
             reply = parse_json(text)
         except LLMError:
@@ -181,16 +183,16 @@ class Agent:
 
     # ---- helpers ------------------------------------------------------------------------
     @staticmethod
-    def _evidence_item(i: int, h: Hit, scenes: dict | None = None) -> str:
+    def _evidence_item(i: int, h: Hit, scenes: dict | None = None, limit: int = 240) -> str:
         s = (scenes or {}).get(h.scene_ids[0]) if len(h.scene_ids) == 1 else None
         if s is None:
-            body = h.snippet
+            body = f" {h.modality}: {h.snippet}"
         else:
             body = "".join(f"\n  {label}: {text}" for label, text in (
                 ("speech", s.transcript), ("on-screen text", s.ocr_text), ("objects", s.objects),
                 ("description", s.caption if s.caption_source == "vlm" else "")) if text)
         body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
-        return f"E{i} (video {h.video}, {hms(h.start)}–{hms(h.end)}):{body[:360]}"
+        return f"E{i} (video {h.video}, {hms(h.start)}–{hms(h.end)}):{body[:limit]}"
 
     def _whole_video(self, ref: str) -> list[Hit]:
         store = self.searcher.store

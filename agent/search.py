@@ -4,6 +4,7 @@ word or OCR-line times when the match is in speech or on-screen text.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -113,29 +114,36 @@ class Searcher:
         """Scenes that match by keyword or by meaning (cosine >= min_similarity), best first."""
         if not query.strip():
             raise ValueError("empty query")
-        fused, dense, keyword = self.ranked(query, pool=max(200, k * 20))
+        fused, dense, keyword = self.ranked(query, pool=max(50, k * 5))
         if not fused:
             return []
-        scenes = self.store.scenes_by_id(list(fused), details=True)
-        owner = self.store.video_ids(list(fused))
-        videos = {v.id: v for v in self.store.videos()}
+        spans = self.store.scene_spans(list(fused))
         allowed = {v.id for v in self.store.find_videos(video)} if video else None
-        terms = query_terms(query)
-        hits = []
+        candidates = []
         for sid, score in sorted(fused.items(), key=lambda x: -x[1]):
-            s, vid = scenes.get(sid), owner.get(sid)
-            if s is None or (allowed is not None and vid not in allowed):
-                continue
+            vid, s_start, s_end = spans[sid]
             if sid not in keyword and dense.get(sid, 0.0) < min_similarity:
                 continue   # ranked only because every scene gets a nearest-neighbour rank
-            if (start is not None and s.end <= start) or (end is not None and s.start >= end):
+            if (allowed is not None and vid not in allowed) or \
+                    (start is not None and s_end <= start) or (end is not None and s_start >= end):
                 continue
-            mod, snippet, a, b = best_snippet(s, terms)
-            if modality and mod != modality:
-                continue
-            v = videos[vid]
-            hits.append(Hit(v.name, vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b, v.path,
-                            round(dense.get(sid, 0.0), 4), sid in keyword))
+            candidates.append((sid, vid, score))
+        terms = query_terms(query)
+        hits: list[Hit] = []
+        batch = max(10, 2 * k)
+        for i in range(0, len(candidates), batch):   # texts only for the scenes that can be shown
+            part = candidates[i:i + batch]
+            scenes = self.store.scenes_by_id([sid for sid, _, _ in part], details=True)
+            names = self.store.video_names(list({vid for _, vid, _ in part}))
+            for sid, vid, score in part:
+                s = scenes[sid]
+                mod, snippet, a, b = best_snippet(s, terms)
+                if modality and mod != modality:
+                    continue
+                hits.append(Hit(names[vid][0], vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b,
+                                names[vid][1], round(dense.get(sid, 0.0), 4), sid in keyword))
+            if len(merge_adjacent(list(map(copy.copy, hits))) if merge else hits) >= k:
+                break
         return (merge_adjacent(hits) if merge else hits)[:k]
 
 

@@ -10,10 +10,14 @@ import vidrag.prompts
 import vidrag.tools
 
 
-def test_editable_install_imports_every_part():
+def test_editable_install_imports_every_part(tmp_path):
     assert vidrag.indexers.scenes.__file__.endswith("indexers/scenes.py")
     for mod in (vidrag.agent, vidrag.tools, vidrag.prompts, vidrag.eval):
         assert mod.__name__.startswith("vidrag.")
+    # from another folder, so the import comes from the install and not from the checkout's cwd
+    code = "import vidrag, vidrag.indexers.runner, vidrag.prompts as p; print(vidrag.Library.__name__, len(p.load('answer_system')))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    assert out.split()[0] == "Library" and int(out.split()[1]) > 100
 
 
 def test_built_wheel_holds_the_namespace_and_imports(tmp_path):

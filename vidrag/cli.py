@@ -322,6 +322,32 @@ def samples(dest: Annotated[Optional[Path], typer.Option(help="Cache folder [env
         out.print(f"{name:18s} {path}")
 
 
+@app.command()
+def mcp(http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP instead of stdio.")] = False,
+        host: Annotated[str, typer.Option(help="HTTP address; anything but loopback needs --token.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="HTTP port.")] = 8765,
+        token: Annotated[Optional[str], typer.Option(help="Bearer token clients must send [env VIDRAG_MCP_TOKEN].")] = None,
+        allow_root: Annotated[Optional[List[str]], typer.Option("--allow-root", help="Folder index_videos may read (repeatable). Default: none over HTTP, your home over stdio.")] = None,
+        library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    """Serve the library to chat agents (Claude Desktop, Cursor, LangGraph) over MCP."""
+    import os
+    from vidrag.tools.mcp_server import build_server, check_bind, serve_http
+
+    token = token or os.environ.get("VIDRAG_MCP_TOKEN")
+    roots = allow_root if allow_root is not None else ([] if http else [str(Path.home())])
+    if http:
+        try:
+            check_bind(host, token)
+        except ValueError as exc:
+            fail(str(exc), 2)
+    lib = open_library(library, config, create=True)
+    server = build_server(lib, roots, host, port)
+    if http:
+        serve_http(server, host, port, token)
+    else:
+        server.run("stdio")
+
+
 bench_app = typer.Typer(help="Benchmarks that print speed and memory numbers.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -339,6 +365,31 @@ def bench_index(paths: Annotated[Optional[List[str]], typer.Argument(help="Video
     if as_json:
         return emit_json(result)
     out.print_json(json.dumps(result))
+
+
+@bench_app.command("search")
+def bench_search(hours: Annotated[float, typer.Option(help="Video-hours of synthetic, real-sized rows.")] = 100,
+                 queries: Annotated[int, typer.Option(help="Queries to time.")] = 50,
+                 config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Search latency p50/p95 on a synthetic library of real-sized scenes and vectors."""
+    from vidrag.eval.bench import bench_search as run
+
+    result = run(load_config(config), hours, queries, log=lambda m: err.print(m))
+    emit_json(result) if as_json else out.print_json(json.dumps(result))
+
+
+@bench_app.command("ask")
+def bench_ask(library: LibraryOpt = None, config: ConfigOpt = None, llm_url: LlmUrlOpt = None, model: ModelOpt = None,
+              as_json: JsonOpt = False) -> None:
+    """Ask latency p50/p95 over a fixed set of questions on an indexed library (e.g. the samples)."""
+    from vidrag.eval.bench import bench_ask as run
+
+    try:
+        cfg = load_config(config, dict(llm_overrides(llm_url, model), library=library))
+        result = run(cfg, log=lambda m: err.print(m))
+    except (ConfigError, StoreError, ValueError) as exc:
+        fail(str(exc))
+    emit_json(result) if as_json else out.print_json(json.dumps(result))
 
 
 def main() -> None:

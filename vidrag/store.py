@@ -241,10 +241,17 @@ class Store:
         rows = self.db.execute(f"SELECT * FROM scenes WHERE id IN ({marks})", ids).fetchall()
         return {r["id"]: self._scene(r, details, False) for r in rows}
 
-    def video_ids(self, scene_ids: list[int]) -> dict[int, int]:
-        """scene id -> video id."""
+    def scene_spans(self, scene_ids: list[int]) -> dict[int, tuple[int, float, float]]:
+        """scene id -> (video id, start, end): what filters need, without the scene's texts."""
         marks = ",".join("?" * len(scene_ids))
-        return dict(self.db.execute(f"SELECT id, video_id FROM scenes WHERE id IN ({marks})", scene_ids).fetchall())
+        rows = self.db.execute(f"SELECT id, video_id, start, end FROM scenes WHERE id IN ({marks})", scene_ids)
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def video_names(self, video_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """video id -> (name, path)."""
+        marks = ",".join("?" * len(video_ids))
+        rows = self.db.execute(f"SELECT id, name, path FROM videos WHERE id IN ({marks})", video_ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def _scene(self, r: sqlite3.Row, details: bool, vectors: bool) -> Scene:
         d = {k: r[k] for k in r.keys() if k != "video_id"}

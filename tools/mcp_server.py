@@ -1,0 +1,170 @@
+"""`vidrag mcp`: the library as tools for chat agents, over stdio or streamable HTTP.
+
+Models stay loaded between calls (one Library per server). Indexing runs as a background job
+with its own store connection. Paths to index must lie under the allowed roots, after symlinks
+are resolved; thumbnails are served only from the library's own thumbs folder.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from mcp.server.fastmcp import FastMCP, Image
+from mcp.server.fastmcp.exceptions import ToolError
+
+from vidrag.library import Library, VideoNotFound
+from vidrag.models import ModelMissing
+from vidrag.store import StoreError
+
+INSTRUCTIONS = ("vidrag answers questions about a library of indexed videos with timestamps. Use "
+                "search_video_library to find moments, ask_video_library for a cited answer, list_videos "
+                "to see what is indexed, get_scene to read one scene and see its keyframe.")
+
+
+def under_roots(raw: str, roots: list[Path]) -> Path:
+    """The resolved path if it lies under an allowed root (symlinks followed), else ToolError."""
+    if not roots:
+        raise ToolError("indexing is disabled: the server was started without --allow-root")
+    if "\x00" in raw:
+        raise ToolError("invalid path")
+    path = Path(raw).expanduser().resolve()
+    for root in roots:
+        if path == root or root in path.parents:
+            return path
+    raise ToolError(f"{raw}: outside the allowed roots ({', '.join(map(str, roots))})")
+
+
+class Jobs:
+    """Background indexing jobs; each job opens its own Library so SQLite is not shared across threads."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def start(self, paths: list[Path]) -> str:
+        job_id = uuid.uuid4().hex[:12]
+        self.jobs[job_id] = {"job_id": job_id, "state": "running", "done": 0, "total": None, "results": []}
+        threading.Thread(target=self._run, args=(job_id, paths), daemon=True).start()
+        return job_id
+
+    def _run(self, job_id: str, paths: list[Path]) -> None:
+        job = self.jobs[job_id]
+        try:
+            with self.lock, Library(config=self.lib.config) as worker:
+                def started(path: Path, i: int, n: int) -> None:
+                    job["total"] = n
+
+                def done(o: Any) -> None:
+                    job["results"].append({"path": o.path, "status": o.status, "message": o.message, "scenes": o.scenes})
+                    job["done"] = len(job["results"])
+                worker.index([str(p) for p in paths], on_start=started, on_done=done)
+            job["state"] = "finished"
+        except (StoreError, ModelMissing, OSError) as exc:
+            job.update(state="failed", error=str(exc))
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        if job_id not in self.jobs:
+            raise ToolError(f"no indexing job '{job_id}'")
+        return dict(self.jobs[job_id])
+
+
+def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
+    roots = [Path(r).expanduser().resolve() for r in allowed_roots]
+    jobs = Jobs(lib)
+    server = FastMCP(name="vidrag", instructions=INSTRUCTIONS, host=host, port=port, log_level="WARNING")
+
+    def guard(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, VideoNotFound, ModelMissing, StoreError, RuntimeError) as exc:
+            raise ToolError(str(exc)) from None
+
+    @server.tool(description="Search the indexed videos for moments matching a description (speech, "
+                             "on-screen text, objects). Returns scenes with video name, start/end seconds, "
+                             "the matching snippet and where in the scene it matched.")
+    def search_video_library(query: str, k: int = 5, video: str | None = None) -> list[dict]:
+        return [h.to_dict() for h in guard(lib.search, query, k=max(1, min(k, 50)), video=video)]
+
+    @server.tool(description="Answer a question about the videos, with citations 'video @ hh:mm:ss–hh:mm:ss', "
+                             "or say the library does not show it. Slower than search (runs a language model).")
+    def ask_video_library(question: str, video: str | None = None) -> dict:
+        from vidrag.agent.llm import LLMError
+        try:
+            return lib.ask(question, video=video).to_dict()
+        except LLMError as exc:
+            raise ToolError(str(exc)) from None
+        except (ValueError, VideoNotFound, ModelMissing) as exc:
+            raise ToolError(str(exc)) from None
+
+    @server.tool(description="List the indexed videos: id, name, duration in seconds, scene count, status.")
+    def list_videos() -> list[dict]:
+        return [{k: v.to_dict()[k] for k in ("id", "name", "path", "duration", "scene_count", "status", "error")}
+                for v in lib.videos()]
+
+    @server.tool(description="One scene of a video by index: its times, transcript, on-screen text, objects, "
+                             "and its keyframe as an image.")
+    def get_scene(video: str, scene: int) -> list:
+        scenes = guard(lib.scenes, video)
+        match = [s for s in scenes if s.idx == scene]
+        if not match:
+            raise ToolError(f"{video} has scenes 0..{len(scenes) - 1}, not {scene}")
+        s = match[0]
+        content: list = [json.dumps(s.to_dict(), ensure_ascii=False)]
+        thumbs = (lib.path / "thumbs").resolve()
+        thumb = (lib.path / s.thumb).resolve() if s.thumb else None
+        if thumb and thumbs in thumb.parents and thumb.is_file():
+            content.append(Image(data=thumb.read_bytes(), format="jpeg"))
+        return content
+
+    @server.tool(description="Start indexing video files or folders (under the allowed roots). Returns a "
+                             "job id at once; poll index_status with it.")
+    def index_videos(paths: list[str]) -> dict:
+        if not paths:
+            raise ToolError("no paths given")
+        checked = [under_roots(p, roots) for p in paths]
+        return {"job_id": jobs.start(checked), "state": "running"}
+
+    @server.tool(description="Progress of an indexing job started by index_videos: state, done/total, results.")
+    def index_status(job_id: str) -> dict:
+        return jobs.status(job_id)
+
+    @server.resource("vidrag://videos", name="videos", description="The indexed videos as JSON",
+                     mime_type="application/json")
+    def videos_resource() -> str:
+        return json.dumps(list_videos(), ensure_ascii=False)
+
+    return server
+
+
+def bearer_guard(app, token: str):
+    """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`."""
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(scope, receive, send):
+        if scope["type"] == "http":
+            got = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(got, expected):
+                await send({"type": "http.response.start", "status": 401,
+                            "headers": [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]})
+                await send({"type": "http.response.body", "body": b"missing or wrong bearer token"})
+                return
+        await app(scope, receive, send)
+    return guarded
+
+
+def check_bind(host: str, token: str | None) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise ValueError(f"refusing to listen on {host} without a bearer token (--token or VIDRAG_MCP_TOKEN)")
+
+
+def serve_http(server: FastMCP, host: str, port: int, token: str | None) -> None:
+    import uvicorn
+    check_bind(host, token)
+    app = server.streamable_http_app()
+    uvicorn.run(bearer_guard(app, token) if token else app, host=host, port=port, log_level="warning",
+                lifespan="on")
