@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from typing import Any
 
 from vidrag.config import Config
 from vidrag.models import resolve
+from vidrag.openai_client import ChatEndpoint, EndpointError
 from vidrag.indexers.stages import cached_model
 
 
@@ -56,39 +56,18 @@ class LocalLLM:
 
 class OpenAIChat:
     def __init__(self, cfg: Config):
-        import httpx
-        opts = cfg.llm.options
-        self.url = str(opts.get("url", "")).rstrip("/")
-        if not self.url:
-            raise LLMError("llm backend openai needs a URL (--llm-url or [llm.options] url)")
-        key = os.environ.get(opts.get("api_key_env", "VIDRAG_LLM_KEY"), "")
-        self.http = httpx.Client(timeout=float(opts.get("timeout", 60)),
-                                 headers={"Authorization": f"Bearer {key}"} if key else {})
-        self.name = cfg.llm.model
-        self.retries = int(opts.get("retries", 2))
+        try:
+            self.endpoint = ChatEndpoint(cfg.llm, "llm", "VIDRAG_LLM_KEY")
+        except EndpointError as exc:
+            raise LLMError(str(exc)) from None
+        self.url = self.endpoint.url
 
     def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300) -> str:
-        import httpx
-        body: dict[str, Any] = {"model": self.name, "messages": messages, "max_tokens": max_tokens, "temperature": 0}
-        if schema:
-            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
-        last = ""
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self.http.post(f"{self.url}/chat/completions", json=body)
-                if resp.status_code < 500 and resp.status_code != 429:
-                    resp.raise_for_status()
-                    return resp.json()["choices"][0]["message"]["content"] or ""
-                last = f"HTTP {resp.status_code}"
-            except httpx.TimeoutException:
-                last = "timed out"
-            except httpx.HTTPError as exc:
-                last = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-            except (KeyError, IndexError, ValueError):
-                raise LLMError(f"{self.url}: reply is not an OpenAI chat completion") from None
-            if attempt < self.retries:
-                time.sleep(0.5 * 2 ** attempt)   # backoff before the next try
-        raise LLMError(f"{self.url}: {last} after {self.retries + 1} tries")
+        extra = {"response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}} if schema else {}
+        try:
+            return self.endpoint.complete(messages, max_tokens, **extra)
+        except EndpointError as exc:
+            raise LLMError(str(exc)) from None
 
 
 def load_llm(cfg: Config):

@@ -9,7 +9,7 @@ from vidrag.config import Config
 from vidrag.media import decode_audio
 from vidrag.models import resolve
 from vidrag.records import Scene, Word
-from vidrag.indexers.stages import VideoContext, cached_model, scene_at
+from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
 
 SAMPLE_RATE = 16000
 
@@ -68,9 +68,7 @@ class AsrStage:
     name = "asr"
 
     def __init__(self, cfg: Config):
-        if cfg.asr.backend not in BACKENDS:
-            raise ValueError(f"unknown asr backend '{cfg.asr.backend}' ({', '.join(BACKENDS)})")
-        self.backend = BACKENDS[cfg.asr.backend](cfg)
+        self.backend = pick_backend("asr", BACKENDS, cfg)
 
     def transcribe_file(self, path: str) -> list[Word]:
         audio = decode_audio(path, SAMPLE_RATE)

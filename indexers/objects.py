@@ -15,7 +15,7 @@ import numpy as np
 from vidrag.config import Config
 from vidrag.models import resolve
 from vidrag.records import Detection, Scene
-from vidrag.indexers.stages import VideoContext, cached_model, scene_at
+from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
 
 # TF object detection API ids 1..90 (gaps are ids the model never emits).
 COCO90 = ("", "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
@@ -89,9 +89,7 @@ class ObjectsStage:
     name = "objects"
 
     def __init__(self, cfg: Config):
-        if cfg.objects.backend not in BACKENDS:
-            raise ValueError(f"unknown objects backend '{cfg.objects.backend}' ({', '.join(BACKENDS)})")
-        self.backend = BACKENDS[cfg.objects.backend](cfg)
+        self.backend = pick_backend("objects", BACKENDS, cfg)
         self.every = float(cfg.objects.options.get("every", 2.0))
         self.min_conf = float(cfg.objects.options.get("min_conf", 0.5))
 

@@ -11,7 +11,7 @@ import numpy as np
 from vidrag.config import Config
 from vidrag.models import resolve
 from vidrag.records import OcrLine, Scene
-from vidrag.indexers.stages import VideoContext, cached_model, scene_at
+from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
 
 
 def phash(img: np.ndarray) -> int:
@@ -74,9 +74,7 @@ class OcrStage:
     name = "ocr"
 
     def __init__(self, cfg: Config):
-        if cfg.ocr.backend not in BACKENDS:
-            raise ValueError(f"unknown ocr backend '{cfg.ocr.backend}' ({', '.join(BACKENDS)})")
-        self.backend = BACKENDS[cfg.ocr.backend](cfg)
+        self.backend = pick_backend("ocr", BACKENDS, cfg)
         opts = cfg.ocr.options
         self.every = float(opts.get("every", 2.0))          # seconds between frames read
         self.min_conf = float(opts.get("min_conf", 0.6))

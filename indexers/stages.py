@@ -5,6 +5,7 @@ decode pass; ASR reads the audio track. Models are loaded once per process.
 """
 from __future__ import annotations
 
+import importlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
@@ -57,24 +58,21 @@ def stage_hash(cfg: Config, name: str, active: dict[str, str]) -> str:
     return own if not ups else own + ":" + ",".join(ups)
 
 
+STAGE_CLASSES = {"asr": "AsrStage", "ocr": "OcrStage", "objects": "ObjectsStage",
+                 "caption": "CaptionStage", "clip": "ClipStage", "embed": "EmbedStage"}
+
+
 def build_stage(name: str, cfg: Config) -> Stage:
     """Import and construct one stage's backend; raises ModelMissing when it has no weights."""
-    if name == "asr":
-        from vidrag.indexers.asr import AsrStage
-        return AsrStage(cfg)
-    if name == "ocr":
-        from vidrag.indexers.ocr import OcrStage
-        return OcrStage(cfg)
-    if name == "objects":
-        from vidrag.indexers.objects import ObjectsStage
-        return ObjectsStage(cfg)
-    if name == "caption":
-        from vidrag.indexers.caption import CaptionStage
-        return CaptionStage(cfg)
-    if name == "clip":
-        from vidrag.indexers.clip import ClipStage
-        return ClipStage(cfg)
-    if name == "embed":
-        from vidrag.indexers.embed import EmbedStage
-        return EmbedStage(cfg)
-    raise ValueError(f"unknown stage '{name}' (choose from {', '.join(ALL_STAGES)})")
+    if name not in STAGE_CLASSES:
+        raise ValueError(f"unknown stage '{name}' (choose from {', '.join(ALL_STAGES)})")
+    module = importlib.import_module(f"vidrag.indexers.{name}")   # a stage's imports load only when used
+    return getattr(module, STAGE_CLASSES[name])(cfg)
+
+
+def pick_backend(role: str, backends: dict[str, Callable[[Config], Any]], cfg: Config) -> Any:
+    """Construct the configured backend of one role, or say which ones exist."""
+    name = getattr(cfg, role).backend
+    if name not in backends:
+        raise ValueError(f"unknown {role} backend '{name}' ({', '.join(backends)})")
+    return backends[name](cfg)

@@ -3,8 +3,6 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-import pytest
-
 from conftest import cli, cli_json, copy, make_video, speech_video
 from vidrag.config import load_config
 from vidrag.library import Library

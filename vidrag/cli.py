@@ -7,49 +7,18 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typing_extensions import Annotated
 
+from vidrag import cli_ask
+from vidrag.cli_ask import LlmUrlOpt, ModelOpt, llm_overrides
+from vidrag.cli_common import (ConfigOpt, JsonOpt, LibraryOpt, ProfileOpt, app, emit_json, err, fail, hms,
+                               open_library, out)
 from vidrag.config import ConfigError, load_config
-from vidrag.library import Library, VideoNotFound
+from vidrag.library import VideoNotFound
 from vidrag.models import ModelMissing
 from vidrag.store import StoreError
-
-app = typer.Typer(help="Ask questions about hours of video and get answers with timestamps you can check.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-LibraryOpt = Annotated[Optional[str], typer.Option("--library", "-l", help="Library directory [env VIDRAG_LIBRARY; default ~/.vidrag/library].")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file [env VIDRAG_CONFIG; default ~/.vidrag/config.toml].")]
-ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="Model profile: cpu (default, offline) or gpu.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
-
-
-def open_library(library: str | None, config: Path | None, profile: str | None = None,
-                 create: bool = False, **overrides: Any) -> Library:
-    try:
-        cfg = load_config(config, dict(overrides, library=library, profile=profile))
-        return Library(config=cfg, create=create)
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc), 2)
-    raise AssertionError("unreachable")
-
-
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def hms(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 @app.command()
@@ -92,7 +61,7 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
         with progress:
             outcomes = lib.index(paths, glob=glob, stages=chosen, warn=lambda m: err.print(f"[yellow]warning:[/yellow] {m}"),
                                  on_start=on_start, on_progress=on_progress, on_done=on_done)
-    except (StoreError, ModelMissing) as exc:
+    except (StoreError, ModelMissing, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err.print("interrupted: videos finished so far are saved; run the same command again to resume")
@@ -175,111 +144,8 @@ def remove(video: Annotated[str, typer.Argument(help="Video id, file name, path 
     out.print(f"removed {v.name} ({v.scene_count} scenes)")
 
 
-def parse_time(value: str | None) -> float | None:
-    """Seconds from 'SS', 'MM:SS' or 'HH:MM:SS'."""
-    if value is None:
-        return None
-    try:
-        parts = [float(p) for p in value.split(":")]
-    except ValueError:
-        fail(f"not a time: {value!r} (use seconds, MM:SS or HH:MM:SS)", 2)
-    return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-
-
-@app.command()
-def search(query: Annotated[str, typer.Argument(help="What to look for, in words.")],
-           k: Annotated[int, typer.Option("--top", "-k", help="How many results.")] = 10,
-           video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
-           start: Annotated[Optional[str], typer.Option("--from", help="Only scenes after this time (SS, MM:SS, HH:MM:SS).")] = None,
-           end: Annotated[Optional[str], typer.Option("--to", help="Only scenes before this time.")] = None,
-           modality: Annotated[Optional[str], typer.Option(help="Only hits whose match is in: speech, text, objects, caption.")] = None,
-           library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-    """Find the scenes that match a query (dense text + CLIP + keywords, fused)."""
-    from vidrag.agent.search import MODALITIES
-
-    if modality and modality not in MODALITIES:
-        fail(f"unknown modality {modality!r} (choose from {', '.join(MODALITIES)})", 2)
-    lib = open_library(library, config)
-    try:
-        hits = lib.search(query, k=k, video=video, start=parse_time(start), end=parse_time(end), modality=modality)
-    except (ValueError, VideoNotFound, ModelMissing) as exc:
-        fail(str(exc))
-    if as_json:
-        return emit_json([h.to_dict() for h in hits])
-    if not hits:
-        err.print("no matching scenes")
-        raise typer.Exit(1)
-    table = Table()
-    for col in ("video", "scene", "match at", "score", "match"):
-        table.add_column(col)
-    for h in hits:
-        table.add_row(h.video, f"{hms(h.start)}–{hms(h.end)}", f"{hms(h.cite_start)}–{hms(h.cite_end)}",
-                      f"{h.score:.4f}", f"{h.modality}: {h.snippet[:100]}")
-    out.print(table)
-
-
-def llm_overrides(llm_url: str | None, model: str | None) -> dict:
-    if not llm_url:
-        return {"llm": {"model": model}} if model else {}
-    return {"llm": {"backend": "openai", "model": model or "default", "options": {"url": llm_url}}}
-
-
-def print_answer(a: Any, trace: bool) -> None:
-    colour = "green" if a.found else "yellow"
-    out.print(f"[{colour}]{a.answer}[/{colour}]")
-    for c in a.citations:
-        out.print(f"  {c.label()}  [dim]{c.snippet[:80]}[/dim]")
-    out.print(f"[dim]confidence {a.confidence:.2f} · {a.kind}[/dim]")
-    if trace:
-        for step in a.trace:
-            extra = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("step", "seconds"))
-            err.print(f"  {step['step']:<10} {step['seconds']:7.3f}s  {extra}")
-
-
-LlmUrlOpt = Annotated[Optional[str], typer.Option("--llm-url", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1 (key from VIDRAG_LLM_KEY).")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (for --llm-url) or packaged model.")]
-
-
-def answer_or_fail(lib: Library, question: str, video: str | None) -> Any:
-    from vidrag.agent.llm import LLMError
-    try:
-        return lib.ask(question, video=video)
-    except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
-        fail(str(exc))
-
-
-@app.command()
-def ask(question: Annotated[str, typer.Argument(help="A question about the videos in the library.")],
-        video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
-        trace: Annotated[bool, typer.Option(help="Show each agent step with its timing.")] = False,
-        llm_url: LlmUrlOpt = None, model: ModelOpt = None,
-        library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-    """Answer a question with citations `video @ hh:mm:ss–hh:mm:ss`, or say the library does not show it."""
-    lib = open_library(library, config, **llm_overrides(llm_url, model))
-    a = answer_or_fail(lib, question, video)
-    if as_json:
-        return emit_json(a.to_dict())
-    print_answer(a, trace)
-
-
-@app.command()
-def chat(video: Annotated[Optional[str], typer.Option(help="Only this video.")] = None,
-         llm_url: LlmUrlOpt = None, model: ModelOpt = None,
-         library: LibraryOpt = None, config: ConfigOpt = None) -> None:
-    """Ask several questions in one session; the model stays loaded. Empty line or Ctrl-D ends."""
-    lib = open_library(library, config, **llm_overrides(llm_url, model))
-    while True:
-        try:
-            question = input("? ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
-        from vidrag.agent.llm import LLMError
-        try:
-            print_answer(lib.ask(question, video=video), False)
-        except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
-            err.print(f"[red]error:[/red] {exc}")
+for query_command in (cli_ask.search, cli_ask.ask, cli_ask.chat):
+    app.command()(query_command)
 
 
 @app.command()

@@ -1,0 +1,116 @@
+"""`vidrag search`, `ask` and `chat`: querying the library from the command line (registered in cli.py)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+from typing_extensions import Annotated
+
+from vidrag.cli_common import ConfigOpt, JsonOpt, LibraryOpt, emit_json, err, fail, hms, open_library, out
+from vidrag.library import Library, VideoNotFound
+from vidrag.models import ModelMissing
+
+
+def parse_time(value: str | None) -> float | None:
+    """Seconds from 'SS', 'MM:SS' or 'HH:MM:SS'."""
+    if value is None:
+        return None
+    try:
+        parts = [float(p) for p in value.split(":")]
+    except ValueError:
+        fail(f"not a time: {value!r} (use seconds, MM:SS or HH:MM:SS)", 2)
+    return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+
+
+def search(query: Annotated[str, typer.Argument(help="What to look for, in words.")],
+           k: Annotated[int, typer.Option("--top", "-k", help="How many results.")] = 10,
+           video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
+           start: Annotated[Optional[str], typer.Option("--from", help="Only scenes after this time (SS, MM:SS, HH:MM:SS).")] = None,
+           end: Annotated[Optional[str], typer.Option("--to", help="Only scenes before this time.")] = None,
+           modality: Annotated[Optional[str], typer.Option(help="Only hits whose match is in: speech, text, objects, caption.")] = None,
+           library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Find the scenes that match a query (dense text + CLIP + keywords, fused)."""
+    from vidrag.agent.search import MODALITIES
+
+    if modality and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r} (choose from {', '.join(MODALITIES)})", 2)
+    lib = open_library(library, config)
+    try:
+        hits = lib.search(query, k=k, video=video, start=parse_time(start), end=parse_time(end), modality=modality)
+    except (ValueError, VideoNotFound, ModelMissing) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json([h.to_dict() for h in hits])
+    if not hits:
+        err.print("no matching scenes")
+        raise typer.Exit(1)
+    table = Table()
+    for col in ("video", "scene", "match at", "score", "match"):
+        table.add_column(col)
+    for h in hits:
+        table.add_row(h.video, f"{hms(h.start)}–{hms(h.end)}", f"{hms(h.cite_start)}–{hms(h.cite_end)}",
+                      f"{h.score:.4f}", f"{h.modality}: {h.snippet[:100]}")
+    out.print(table)
+
+
+def llm_overrides(llm_url: str | None, model: str | None) -> dict:
+    if not llm_url:
+        return {"llm": {"model": model}} if model else {}
+    return {"llm": {"backend": "openai", "model": model or "default", "options": {"url": llm_url}}}
+
+
+def print_answer(a: Any, trace: bool) -> None:
+    colour = "green" if a.found else "yellow"
+    out.print(f"[{colour}]{a.answer}[/{colour}]")
+    for c in a.citations:
+        out.print(f"  {c.label()}  [dim]{c.snippet[:80]}[/dim]")
+    out.print(f"[dim]confidence {a.confidence:.2f} · {a.kind}[/dim]")
+    if trace:
+        for step in a.trace:
+            extra = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("step", "seconds"))
+            err.print(f"  {step['step']:<10} {step['seconds']:7.3f}s  {extra}")
+
+
+LlmUrlOpt = Annotated[Optional[str], typer.Option("--llm-url", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1 (key from VIDRAG_LLM_KEY).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (for --llm-url) or packaged model.")]
+
+
+def answer_or_fail(lib: Library, question: str, video: str | None) -> Any:
+    from vidrag.agent.llm import LLMError
+    try:
+        return lib.ask(question, video=video)
+    except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
+        fail(str(exc))
+
+
+def ask(question: Annotated[str, typer.Argument(help="A question about the videos in the library.")],
+        video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
+        trace: Annotated[bool, typer.Option(help="Show each agent step with its timing.")] = False,
+        llm_url: LlmUrlOpt = None, model: ModelOpt = None,
+        library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Answer a question with citations `video @ hh:mm:ss–hh:mm:ss`, or say the library does not show it."""
+    lib = open_library(library, config, **llm_overrides(llm_url, model))
+    a = answer_or_fail(lib, question, video)
+    if as_json:
+        return emit_json(a.to_dict())
+    print_answer(a, trace)
+
+
+def chat(video: Annotated[Optional[str], typer.Option(help="Only this video.")] = None,
+         llm_url: LlmUrlOpt = None, model: ModelOpt = None,
+         library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    """Ask several questions in one session; the model stays loaded. Empty line or Ctrl-D ends."""
+    lib = open_library(library, config, **llm_overrides(llm_url, model))
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        from vidrag.agent.llm import LLMError
+        try:
+            print_answer(lib.ask(question, video=video), False)
+        except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
+            err.print(f"[red]error:[/red] {exc}")
