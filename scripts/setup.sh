@@ -13,4 +13,4 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # The CPU build of torch first: a bare `torch` requirement would pull the multi-GB CUDA build.
 .venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e '.[cpu-models,dev]'
+.venv/bin/pip install -q -e '.[cpu-models,eval,dev]'

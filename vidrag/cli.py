@@ -258,6 +258,30 @@ def bench_ask(library: LibraryOpt = None, config: ConfigOpt = None, llm_url: Llm
     emit_json(result) if as_json else out.print_json(json.dumps(result))
 
 
+eval_app = typer.Typer(help="Quality benchmarks.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("needle")
+def eval_needle(minutes: Annotated[float, typer.Option(help="Length of the generated video (2 to 60).")] = 10,
+                seed: Annotated[int, typer.Option(help="Seed: the same seed makes the same video and questions.")] = 0,
+                out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where videos and reports go [cache/needle].")] = None,
+                config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Generate a needle-in-a-video benchmark from the sample footage, index it, ask every question, report."""
+    from vidrag.eval.needle_run import run_needle
+    from vidrag.samples import cache_dir, fetch_samples
+
+    if not 2 <= minutes <= 60:
+        fail("--minutes must be between 2 and 60", 2)
+    report = run_needle(minutes, seed, load_config(config), fetch_samples(log=lambda m: err.print(m)),
+                        out_dir or cache_dir() / "needle", log=lambda m: err.print(m))
+    if as_json:
+        return emit_json({k: v for k, v in report.items() if k != "questions"})
+    from vidrag.eval.needle_run import markdown
+    out.print(markdown(report))
+    out.print("reports: " + ", ".join(report["files"]))
+
+
 def main() -> None:
     try:
         app()

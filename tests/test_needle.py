@@ -1,0 +1,60 @@
+"""The needle benchmark's parts: a deterministic generator with needles where the truth says, and scoring."""
+import json
+import random
+
+import numpy as np
+
+from vidrag.eval.needle import plan
+from vidrag.eval.needle_run import overlap, score, summarise
+from vidrag.media import decode_audio, decode_frames, frame_to_bgr, probe
+
+
+def test_plans_are_deterministic_per_seed_and_drawn_from_pools():
+    a, b, c = plan(10, random.Random(0)), plan(10, random.Random(0)), plan(10, random.Random(1))
+    assert a == b and a != c
+    needles, questions = a
+    windows = sorted((n.start, n.end) for n in needles)
+    assert all(x[1] < y[0] for x, y in zip(windows, windows[1:]))       # needles never overlap
+    assert windows[-1][1] <= 600
+    kinds = {q.kind for q in questions}
+    assert kinds == {"retrieval", "when", "order", "count", "absent"}
+    count = next(q for q in questions if q.kind == "count")
+    assert int(count.expected) == len(count.windows) >= 2
+
+
+def test_generated_video_carries_its_needles(samples, tmp_path):
+    from vidrag.eval.needle import generate
+    video, truth_path = generate(2, 3, samples, tmp_path)
+    truth = json.loads(truth_path.read_text())
+    info = probe(video)
+    assert abs(info.duration - 120) < 1 and info.has_audio and (info.width, info.height) == (640, 360)
+    text = next(n for n in truth["needles"] if n["kind"] == "text")
+    speech = next(n for n in truth["needles"] if n["kind"] == "speech")
+    frames = {round(t, 1): frame_to_bgr(f, 640) for t, f in decode_frames(video, reference_only=False)}
+    inside = frames[min(frames, key=lambda t: abs(t - (text["start"] + 1)))]
+    assert inside[140:220, 30:610].mean() > 200           # the white caption box is there
+    audio = decode_audio(video)
+    at = int(speech["start"] * 16000)
+    assert np.abs(audio[at:at + 32000]).max() > 0.05      # speech where the truth says
+    quiet = [n for n in truth["needles"] if n["kind"] != "speech"][0]
+    assert np.abs(audio[int(quiet["start"] * 16000):int(quiet["end"] * 16000)]).max() < 0.01
+
+
+def test_scoring_rules():
+    when = {"kind": "when", "expected": "cup", "windows": [[30.0, 35.0]], "avoid": ""}
+    assert score(when, {"answer": "at 00:00:31", "found": True, "citations": [{"start": 31, "end": 32}]})["correct"]
+    assert not score(when, {"answer": "at 00:01:00", "found": True, "citations": [{"start": 60, "end": 62}]})["correct"]
+    count = {"kind": "count", "expected": "3", "windows": [[1, 2]], "avoid": ""}
+    assert score(count, {"answer": "Three times.", "found": True, "citations": []})["correct"]
+    assert not score(count, {"answer": "13 times", "found": True, "citations": []})["correct"]
+    order = {"kind": "order", "expected": "cedar", "windows": [], "avoid": "delta"}
+    assert not score(order, {"answer": "CEDAR then DELTA", "found": True, "citations": []})["correct"]
+    absent = {"kind": "absent", "expected": "", "windows": [], "avoid": ""}
+    assert score(absent, {"answer": "The library does not show this.", "found": False, "citations": []})["correct"]
+    assert overlap([0, 10], [5, 15]) == 5 / 15
+    rows = [{"kind": "absent", "found": False, "correct": True, "citation_hit": False, "iou": 0},
+            {"kind": "when", "found": False, "correct": False, "citation_hit": False, "iou": 0},
+            {"kind": "when", "found": True, "correct": True, "citation_hit": True, "iou": 0.5}]
+    s = summarise(rows)
+    assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 1.0
+    assert s["accuracy"] == {"absent": 1.0, "when": 0.5} and s["citation_overlap"] == 0.5 and s["mean_tiou"] == 0.25
