@@ -67,9 +67,33 @@ def hms(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+TIME = r"(\d{1,2}:\d{2}(?::\d{2})?|\d+(?:\.\d+)?\s*(?:s|sec|seconds?|m|min|minutes?)\b)"
+
+
+def seconds_of(text: str) -> float:
+    """'1:30' -> 90, '2 minutes' -> 120, '45 s' -> 45."""
+    if ":" in text:
+        return float(sum(int(p) * 60 ** i for i, p in enumerate(reversed(text.split(":")))))
+    number = float(re.match(r"[\d.]+", text).group())
+    return number * 60 if re.search(r"m", text) else number
+
+
+def time_range(question: str) -> tuple[float | None, float | None]:
+    """A time window named in the question: between/from A and/to B, after A, before B."""
+    q = question.lower()
+    m = re.search(rf"(?:between|from)\s+{TIME}\s+(?:and|to)\s+{TIME}", q)
+    if m:
+        return seconds_of(m.group(1)), seconds_of(m.group(2))
+    after = re.search(rf"\b(?:after|since)\s+{TIME}", q)
+    before = re.search(rf"\b(?:before|until)\s+{TIME}", q)
+    return (seconds_of(after.group(1)) if after else None, seconds_of(before.group(1)) if before else None)
+
+
 class State(TypedDict, total=False):
     question: str
     video: str | None
+    start: float | None
+    end: float | None
     kind: str
     query: str
     attempts: int
@@ -81,9 +105,9 @@ class State(TypedDict, total=False):
 
 
 class Agent:
-    def __init__(self, searcher: Searcher, llm, top_k: int = 4, max_refinements: int = 1,
+    def __init__(self, searcher: Searcher, llm, images: bool = False, top_k: int = 4, max_refinements: int = 1,
                  min_similarity: float = 0.25, strong_similarity: float = 0.45, all_cap: int = 24):
-        self.searcher, self.llm = searcher, llm
+        self.searcher, self.llm, self.images = searcher, llm, images
         self.top_k, self.max_refinements = top_k, max_refinements
         self.min_similarity, self.strong_similarity, self.all_cap = min_similarity, strong_similarity, all_cap
         g = StateGraph(State)
@@ -109,7 +133,7 @@ class Agent:
             t0 = time.perf_counter()
             update = fn(state)
             step = {"step": name, "seconds": round(time.perf_counter() - t0, 3)}
-            step.update({k: v for k, v in update.items() if k in ("kind", "query", "problem")})
+            step.update({k: v for k, v in update.items() if k in ("kind", "query", "problem", "video", "start", "end") and v})
             if "hits" in update:
                 step["hits"] = len(update["hits"])
             update["trace"] = state.get("trace", []) + [step]
@@ -120,7 +144,14 @@ class Agent:
     def understand(self, state: State) -> dict:
         q = state["question"].lower()
         kind = next((k for k, pattern in KINDS if re.search(pattern, q)), "lookup")
-        return {"kind": kind, "query": state["question"], "attempts": 0}
+        update: dict[str, Any] = {"kind": kind, "query": state["question"], "attempts": 0}
+        if not state.get("video"):   # a video named in the question narrows the search to it
+            named = [v.name for v in self.searcher.store.videos()
+                     if v.name.lower() in q or (len(v.name.rsplit(".", 1)[0]) > 3 and v.name.rsplit(".", 1)[0].lower() in q)]
+            if len(named) == 1:
+                update["video"] = named[0]
+        update["start"], update["end"] = time_range(state["question"])
+        return update
 
     def retrieve(self, state: State) -> dict:
         kind = state["kind"]
@@ -129,7 +160,8 @@ class Agent:
         wide = kind in ("count", "order", "summarise")
         # Scene-level hits, not merged spans: each citation stays a short window to check.
         hits = self.searcher.search(state["query"], k=self.all_cap if wide else self.top_k,
-                                    video=state.get("video"), merge=False, min_similarity=self.min_similarity)
+                                    video=state.get("video"), start=state.get("start"), end=state.get("end"),
+                                    merge=False, min_similarity=self.min_similarity)
         if state.get("strict") and any(h.keyword for h in hits):
             hits = [h for h in hits if h.keyword]   # after a failed check: literal matches only
         if wide:   # every matching scene, in time order
@@ -146,9 +178,9 @@ class Agent:
         compact = state["kind"] in ("count", "order")
         scenes = {} if compact else self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
         evidence = "\n".join(self._evidence_item(i, h, scenes, 100 if compact else 240) for i, h in enumerate(hits, 1))
+        user = load_prompt("answer_user").format(kind=state["kind"], question=state["question"], evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
-                    {"role": "user", "content": load_prompt("answer_user").format(
-                        kind=state["kind"], question=state["question"], evidence=evidence)}]
+                    {"role": "user", "content": self._with_images(user, hits) if self.images else user}]
         text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=160)
         try:
             reply = parse_json(text)
@@ -182,6 +214,20 @@ class Agent:
                 "kind": state["kind"], "strict": True}
 
     # ---- helpers ------------------------------------------------------------------------
+    def _with_images(self, text: str, hits: list[Hit]) -> list[dict]:
+        """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""
+        import cv2
+        from vidrag.indexers.caption import image_grid, jpeg_data_url
+        store = self.searcher.store
+        scenes = store.scenes_by_id([h.scene_ids[0] for h in hits[:4]])
+        images = [cv2.imread(str(store.root / s.thumb)) for s in scenes.values() if s.thumb]
+        images = [i for i in images if i is not None]
+        if not images:
+            return [{"type": "text", "text": text}]
+        note = "\nThe image shows the keyframes of the first evidence items, left to right, top to bottom."
+        return [{"type": "text", "text": text + note},
+                {"type": "image_url", "image_url": {"url": jpeg_data_url(image_grid(images))}}]
+
     @staticmethod
     def _evidence_item(i: int, h: Hit, scenes: dict | None = None, limit: int = 240) -> str:
         s = (scenes or {}).get(h.scene_ids[0]) if len(h.scene_ids) == 1 else None

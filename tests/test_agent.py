@@ -151,3 +151,53 @@ def test_bad_questions_and_endpoints_fail_cleanly(lib, tmp_path):
         assert done.returncode == 1 and "not valid JSON" in done.stderr
     finally:
         server.shutdown()
+
+
+def test_constraints_in_the_question_narrow_the_search(lib):
+    a = lib.ask("How many times does the sign GATE 7 appear after 0:10 in signs.mp4?")
+    retrieve = next(step for step in a.trace if step["step"] == "understand")
+    assert retrieve["start"] == 10 and retrieve["video"] == "signs.mp4"
+    assert a.found and a.citations and all(c.video == "signs.mp4" and c.end > 10 for c in a.citations)
+    assert "2" in a.answer or "two" in a.answer.lower()
+
+
+def test_whole_video_summary(lib):
+    a = lib.ask("Summarise what happens in talk.mp4")
+    assert a.kind == "summarise" and a.found and a.citations
+    assert all(c.video == "talk.mp4" for c in a.citations)
+
+
+class FakeVlmAnswerer(BaseHTTPRequestHandler):
+    """Stands in for a remote vision-language model behind vLLM: none can run on this machine."""
+    requests: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeVlmAnswerer.requests.append(body)
+        reply = {"found": True, "answer": "A car on a street.", "citations": ["E1"], "confidence": 0.7}
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": json.dumps(reply)}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_vision_answer_models_get_the_keyframes(lib):
+    server = HTTPServer(("127.0.0.1", 0), FakeVlmAnswerer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "qwen2.5-vl",
+                          "options": {"url": f"http://127.0.0.1:{server.server_port}/v1", "images": True}}}, environ={})
+        with Library(config=cfg) as vlm_lib:
+            a = vlm_lib.ask("Which video shows a car?")
+    finally:
+        server.shutdown()
+    body = FakeVlmAnswerer.requests[-1]
+    user = next(m for m in body["messages"] if m["role"] == "user")["content"]
+    image = next(p for p in user if p["type"] == "image_url")["image_url"]["url"]
+    assert image.startswith("data:image/jpeg;base64,") and len(image) > 2000
+    assert body["response_format"]["type"] == "json_schema" and body["model"] == "qwen2.5-vl"
+    assert a.found and a.answer == "A car on a street." and a.citations[0].video == "bikes.mp4"

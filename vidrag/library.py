@@ -101,7 +101,8 @@ class Library:
         if getattr(self, "_agent", None) is None:
             from vidrag.agent.graph import Agent
             from vidrag.agent.llm import load_llm
-            self._agent = Agent(self.searcher(), load_llm(self.config))
+            images = bool(self.config.llm.options.get("images", False))   # the model takes images (a VLM)
+            self._agent = Agent(self.searcher(), load_llm(self.config), images=images)
             self._agent.warm()
         return self._agent
 
