@@ -10,7 +10,7 @@ import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 from conftest import VIDRAG, cli, copy, text_video
 
@@ -86,6 +86,10 @@ def test_stdio_server_serves_every_tool(indexed):
                                    env=dict(os.environ))
 
     async def main():
+        with anyio.fail_after(400):
+            await talk()
+
+    async def talk():
         async with stdio_client(params) as (read, write):
             async with ClientSession(read, write) as session:
                 await exercise(session, root, allowed)
@@ -107,9 +111,10 @@ def free_port():
 def test_http_server_needs_its_token(indexed, tmp_path):
     root, lib, allowed = indexed
     port = free_port()
+    log = tmp_path / "server.log"   # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen([VIDRAG, "mcp", "--http", "--port", str(port), "--token", "s3cret",
                              "--library", str(lib), "--allow-root", str(allowed)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         deadline = time.time() + 60
@@ -118,12 +123,16 @@ def test_http_server_needs_its_token(indexed, tmp_path):
                 r = httpx.post(url, json={})
                 break
             except httpx.ConnectError:
-                assert time.time() < deadline and proc.poll() is None, proc.stderr.read().decode()
+                assert time.time() < deadline and proc.poll() is None, log.read_text()
                 time.sleep(0.3)
         assert r.status_code == 401                      # no token, no service
 
         async def main():
-            client = httpx.AsyncClient(headers={"Authorization": "Bearer s3cret"})
+            with anyio.fail_after(120):
+                await talk()
+
+        async def talk():
+            client = create_mcp_http_client(headers={"Authorization": "Bearer s3cret"})
             async with client, streamable_http_client(url, http_client=client) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
