@@ -18,7 +18,7 @@ import av
 import cv2
 import numpy as np
 
-from vidrag.media import decode_audio
+from vidrag.media import decode_audio, mux_mono_audio
 
 FPS, W, H = 10, 640, 360
 NEEDLE_S = 5.0
@@ -192,13 +192,7 @@ def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path)
                     break
         for p in vs.encode():
             out.mux(p)
-        for start in range(0, len(audio), 1024):
-            frame = av.AudioFrame.from_ndarray(audio[None, start:start + 1024], format="fltp", layout="mono")
-            frame.sample_rate = 16000
-            for p in aus.encode(frame):
-                out.mux(p)
-        for p in aus.encode():
-            out.mux(p)
+        mux_mono_audio(out, aus, audio)
     tmp.replace(video)
     truth.write_text(json.dumps({"video": video.name, "minutes": minutes, "seed": seed,
                                  "needles": [asdict(n) for n in needles],

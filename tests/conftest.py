@@ -6,11 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+
+from vidrag.media import mux_mono_audio
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -65,13 +70,7 @@ def make_video(path: Path, seconds: float = 4.0, fps: int = 10, size=(160, 96), 
         if audio:
             t = np.arange(int(seconds * 16000)) / 16000
             tone = audio_track if audio_track is not None else (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-            for start in range(0, len(tone), 1024):
-                frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
-                frame.sample_rate = 16000
-                for p in aus.encode(frame):
-                    out.mux(p)
-            for p in aus.encode():
-                out.mux(p)
+            mux_mono_audio(out, aus, tone)
     return path
 
 
@@ -115,3 +114,30 @@ def text_video(path: Path, texts: list[str], seconds_per_scene: float = 4.0, fps
         for p in vs.encode():
             out.mux(p)
     return path
+
+
+@contextmanager
+def chat_server(reply: str):
+    """A local OpenAI-compatible chat endpoint that always answers `reply`. It stands in for a
+    remote model (a VLM behind vLLM) that cannot run on this machine. Yields (base url, requests)."""
+    seen: list[tuple[str, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", seen
+    finally:
+        server.shutdown()

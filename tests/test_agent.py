@@ -1,12 +1,10 @@
 """Search and the answering agent on footage indexed for real, with the packaged 1.5B model."""
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from conftest import cli, copy, speech_video, text_video
+from conftest import chat_server, cli, copy, speech_video, text_video
 from vidrag.config import load_config
 from vidrag.library import Library
 
@@ -101,19 +99,6 @@ def test_openai_compatible_path_against_xllamacpp_http_server(lib):
     assert "@ 00:00:0" in answer["citations"][0]["label"]
 
 
-class Garbage(BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"choices": [{"message": {"content": "Sure! The answer is yes, no JSON here."}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_bad_questions_and_endpoints_fail_cleanly(lib, tmp_path):
     def ask(*args, **kw):
         done = cli(lib.path, "ask", *args, **kw)
@@ -144,13 +129,9 @@ def test_bad_questions_and_endpoints_fail_cleanly(lib, tmp_path):
     finally:
         silent.close()
     # a model that does not return JSON
-    server = HTTPServer(("127.0.0.1", 0), Garbage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = ask("Is there a car?", "--llm-url", f"http://127.0.0.1:{server.server_port}/v1")
-        assert done.returncode == 1 and "not valid JSON" in done.stderr
-    finally:
-        server.shutdown()
+    with chat_server("Sure! The answer is yes, no JSON here.") as (url, _):
+        done = ask("Is there a car?", "--llm-url", url)
+    assert done.returncode == 1 and "not valid JSON" in done.stderr
 
 
 def test_constraints_in_the_question_narrow_the_search(lib):
@@ -167,35 +148,14 @@ def test_whole_video_summary(lib):
     assert all(c.video == "talk.mp4" for c in a.citations)
 
 
-class FakeVlmAnswerer(BaseHTTPRequestHandler):
-    """Stands in for a remote vision-language model behind vLLM: none can run on this machine."""
-    requests: list = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeVlmAnswerer.requests.append(body)
-        reply = {"found": True, "answer": "A car on a street.", "citations": ["E1"], "confidence": 0.7}
-        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": json.dumps(reply)}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_vision_answer_models_get_the_keyframes(lib):
-    server = HTTPServer(("127.0.0.1", 0), FakeVlmAnswerer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    reply = {"found": True, "answer": "A car on a street.", "citations": ["E1"], "confidence": 0.7}
+    with chat_server(json.dumps(reply)) as (url, seen):   # stands in for a remote VLM behind vLLM
         cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "qwen2.5-vl",
-                          "options": {"url": f"http://127.0.0.1:{server.server_port}/v1", "images": True}}}, environ={})
+                          "options": {"url": url, "images": True}}}, environ={})
         with Library(config=cfg) as vlm_lib:
             a = vlm_lib.ask("Which video shows a car?")
-    finally:
-        server.shutdown()
-    body = FakeVlmAnswerer.requests[-1]
+    body = seen[-1][1]
     user = next(m for m in body["messages"] if m["role"] == "user")["content"]
     image = next(p for p in user if p["type"] == "image_url")["image_url"]["url"]
     assert image.startswith("data:image/jpeg;base64,") and len(image) > 2000

@@ -1,9 +1,7 @@
 """Each indexing stage on real footage, with the real packaged models."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from conftest import cli, cli_json, copy, make_video, speech_video
+from conftest import chat_server, cli, cli_json, copy, make_video, speech_video
 from vidrag.config import load_config
 from vidrag.library import Library
 
@@ -98,40 +96,17 @@ def test_missing_weights_skip_a_stage_or_fail_with_strict(samples, tmp_path):
     assert done.returncode == 1 and "clip (open_clip): no weights configured" in done.stderr
 
 
-class FakeVlm(BaseHTTPRequestHandler):
-    """Stands in for a remote vLLM serving a VLM: no VLM runs on this machine."""
-    seen: list = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        parts = body["messages"][0]["content"]
-        image = next(p for p in parts if p["type"] == "image_url")["image_url"]["url"]
-        FakeVlm.seen.append((self.path, body["model"], image[:23], len(image)))
-        reply = {"choices": [{"message": {"role": "assistant", "content": " A red room with a moving line. "}}]}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_openai_compatible_captioner_sends_an_image_grid_and_parses_the_reply(tmp_path):
-    server = HTTPServer(("127.0.0.1", 0), FakeVlm)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        video = make_video(tmp_path / "v.mp4", seconds=6, colour_every=3.0)
-        caption = {"backend": "openai", "model": "qwen-vl", "options": {"url": f"http://127.0.0.1:{server.server_port}/v1"}}
+    video = make_video(tmp_path / "v.mp4", seconds=6, colour_every=3.0)
+    with chat_server(" A red room with a moving line. ") as (url, seen):
+        caption = {"backend": "openai", "model": "qwen-vl", "options": {"url": url}}
         lib, [o] = indexed(tmp_path, video, stages=["caption"], caption=caption)
-    finally:
-        server.shutdown()
     scenes = lib.store.scenes(lib.video("v.mp4").id)
-    assert o.status == "indexed" and len(FakeVlm.seen) == len(scenes)
-    path, model, prefix, size = FakeVlm.seen[0]
-    assert path == "/v1/chat/completions" and model == "qwen-vl" and prefix == "data:image/jpeg;base64," and size > 1000
+    assert o.status == "indexed" and len(seen) == len(scenes)
+    path, body = seen[0]
+    image = next(p for p in body["messages"][0]["content"] if p["type"] == "image_url")["image_url"]["url"]
+    assert path == "/v1/chat/completions" and body["model"] == "qwen-vl"
+    assert image.startswith("data:image/jpeg;base64,") and len(image) > 1000
     assert all(s.caption == "A red room with a moving line." and s.caption_source == "vlm" for s in scenes)
 
 

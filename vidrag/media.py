@@ -193,3 +193,16 @@ def decode_audio(path: str | Path, rate: int = 16000) -> np.ndarray:
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1))
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def mux_mono_audio(container: "av.container.OutputContainer", stream: "av.AudioStream", samples: np.ndarray,
+                   rate: int = 16000) -> None:
+    """Encode float32 mono samples into an output container's audio stream (test media, benchmarks)."""
+    for start in range(0, len(samples), 1024):
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[None, start:start + 1024], np.float32),
+                                           format="fltp", layout="mono")
+        frame.sample_rate = rate
+        for p in stream.encode(frame):
+            container.mux(p)
+    for p in stream.encode():
+        container.mux(p)
