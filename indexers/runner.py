@@ -39,7 +39,7 @@ class Keyframe:
 @dataclass
 class Outcome:
     path: str
-    status: str              # indexed | partial (part of the file unreadable) | unchanged | moved | failed
+    status: str              # indexed | partial (part of the file or a stage failed) | unchanged | moved | failed
     message: str = ""
     scenes: int = 0
     duration: float = 0.0
@@ -205,7 +205,9 @@ class Indexer:
         video = Video(fp, path, name, size, duration, info.fps, info.width, info.height, info.has_audio,
                       warnings="; ".join(warnings), config_hash=self.hashes["scenes"], stages=stages)
         self.store.save_video(video, scenes)
-        return Outcome(path, "partial" if truncated else "indexed", "; ".join(warnings), len(scenes), duration,
+        # Partial: the rows are saved, but part of the file or a stage could not be read; a rerun retries.
+        partial = truncated or len(ran) < len(todo)
+        return Outcome(path, "partial" if partial else "indexed", "; ".join(warnings), len(scenes), duration,
                        time.perf_counter() - started, timings)
 
 

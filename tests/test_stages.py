@@ -141,3 +141,21 @@ def test_tags_caption_through_the_real_local_llm(samples, tmp_path):
         assert s.caption_source == "tags" and len(s.caption.split()) >= 4
         assert not s.caption.startswith("Objects seen:")     # written by the model, not the template
     assert any(word in " ".join(s.caption.lower() for s in scenes) for word in ("car", "motorcycle", "vehicle"))
+
+
+def test_a_failing_stage_keeps_the_others_and_is_retried_on_the_next_run(samples, tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}/v1"   # nothing listens here once closed
+    video = copy(samples["bikes.mp4"], tmp_path / "b.mp4")
+    caption = {"backend": "openai", "model": "vlm", "options": {"url": down, "retries": 0}}
+    lib, [o] = indexed(tmp_path, video, stages=["objects", "caption"], caption=caption)
+    assert o.status == "partial" and "caption failed" in o.message and not o.ok
+    assert lib.video("b.mp4").stages.keys() == {"scenes", "objects"}      # objects kept, caption not marked done
+    lib.close()
+    with chat_server("A street with cars.") as (url, seen):
+        caption["options"]["url"] = url
+        lib, [o] = indexed(tmp_path, video, stages=["objects", "caption"], caption=caption)
+    assert o.status == "indexed" and set(o.timings) == {"decode+scenes", "caption"}
+    assert all(s.caption == "A street with cars." and s.objects for s in lib.scenes("b.mp4"))
