@@ -161,3 +161,9 @@ def test_vision_answer_models_get_the_keyframes(lib):
     assert image.startswith("data:image/jpeg;base64,") and len(image) > 2000
     assert body["response_format"]["type"] == "json_schema" and body["model"] == "qwen2.5-vl"
     assert a.found and a.answer == "A car on a street." and a.citations[0].video == "bikes.mp4"
+
+
+def test_chat_answers_follow_up_questions_in_one_session(lib):
+    done = cli(lib.path, "chat", input="Which video shows a car?\nWhere is the submarine?\n\n", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "bikes.mp4 @ 00:00:0" in done.stdout and "The library does not show this." in done.stdout
