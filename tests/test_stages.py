@@ -133,8 +133,8 @@ def test_openai_whisper_backend_loads_a_checkpoint_and_times_words(tmp_path):
 
 
 def test_tags_caption_through_the_real_local_llm(samples, tmp_path):
-    lib, [o] = indexed(tmp_path, samples["bikes.mp4"], stages=["objects", "caption"],
-                       caption={"backend": "llm"}, llm={"model": "qwen2.5-0.5b"})
+    lib, [o] = indexed(tmp_path, samples["bikes.mp4"], stages=["objects", "caption"], caption={"backend": "llm"},
+                       strict=True)   # the packaged 1.5B model must be there: no silent skip
     assert o.status == "indexed" and "failed" not in o.message
     scenes = lib.store.scenes(lib.video("bikes.mp4").id)
     for s in scenes:
