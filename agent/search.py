@@ -4,7 +4,7 @@ word or OCR-line times when the match is in speech or on-screen text.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -142,13 +142,14 @@ class Searcher:
                     continue
                 hits.append(Hit(names[vid][0], vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b,
                                 names[vid][1], round(dense.get(sid, 0.0), 4), sid in keyword))
-            if len(merge_adjacent(list(map(copy.copy, hits))) if merge else hits) >= k:
+            if len(merge_adjacent(hits) if merge else hits) >= k:
                 break
         return (merge_adjacent(hits) if merge else hits)[:k]
 
 
 def merge_adjacent(hits: list[Hit]) -> list[Hit]:
-    """Hits on touching scenes of one video become one span, ranked by its best score."""
+    """Hits on touching scenes of one video become one span, ranked by its best score.
+    The input hits are left as they are."""
     spans: list[Hit] = []
     for h in hits:
         for s in spans:
@@ -159,5 +160,5 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
                 s.similarity, s.keyword = max(s.similarity, h.similarity), s.keyword or h.keyword
                 break
         else:
-            spans.append(h)
+            spans.append(dataclasses.replace(h, scene_ids=list(h.scene_ids)))
     return sorted(spans, key=lambda h: -h.score)

@@ -55,6 +55,7 @@ def test_adjacent_hits_merge_into_one_span():
     spans = merge_adjacent(hits)
     assert [(h.video, h.start, h.end, h.scene_ids) for h in spans] == [
         ("a", 0, 20, [2, 1]), ("b", 20, 30, [9]), ("a", 30, 40, [4])]
+    assert merge_adjacent(hits) == spans and hits[0].scene_ids == [2] and hits[0].start == 10   # inputs untouched
 
 
 def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
