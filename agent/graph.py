@@ -54,6 +54,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     kind: str = "lookup"
     trace: list[dict[str, Any]] = field(default_factory=list)
+    choice: int | None = None      # multiple choice: index of the option picked (None: none)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -89,6 +90,21 @@ def time_range(question: str) -> tuple[float | None, float | None]:
     return (seconds_of(after.group(1)) if after else None, seconds_of(before.group(1)) if before else None)
 
 
+def letters(options: list[str]) -> str:
+    return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(options))
+
+
+def choice_of(answer: str, options: list[str]) -> int | None:
+    """The option an answer picks: its letter ("B", "(B) ...", "B. ...") or else the one option
+    whose text it contains."""
+    m = re.match(r"\s*\(?([A-Z])(?:[).:\s]|$)", answer)
+    if m and ord(m.group(1)) - 65 < len(options):
+        return ord(m.group(1)) - 65
+    low = answer.lower()
+    inside = [i for i, o in enumerate(options) if o.strip() and o.strip().lower() in low]
+    return inside[0] if len(inside) == 1 else None
+
+
 def unsupported_values(answer: str, evidence: str, question: str = "") -> list[str]:
     """Names the answer quotes, writes in capitals or capitalises mid-sentence that neither the
     evidence nor the question contains: the small model's way of inventing things
@@ -112,6 +128,7 @@ class State(TypedDict, total=False):
     problem: str
     evidence: str
     strict: bool
+    options: list[str]
     trace: list[dict[str, Any]]
 
 
@@ -175,6 +192,15 @@ class Agent:
         hits = self.searcher.search(state["query"], k=self.all_cap if wide else self.top_k,
                                     video=state.get("video"), start=state.get("start"), end=state.get("end"),
                                     merge=False, min_similarity=self.min_similarity)
+        if state.get("options") and not wide:   # multiple choice: evidence for each option too
+            seen = {h.scene_ids[0] for h in hits}
+            for option in state["options"]:
+                for h in self.searcher.search(f"{state['query']} {option}", k=1, video=state.get("video"),
+                                              start=state.get("start"), end=state.get("end"), merge=False,
+                                              min_similarity=self.min_similarity):
+                    if h.scene_ids[0] not in seen:
+                        seen.add(h.scene_ids[0])
+                        hits.append(h)
         if state.get("strict") and any(h.keyword for h in hits):
             hits = [h for h in hits if h.keyword]   # after a failed check: literal matches only
         if wide:   # every matching scene, in time order
@@ -191,7 +217,10 @@ class Agent:
         compact = state["kind"] in ("count", "order")
         scenes = {} if compact else self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
         evidence = "\n".join(self._evidence_item(i, h, scenes, 80 if compact else 200) for i, h in enumerate(hits, 1))
-        user = load_prompt("answer_user").format(kind=state["kind"], question=state["question"], evidence=evidence)
+        question = state["question"]
+        if state.get("options"):
+            question += "\nOptions:\n" + letters(state["options"]) + "\nSet answer to the letter of the option the evidence supports."
+        user = load_prompt("answer_user").format(kind=state["kind"], question=question, evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, hits) if self.images else user}]
         text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=120)
@@ -214,7 +243,8 @@ class Agent:
         supported = [c for c in cited if self._supports(hits[int(c[1:]) - 1])]
         if not supported and any(h.keyword for h in hits):
             return {"problem": "cited evidence does not match the question"}
-        missing = unsupported_values(str(reply.get("answer", "")), state.get("evidence", ""), state["question"])
+        missing = unsupported_values(str(reply.get("answer", "")), state.get("evidence", ""),
+                                     state["question"] + " " + " ".join(state.get("options") or []))
         if missing:
             return {"problem": f"answer names what the evidence does not show: {', '.join(missing)}"}
         return {"problem": "", "reply": dict(reply, citations=supported or cited)}
@@ -277,8 +307,8 @@ class Agent:
                            [sid for h in part for sid in h.scene_ids], first.start, last.end, first.path))
         return out
 
-    def run(self, question: str, video: str | None = None) -> Answer:
-        final = self.graph.invoke({"question": question, "video": video, "trace": []})
+    def run(self, question: str, video: str | None = None, options: list[str] | None = None) -> Answer:
+        final = self.graph.invoke({"question": question, "video": video, "options": list(options or []), "trace": []})
         reply, hits = final.get("reply") or {}, final.get("hits") or []
         trace = final.get("trace", [])
         problem = final.get("problem")
@@ -289,7 +319,10 @@ class Agent:
                           kind=final["kind"], trace=trace)
         by_id = {f"E{i}": h for i, h in enumerate(hits, 1)}
         cites = [by_id[c] for c in reply["citations"]]
-        return Answer(question, str(reply.get("answer", "")).strip(), True,
-                      max(0.0, min(1.0, float(reply.get("confidence", 0.5) or 0.5))),
+        text = str(reply.get("answer", "")).strip()
+        choice = choice_of(text, options) if options else None
+        if options and choice is not None and len(text) <= 3:
+            text = f"{chr(65 + choice)}. {options[choice]}"
+        return Answer(question, text, True, max(0.0, min(1.0, float(reply.get("confidence", 0.5) or 0.5))),
                       [Citation(h.video, h.path, round(h.cite_start, 2), round(h.cite_end, 2), h.snippet) for h in cites],
-                      final["kind"], trace)
+                      final["kind"], trace, choice)

@@ -9,13 +9,14 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from vidrag.config import Config
+from vidrag.models import ModelMissing
 from vidrag.records import Scene
 from vidrag.store import Store
 from vidrag.vector_index import VectorIndex
 
 RRF_K = 60
 WEIGHTS = {"text": 1.0, "keyword": 1.0, "clip": 0.7}
-MODALITIES = ("speech", "text", "objects", "caption")
+MODALITIES = ("speech", "text", "objects", "caption", "image")   # image: a CLIP-only match
 STOP = set("a an the of in on at to is are was were what when where who which how many does did do "
            "and or with for from by it this that there be shown show said say says video scene any "
            "appear appears written write read screen onscreen visible seen see".split())
@@ -86,10 +87,11 @@ class Searcher:
             idx = self._index[kind] = VectorIndex(self.store, kind)
         return idx
 
-    def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], set[int]]:
-        """(scene id -> fused score, scene id -> dense cosine, scene ids matched by keyword)."""
+    def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
+        """(scene id -> fused score, -> text cosine, -> CLIP text-to-image cosine, ids matched by keyword)."""
         lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(" ".join(query_terms(query)) or query, pool)]}
         dense: dict[int, float] = {}
+        visual: dict[int, float] = {}
         text_index = self.index("text")
         if len(text_index):
             found = text_index.search(self.embedder().encode([query])[0], pool)
@@ -99,22 +101,26 @@ class Searcher:
         if len(clip_index):
             try:
                 from vidrag.indexers.clip import ClipModel
-                lists["clip"] = [i for i, _ in clip_index.search(ClipModel(self.cfg).encode_text([query])[0], pool)]
-            except Exception:  # CLIP vectors without a CLIP model configured now: skip that signal
-                pass
+                found = clip_index.search(ClipModel(self.cfg).encode_text([query])[0], pool)
+            except (ModelMissing, ImportError):  # CLIP vectors stored, but no CLIP model here now: skip that signal
+                found = []
+            lists["clip"] = [i for i, _ in found]
+            visual = dict(found)
         fused: dict[int, float] = {}
         for kind, ids in lists.items():
             for rank, sid in enumerate(ids):
                 fused[sid] = fused.get(sid, 0.0) + WEIGHTS[kind] / (RRF_K + rank + 1)
-        return fused, dense, set(lists["keyword"])
+        return fused, dense, visual, set(lists["keyword"])
 
     def search(self, query: str, k: int = 10, video: str | None = None, start: float | None = None,
                end: float | None = None, modality: str | None = None, merge: bool = True,
                min_similarity: float = 0.25) -> list[Hit]:
-        """Scenes that match by keyword or by meaning (cosine >= min_similarity), best first."""
+        """Scenes that match by keyword, by meaning (cosine >= min_similarity) or by picture (CLIP), best first."""
         if not query.strip():
             raise ValueError("empty query")
-        fused, dense, keyword = self.ranked(query, pool=max(50, k * 5))
+        fused, dense, visual, keyword = self.ranked(query, pool=max(50, k * 5))
+        # CLIP cosines between a caption and a matching picture sit near 0.2-0.35, below text-text ones.
+        min_visual = float(self.cfg.clip.options.get("min_similarity", 0.22))
         if not fused:
             return []
         spans = self.store.scene_spans(list(fused))
@@ -122,7 +128,7 @@ class Searcher:
         candidates = []
         for sid, score in sorted(fused.items(), key=lambda x: -x[1]):
             vid, s_start, s_end = spans[sid]
-            if sid not in keyword and dense.get(sid, 0.0) < min_similarity:
+            if sid not in keyword and dense.get(sid, 0.0) < min_similarity and visual.get(sid, 0.0) < min_visual:
                 continue   # ranked only because every scene gets a nearest-neighbour rank
             if (allowed is not None and vid not in allowed) or \
                     (start is not None and s_end <= start) or (end is not None and s_start >= end):
@@ -138,6 +144,8 @@ class Searcher:
             for sid, vid, score in part:
                 s = scenes[sid]
                 mod, snippet, a, b = best_snippet(s, terms)
+                if sid not in keyword and dense.get(sid, 0.0) < min_similarity:
+                    mod, snippet = "image", s.caption[:240]   # only the picture matched (CLIP)
                 if modality and mod != modality:
                     continue
                 hits.append(Hit(names[vid][0], vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b,

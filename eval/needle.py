@@ -21,34 +21,71 @@ import numpy as np
 from vidrag.media import decode_audio, mux_mono_audio
 
 FPS, W, H = 10, 640, 360
+VERSION = 2          # in the file names: a generator change never reuses older videos
 NEEDLE_S = 5.0
 WORDS = ("LANTERN QUARTZ HARBOR PEPPER VIOLET MARBLE FALCON COPPER MEADOW ORBIT CANYON JASPER "
          "TUNDRA PLANET CASTLE GINGER RAVEN SILVER THUNDER BAMBOO COMET DELTA EMBER FJORD GLACIER "
          "HAZEL ISLAND JUNGLE KETTLE LOTUS MAPLE NECTAR OLIVE PRISM QUILL RIVET SAFFRON TIMBER "
          "VELVET WALNUT ZEPHYR ANCHOR BEACON CEDAR DUNE").split()
-PLACES = ("library", "bakery", "station", "museum", "harbor", "garden", "stadium", "market", "cinema", "hospital")
+PLACES = ("library", "bakery", "station", "museum", "harbor", "garden", "stadium", "market", "cinema", "hospital",
+          "airport", "pharmacy", "bridge", "fountain", "theatre", "school", "lighthouse", "pier", "chapel", "zoo")
+THINGS = ("ticket", "locker", "parcel", "suitcase", "bicycle lock", "safe", "mailbox", "gate")   # cross-modal needles
 PHOTOS = {"cat": "chelsea", "cup": "coffee", "person": "astronaut"}
-ABSENT = ("What is the name of the dog shown in the video?", "What flight number is announced?",
-          "What does the red umbrella sign say?", "Which city name is written on the bus?",
-          "What song title is shown on the screen in green letters?")
+DECOYS = ("dog", "car", "bicycle", "horse", "bird", "boat", "clock", "umbrella")   # photo options never shown
+# Absent questions are assembled from parts, so no fixed list of them can be learnt.
+ABSENT_FORMS = ("What is the name of the {animal} shown in the video?", "What flight number is announced at the {place}?",
+                "What does the {colour} {object} sign say?", "Which city name is written on the {colour} bus?",
+                "What song title is shown in {colour} letters?", "What is the phone number on the {object}?",
+                "Which team wins the match at the {place}?")
+ABSENT_PARTS = {"animal": ("dog", "parrot", "horse", "goldfish", "hamster"), "place": PLACES,
+                "colour": ("red", "green", "purple", "orange", "yellow"),
+                "object": ("umbrella", "truck", "kiosk", "tram", "billboard")}
+# Several wordings per question kind.
+ASK = {"secret": ("What is the secret word shown on screen?", "Which secret word appears on the screen?",
+                  "What secret word is displayed in the video?"),
+       "pw": ("What password does the speaker say?", "Which password is spoken in the video?",
+              "What is the password the narrator mentions?"),
+       "place": ("Where does the speaker say to meet?", "Which place does the voice suggest meeting at?"),
+       "when_sign": ("When is the sign {w} shown?", "At what time does the sign {w} appear?"),
+       "when_photo": ("When is a {w} shown?", "At what point does a {w} appear?"),
+       "order": ("Which sign is shown first: {a} or {b}?", "Which sign appears earlier, {a} or {b}?"),
+       "count": ("How many times does the sign EXIT {w} appear?", "How often is the sign EXIT {w} shown?"),
+       "xmodal": ("Which code is on screen when the speaker mentions the {t}?",
+                  "What code is shown while the voice talks about the {t}?")}
 
 
 @dataclass
 class Needle:
-    kind: str            # text | image | speech
+    kind: str            # text | image | speech | both (text shown while a sentence is spoken)
     start: float
     end: float
     value: str           # the word, photo label, or spoken key word
     content: str         # what is drawn or said
+    spoken: str = ""     # for "both": the sentence said while `content` is on screen
 
 
 @dataclass
 class Question:
-    kind: str            # retrieval | when | order | count | absent
+    kind: str            # retrieval | when | order | count | cross-modal | absent
     question: str
     expected: str        # a word the answer must contain ("" for absent)
     windows: list[list[float]] = field(default_factory=list)   # needle windows to cite
     avoid: str = ""      # a word the answer must not contain (ordering)
+    options: list[str] = field(default_factory=list)   # multiple-choice form (none for absent)
+    gold: int = -1       # index of the right option
+
+
+def with_options(q: Question, right: str, decoys: list[str], rng: random.Random) -> Question:
+    """Four options, the right one at a random place."""
+    options = rng.sample([d for d in dict.fromkeys(decoys) if d != right], 3) + [right]
+    rng.shuffle(options)
+    q.options, q.gold = options, options.index(right)
+    return q
+
+
+def clock(t: float) -> str:
+    """hh:mm:ss, as the evidence and citations write times."""
+    return f"{int(t) // 3600:02d}:{int(t) % 3600 // 60:02d}:{int(t) % 60:02d}"
 
 
 def source_segments(samples: dict[str, Path], duration: float, rng: random.Random) -> list[tuple[Path, float, float]]:
@@ -112,15 +149,17 @@ def overlay(img: np.ndarray, text: str) -> np.ndarray:
 def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Question]]:
     duration = minutes * 60
     count = rng.randint(2, 3)
-    n_needles = 7 + count
+    n_needles = 8 + count
     slot = min(20.0, duration / (n_needles + 2))   # >= 10 s from 2 minutes up: needles never touch
     slots = sorted(rng.sample(range(1, int(duration // slot) - 1), n_needles))
     times = [round(s * slot + rng.uniform(0, slot - NEEDLE_S - 1), 1) for s in slots]
-    words = rng.sample(WORDS, 4)
+    words = rng.sample(WORDS, 5)
     place = rng.choice(PLACES)
     spoken = rng.choice([w for w in WORDS if w not in words])
     photos = rng.sample(sorted(PHOTOS), 2)
-    kinds = (["text:secret", "text:a", "text:b"] + ["text:count"] * count + ["image:0", "image:1", "speech:pw", "speech:place"])
+    thing = rng.choice(THINGS)
+    kinds = (["text:secret", "text:a", "text:b"] + ["text:count"] * count
+             + ["image:0", "image:1", "speech:pw", "speech:place", "both:code"])
     rng.shuffle(kinds)
     needles: dict[str, list[Needle]] = {}
     for t, k in zip(times, kinds):
@@ -132,6 +171,8 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
             n = Needle("text", t, t + NEEDLE_S, w, f"SIGN: {w}")
         elif tag == "count":
             n = Needle("text", t, t + NEEDLE_S, words[3], f"EXIT {words[3]}")
+        elif kind == "both":
+            n = Needle("both", t, t + NEEDLE_S, words[4], f"CODE {words[4]}", f"Here is the code for the {thing}.")
         elif kind == "image":
             n = Needle("image", t, t + NEEDLE_S, photos[int(tag)], photos[int(tag)])
         elif tag == "pw":
@@ -143,24 +184,40 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
     a, b = needles["text:a"][0], needles["text:b"][0]
     first, second = (a, b) if a.start < b.start else (b, a)
     img0 = needles["image:0"][0]
+    ask = lambda key, **kw: rng.choice(ASK[key]).format(**kw)
+    others = [w for w in WORDS if w not in words and w != spoken]
+    decoy_words = lambda: rng.sample(others, 5)
+    times = lambda n: [f"{clock(x)}–{clock(x + NEEDLE_S)}" for x in (s + rng.uniform(0, 9) for s in rng.sample(
+        [s for s in range(5, int(duration) - 15, 10) if abs(s - n.start) > 20], 5))]
+    when_img = lambda n: f"{clock(n.start)}–{clock(n.end)}"
     questions = [
-        Question("retrieval", "What is the secret word shown on screen?", words[0], win("text:secret")),
-        Question("retrieval", "What password does the speaker say?", spoken.lower(), win("speech:pw")),
-        Question("retrieval", "Where does the speaker say to meet?", place, win("speech:place")),
-        Question("when", f"When is the sign {a.value} shown?", a.value, win("text:a")),
-        Question("when", f"When is a {img0.value} shown?", img0.value, win("image:0")),
-        Question("order", f"Which sign is shown first: {a.value} or {b.value}?", first.value,
-                 [[first.start, first.end]], avoid=second.value),
-        Question("count", f"How many times does the sign EXIT {words[3]} appear?", str(count), win("text:count")),
+        with_options(Question("retrieval", ask("secret"), words[0], win("text:secret")), words[0], decoy_words(), rng),
+        with_options(Question("retrieval", ask("pw"), spoken.lower(), win("speech:pw")), spoken.lower(),
+                     [w.lower() for w in decoy_words()], rng),
+        with_options(Question("retrieval", ask("place"), place, win("speech:place")), place,
+                     rng.sample([p for p in PLACES if p != place], 5), rng),
+        with_options(Question("when", ask("when_sign", w=a.value), a.value, win("text:a")), when_img(a), times(a), rng),
+        with_options(Question("when", ask("when_photo", w=img0.value), img0.value, win("image:0")), when_img(img0),
+                     times(img0), rng),
+        with_options(Question("order", ask("order", a=a.value, b=b.value), first.value, [[first.start, first.end]],
+                              avoid=second.value), first.value, [second.value] + decoy_words()[:2], rng),
+        with_options(Question("count", ask("count", w=words[3]), str(count), win("text:count")), str(count),
+                     [str(c) for c in range(1, 7) if c != count], rng),
+        with_options(Question("cross-modal", ask("xmodal", t=thing), words[4], win("both:code")), words[4],
+                     [words[0], words[1]] + decoy_words()[:3], rng),
     ]
-    questions += [Question("absent", q, "") for q in rng.sample(ABSENT, 2)]
+    absent = set()
+    while len(absent) < 2:
+        form = rng.choice(ABSENT_FORMS)
+        absent.add(form.format(**{k: rng.choice(v) for k, v in ABSENT_PARTS.items()}))
+    questions += [Question("absent", q, "") for q in sorted(absent)]
     return [n for ns in needles.values() for n in ns], questions
 
 
 def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path) -> tuple[Path, Path]:
     """Write needle_{minutes}m_s{seed}.mp4 and its .json ground truth; reuse them if present."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"needle_{minutes:g}m_s{seed}"
+    stem = f"needle_{minutes:g}m_s{seed}_v{VERSION}"
     video, truth = out_dir / f"{stem}.mp4", out_dir / f"{stem}.json"
     if video.exists() and truth.exists():
         return video, truth
@@ -169,8 +226,8 @@ def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path)
     duration = minutes * 60
     audio = np.zeros(int(duration * 16000), np.float32)
     for n in needles:
-        if n.kind == "speech":
-            pcm = tts(n.content)
+        if n.kind in ("speech", "both"):
+            pcm = tts(n.spoken or n.content)
             at = int(n.start * 16000)
             audio[at:at + len(pcm)] = pcm[: len(audio) - at]
     tmp = video.with_suffix(".part.mp4")
@@ -184,7 +241,7 @@ def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path)
                 t = i / FPS
                 for n in needles:
                     if n.start <= t < n.end:
-                        img = photo(n.value) if n.kind == "image" else overlay(img, n.content) if n.kind == "text" else img
+                        img = photo(n.value) if n.kind == "image" else overlay(img, n.content) if n.kind in ("text", "both") else img
                 for p in vs.encode(av.VideoFrame.from_ndarray(img, format="bgr24")):
                     out.mux(p)
                 i += 1

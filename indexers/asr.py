@@ -1,7 +1,8 @@
 """Speech: transcribe the whole audio track once, with word times, then give words to scenes.
 
 Word timestamps are always on: with VAD and segment times only, a sentence at 1100 s was seen
-stamped 32.7 s. Backends: faster-whisper (default, CTranslate2 int8) and openai-whisper.
+stamped 32.7 s. Backends: faster-whisper (default, CTranslate2 int8), openai-whisper, and
+subtitles (a video's own SRT/VTT, see subtitles.py).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from vidrag.media import decode_audio
 from vidrag.models import resolve
 from vidrag.records import Scene, Word
 from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
+from vidrag.indexers.subtitles import SubtitleTrack
 
 SAMPLE_RATE = 16000
 
@@ -51,7 +53,7 @@ class OpenAIWhisper:
                 for seg in out["segments"] for w in seg.get("words", []) if w["word"].strip()]
 
 
-BACKENDS = {"faster-whisper": FasterWhisper, "openai-whisper": OpenAIWhisper}
+BACKENDS = {"faster-whisper": FasterWhisper, "openai-whisper": OpenAIWhisper, "subtitles": SubtitleTrack}
 
 
 def assign_words(scenes: list[Scene], words: list[Word]) -> None:
@@ -70,9 +72,16 @@ class AsrStage:
     def __init__(self, cfg: Config):
         self.backend = pick_backend("asr", BACKENDS, cfg)
 
+    def own_words(self, path: str) -> list[Word] | None:
+        """Words the video carries itself (subtitles), without listening to it."""
+        return self.backend.words_for(path) if hasattr(self.backend, "words_for") else None
+
     def transcribe_file(self, path: str) -> list[Word]:
+        words = self.own_words(path)
+        if words is not None:
+            return words
         audio = decode_audio(path, SAMPLE_RATE)
         return self.backend.transcribe(audio) if len(audio) >= SAMPLE_RATE // 4 else []
 
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
-        assign_words(scenes, self.transcribe_file(ctx.path) if ctx.has_audio else [])
+        assign_words(scenes, self.transcribe_file(ctx.path) if ctx.has_audio else self.own_words(ctx.path) or [])

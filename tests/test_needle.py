@@ -17,9 +17,19 @@ def test_plans_are_deterministic_per_seed_and_drawn_from_pools():
     assert all(x[1] < y[0] for x, y in zip(windows, windows[1:]))       # needles never overlap
     assert windows[-1][1] <= 600
     kinds = {q.kind for q in questions}
-    assert kinds == {"retrieval", "when", "order", "count", "absent"}
+    assert kinds == {"retrieval", "when", "order", "count", "cross-modal", "absent"}
     count = next(q for q in questions if q.kind == "count")
     assert int(count.expected) == len(count.windows) >= 2
+    for q in questions:   # the multiple-choice form: four distinct options, the right one marked
+        if q.kind == "absent":
+            assert q.options == [] and q.gold == -1
+        else:
+            assert len(set(q.options)) == 4 and 0 <= q.gold < 4
+            assert q.options[q.gold] == q.expected or q.kind == "when"
+    both = next(n for n in needles if n.kind == "both")
+    xmodal = next(q for q in questions if q.kind == "cross-modal")
+    assert xmodal.expected == both.value and both.spoken and xmodal.windows == [[both.start, both.end]]
+    assert {plan(10, random.Random(s))[1][-1].question for s in range(8)}.__len__() > 3   # absent questions vary
 
 
 def test_generated_video_carries_its_needles(samples, tmp_path):
@@ -36,7 +46,7 @@ def test_generated_video_carries_its_needles(samples, tmp_path):
     audio = decode_audio(video)
     at = int(speech["start"] * 16000)
     assert np.abs(audio[at:at + 32000]).max() > 0.05      # speech where the truth says
-    quiet = [n for n in truth["needles"] if n["kind"] != "speech"][0]
+    quiet = [n for n in truth["needles"] if n["kind"] in ("text", "image")][0]
     assert np.abs(audio[int(quiet["start"] * 16000):int(quiet["end"] * 16000)]).max() < 0.01
 
 

@@ -266,6 +266,7 @@ app.add_typer(eval_app, name="eval")
 def eval_needle(minutes: Annotated[float, typer.Option(help="Length of the generated video (2 to 60).")] = 10,
                 seed: Annotated[int, typer.Option(help="Seed: the same seed makes the same video and questions.")] = 0,
                 out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where videos and reports go [cache/needle].")] = None,
+                form: Annotated[str, typer.Option(help="open (free answers), mc (multiple choice, scored circularly) or both.")] = "open",
                 config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Generate a needle-in-a-video benchmark from the sample footage, index it, ask every question, report."""
     from vidrag.eval.needle_run import run_needle
@@ -273,11 +274,35 @@ def eval_needle(minutes: Annotated[float, typer.Option(help="Length of the gener
 
     if not 2 <= minutes <= 60:
         fail("--minutes must be between 2 and 60", 2)
+    if form not in ("open", "mc", "both"):
+        fail("--form must be open, mc or both", 2)
     report = run_needle(minutes, seed, load_config(config), fetch_samples(log=lambda m: err.print(m)),
-                        out_dir or cache_dir() / "needle", log=lambda m: err.print(m))
+                        out_dir or cache_dir() / "needle", log=lambda m: err.print(m), form=form)
     if as_json:
         return emit_json({k: v for k, v in report.items() if k != "questions"})
     from vidrag.eval.needle_run import markdown
+    out.print(markdown(report))
+    out.print("reports: " + ", ".join(report["files"]))
+
+
+@eval_app.command("dataset")
+def eval_dataset(fmt: Annotated[str, typer.Option("--format", help="videomme, longvideobench, mlvu, egoschema or nextqa.")],
+                 root: Annotated[Path, typer.Option(help="The dataset's local folder, in its official layout.")],
+                 limit: Annotated[Optional[int], typer.Option(help="Only the first N questions.")] = None,
+                 circular: Annotated[bool, typer.Option(help="Rotate the options; a question counts only if every rotation is right.")] = False,
+                 out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where the library and reports go [cache/datasets/FORMAT].")] = None,
+                 config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Score vidrag on a local copy of a public long-video QA benchmark (multiple choice)."""
+    from vidrag.eval.dataset_run import markdown, run_dataset
+    from vidrag.samples import cache_dir
+
+    try:
+        report = run_dataset(fmt, root, load_config(config), out_dir or cache_dir() / "datasets" / fmt,
+                             limit=limit, circular=circular, log=lambda m: err.print(m))
+    except (ConfigError, StoreError, ValueError, KeyError) as exc:
+        fail(f"{fmt}: {exc}" if not isinstance(exc, KeyError) else f"{fmt}: field {exc} missing from the annotations")
+    if as_json:
+        return emit_json({k: v for k, v in report.items() if k != "items"})
     out.print(markdown(report))
     out.print("reports: " + ", ".join(report["files"]))
 

@@ -28,7 +28,7 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in words
            video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
            start: Annotated[Optional[str], typer.Option("--from", help="Only scenes after this time (SS, MM:SS, HH:MM:SS).")] = None,
            end: Annotated[Optional[str], typer.Option("--to", help="Only scenes before this time.")] = None,
-           modality: Annotated[Optional[str], typer.Option(help="Only hits whose match is in: speech, text, objects, caption.")] = None,
+           modality: Annotated[Optional[str], typer.Option(help="Only hits whose match is in: speech, text, objects, caption, image (CLIP).")] = None,
            library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Find the scenes that match a query (dense text + CLIP + keywords, fused)."""
     from vidrag.agent.search import MODALITIES
@@ -76,10 +76,10 @@ LlmUrlOpt = Annotated[Optional[str], typer.Option("--llm-url", help="OpenAI-comp
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (for --llm-url) or packaged model.")]
 
 
-def answer_or_fail(lib: Library, question: str, video: str | None) -> Any:
+def answer_or_fail(lib: Library, question: str, video: str | None, options: list[str] | None = None) -> Any:
     from vidrag.agent.llm import LLMError
     try:
-        return lib.ask(question, video=video)
+        return lib.ask(question, video=video, options=options)
     except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
         fail(str(exc))
 
@@ -87,11 +87,12 @@ def answer_or_fail(lib: Library, question: str, video: str | None) -> Any:
 def ask(question: Annotated[str, typer.Argument(help="A question about the videos in the library.")],
         video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
         trace: Annotated[bool, typer.Option(help="Show each agent step with its timing.")] = False,
+        option: Annotated[Optional[list[str]], typer.Option("--option", "-o", help="A multiple-choice option (repeat: A, B, ...); the answer picks one.")] = None,
         llm_url: LlmUrlOpt = None, model: ModelOpt = None,
         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Answer a question with citations `video @ hh:mm:ss–hh:mm:ss`, or say the library does not show it."""
     lib = open_library(library, config, **llm_overrides(llm_url, model))
-    a = answer_or_fail(lib, question, video)
+    a = answer_or_fail(lib, question, video, option or None)
     if as_json:
         return emit_json(a.to_dict())
     print_answer(a, trace)

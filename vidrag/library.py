@@ -81,8 +81,9 @@ class Library:
             self.video(video)   # an unknown video is an error, not an empty result
         return self.searcher().search(query, k=k, video=video, start=start, end=end, modality=modality)
 
-    def ask(self, question: str, video: str | None = None):
-        """Answer a question from the library's evidence, with citations, or abstain."""
+    def ask(self, question: str, video: str | None = None, options: list[str] | None = None):
+        """Answer a question from the library's evidence, with citations, or abstain. With
+        `options` (multiple choice), `Answer.choice` is the index of the option picked."""
         from vidrag.agent.graph import MAX_QUESTION
 
         question = question.strip()
@@ -94,7 +95,9 @@ class Library:
             self.video(video)
         if not any(v.status == "indexed" for v in self.videos()):
             raise ValueError(f"the library {self.path} has no indexed videos; run `vidrag index PATH` first")
-        return self.agent().run(question, video)
+        if options is not None and not (2 <= len(options) <= 26 and all(str(o).strip() for o in options)):
+            raise ValueError("multiple choice needs 2 to 26 non-empty options")
+        return self.agent().run(question, video, options)
 
     def agent(self):
         """The answering agent; its model loads on first use and stays loaded."""

