@@ -90,19 +90,47 @@ def time_range(question: str) -> tuple[float | None, float | None]:
     return (seconds_of(after.group(1)) if after else None, seconds_of(before.group(1)) if before else None)
 
 
-def letters(options: list[str]) -> str:
-    return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(options))
+WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*[–-]\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+
+
+def window_choice(options: list[str], cited: list[tuple[float, float]]) -> int | None:
+    """When every option is a time window ("00:04:53–00:04:58"), the one that overlaps the cited
+    moments most: the citations already say when, and a small model reads clocks badly."""
+    spans = [WINDOW.match(o) for o in options]
+    if not cited or not all(spans):
+        return None
+    overlap = [sum(max(0.0, min(b, seconds_of(m.group(2))) - max(a, seconds_of(m.group(1)))) for a, b in cited)
+               for m in spans]
+    best = max(range(len(options)), key=lambda i: overlap[i])
+    return best if overlap[best] > 0 else None
 
 
 def choice_of(answer: str, options: list[str]) -> int | None:
-    """The option an answer picks: its letter ("B", "(B) ...", "B. ...") or else the one option
-    whose text it contains."""
-    m = re.match(r"\s*\(?([A-Z])(?:[).:\s]|$)", answer)
-    if m and ord(m.group(1)) - 65 < len(options):
-        return ord(m.group(1)) - 65
-    low = answer.lower()
-    inside = [i for i, o in enumerate(options) if o.strip() and o.strip().lower() in low]
-    return inside[0] if len(inside) == 1 else None
+    """The option an answer picks: the one option it is or contains, else a bare letter ("B", "(B)")."""
+    low = answer.lower().strip().strip(".")
+    for found in ([i for i, o in enumerate(options) if o.strip().lower() == low],
+                  [i for i, o in enumerate(options) if o.strip() and re.search(rf"(?<!\w){re.escape(o.strip().lower())}(?!\w)", low)]):
+        if len(found) == 1:
+            return found[0]
+    m = re.fullmatch(r"\s*\(?([A-Z])[).:]?\s*", answer)
+    return ord(m.group(1)) - 65 if m and ord(m.group(1)) - 65 < len(options) else None
+
+
+def matches(text: str, terms: list[str]) -> int:
+    low = text.lower()
+    return sum(t in low for t in terms)
+
+
+def focus(text: str, terms: list[str], sep: str) -> str:
+    """The parts of a field (OCR lines, words) that hold query terms first, the rest after in order:
+    a scene's credits or a long transcript must not push the match past the evidence cut."""
+    if sep == " ":   # speech: start a little before the first matching word
+        low = text.lower()
+        at = min((low.find(t) for t in terms if t in low), default=-1)
+        start = text.rfind(" ", 0, max(0, at - 60)) + 1 if at > 80 else 0
+        return ("… " if start else "") + text[start:]
+    parts = text.split(sep)
+    return sep.join(sorted(parts, key=lambda p: -matches(p, terms)))
 
 
 def unsupported_values(answer: str, evidence: str, question: str = "") -> list[str]:
@@ -188,10 +216,13 @@ class Agent:
         if kind == "summarise" and state.get("video"):
             return {"hits": self._whole_video(state["video"])}
         wide = kind in ("count", "order", "summarise")
-        # Scene-level hits, not merged spans: each citation stays a short window to check.
+        # Scene-level hits, not merged spans, so each citation stays a short window to check; but
+        # when counting, a sign seen across a cut is one appearance.
         hits = self.searcher.search(state["query"], k=self.all_cap if wide else self.top_k,
                                     video=state.get("video"), start=state.get("start"), end=state.get("end"),
-                                    merge=False, min_similarity=self.min_similarity)
+                                    merge=kind == "count", min_similarity=self.min_similarity)
+        if kind in ("count", "order"):
+            hits = self._most_specific(hits, state["query"])
         if state.get("options") and not wide:   # multiple choice: evidence for each option too
             seen = {h.scene_ids[0] for h in hits}
             for option in state["options"]:
@@ -216,10 +247,12 @@ class Agent:
         # Every prompt token costs ~25 ms on 2 cores: lists for counting/ordering show only what matched.
         compact = state["kind"] in ("count", "order")
         scenes = {} if compact else self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
-        evidence = "\n".join(self._evidence_item(i, h, scenes, 80 if compact else 200) for i, h in enumerate(hits, 1))
+        terms = query_terms(state["query"])
+        evidence = "\n".join(self._evidence_item(i, h, scenes, 80 if compact else 200, terms) for i, h in enumerate(hits, 1))
         question = state["question"]
         if state.get("options"):
-            question += "\nOptions:\n" + letters(state["options"]) + "\nSet answer to the letter of the option the evidence supports."
+            question += ("\nOptions:\n" + "\n".join(f"- {o}" for o in state["options"])
+                         + "\nSet answer to the one option the evidence supports, written exactly as listed.")
         user = load_prompt("answer_user").format(kind=state["kind"], question=question, evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, hits) if self.images else user}]
@@ -260,6 +293,15 @@ class Agent:
                 "kind": state["kind"], "strict": True}
 
     # ---- helpers ------------------------------------------------------------------------
+    def _most_specific(self, hits: list[Hit], query: str, share: float = 0.6) -> list[Hit]:
+        """Counting and ordering list every match, so a scene that shares only a common word with
+        the question ("sign") must not be counted: keep the hits whose matched terms, weighted by
+        rarity, come to at least `share` of the best hit's."""
+        rarity = self.searcher.store.term_rarity(query_terms(query))
+        weight = lambda h: sum(w for t, w in rarity.items() if re.search(rf"\b{re.escape(t)}", h.snippet.lower()))
+        best = max(map(weight, hits), default=0.0)
+        return [h for h in hits if weight(h) >= share * best] if best else hits
+
     def _with_images(self, text: str, hits: list[Hit]) -> list[dict]:
         """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""
         import cv2
@@ -275,14 +317,17 @@ class Agent:
                 {"type": "image_url", "image_url": {"url": jpeg_data_url(image_grid(images))}}]
 
     @staticmethod
-    def _evidence_item(i: int, h: Hit, scenes: dict | None = None, limit: int = 240) -> str:
+    def _evidence_item(i: int, h: Hit, scenes: dict | None = None, limit: int = 240, terms: list[str] = ()) -> str:
         s = (scenes or {}).get(h.scene_ids[0]) if len(h.scene_ids) == 1 else None
         if s is None:
             body = f" {h.modality}: {h.snippet}"
         else:
-            body = "".join(f"\n  {label}: {text}" for label, text in (
-                ("speech", s.transcript), ("on-screen text", s.ocr_text), ("objects", s.objects),
-                ("description", s.caption if s.caption_source == "vlm" else "")) if text)
+            fields = [(label, focus(text, terms, sep)) for label, text, sep in (
+                ("speech", s.transcript, " "), ("on-screen text", s.ocr_text, " | "), ("objects", s.objects, ", "),
+                ("description", s.caption if s.caption_source == "vlm" else "", " ")) if text]
+            # The item is cut at `limit`: what matches the question goes first so the cut spares it.
+            fields.sort(key=lambda f: -matches(f[1], terms))
+            body = "".join(f"\n  {label}: {text}" for label, text in fields)
         body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
         return f"E{i} (video {h.video}, {hms(h.start)}–{hms(h.end)}):{body[:limit]}"
 
@@ -320,9 +365,12 @@ class Agent:
         by_id = {f"E{i}": h for i, h in enumerate(hits, 1)}
         cites = [by_id[c] for c in reply["citations"]]
         text = str(reply.get("answer", "")).strip()
-        choice = choice_of(text, options) if options else None
-        if options and choice is not None and len(text) <= 3:
-            text = f"{chr(65 + choice)}. {options[choice]}"
+        choice = None
+        if options:
+            by_time = window_choice(options, [(h.cite_start, h.cite_end) for h in cites])
+            choice = choice_of(text, options) if by_time is None else by_time
+            if choice is not None and (by_time is not None or len(text) <= 3):
+                text = f"{chr(65 + choice)}. {options[choice]}"
         return Answer(question, text, True, max(0.0, min(1.0, float(reply.get("confidence", 0.5) or 0.5))),
                       [Citation(h.video, h.path, round(h.cite_start, 2), round(h.cite_end, 2), h.snippet) for h in cites],
                       final["kind"], trace, choice)

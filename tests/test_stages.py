@@ -3,7 +3,9 @@ import json
 
 from conftest import chat_server, cli, cli_json, copy, make_video, speech_video
 from vidrag.config import load_config
+from vidrag.indexers.asr import assign_words
 from vidrag.library import Library
+from vidrag.records import Scene, Word
 
 
 def indexed(tmp_path, *files, stages=None, **overrides):
@@ -47,6 +49,18 @@ def test_asr_words_and_times_land_in_the_right_scenes(tmp_path):
     assert 24.0 <= amiable.start < amiable.end <= 27.5   # spoken between 24 s and 27.3 s
     assert all(3.0 - 0.3 <= w.start <= 6.5 for w in first.words)
     assert not by_scene[(10, 20)].words and not by_scene[(30, 40)].words
+
+
+def test_a_sentence_cut_by_a_scene_change_is_read_whole_in_both_scenes():
+    scenes = [Scene(0, 0.0, 5.0), Scene(1, 5.0, 9.0), Scene(2, 9.0, 12.0)]
+    words = [Word(3.9, 4.3, "The"), Word(4.3, 4.9, "password"), Word(5.1, 5.4, "is"), Word(5.4, 6.0, "feather."),
+             Word(7.0, 7.5, "Bye.")]
+    assign_words(scenes, words)
+    assert [w.text for w in scenes[0].words] == ["The", "password"]   # words keep the scene of their time
+    assert [w.text for w in scenes[1].words] == ["is", "feather.", "Bye."]
+    assert scenes[0].transcript == "The password is feather."
+    assert scenes[1].transcript == "The password is feather. Bye."
+    assert scenes[2].transcript == "" and not scenes[2].words
 
 
 def test_detector_finds_traffic_in_bikes(samples, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import sqlite3
 import time
@@ -284,12 +285,24 @@ class Store:
         ids = np.array([r[0] for r in rows], np.int64)
         return ids, np.vstack([np.frombuffer(r[2], np.float32) for r in rows])
 
-    def keyword_search(self, query: str, limit: int = 50) -> list[tuple[int, float]]:
-        """BM25 over scene texts: (scene id, score), higher is better."""
+    def keyword_search(self, query: str, limit: int = 50, every_term: bool = False) -> list[tuple[int, float]]:
+        """BM25 over scene texts: (scene id, score), higher is better. Scenes with any query term,
+        or with every one of them."""
         terms = [t for t in "".join(c if c.isalnum() else " " for c in query.lower()).split() if t]
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
+        match = (" AND " if every_term else " OR ").join(f'"{t}"' for t in terms)
         rows = self.db.execute("SELECT rowid, bm25(scenes_fts) FROM scenes_fts WHERE scenes_fts MATCH ? "
                                "ORDER BY bm25(scenes_fts) LIMIT ?", (match, limit)).fetchall()
         return [(r[0], -r[1]) for r in rows]
+
+    def term_rarity(self, terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of each term that some scene holds (log(1 + scenes / holders))."""
+        total = self.db.execute("SELECT count(*) FROM scenes").fetchone()[0]
+        out = {}
+        for t in terms:
+            clean = "".join(c for c in t.lower() if c.isalnum())
+            n = self.db.execute("SELECT count(*) FROM scenes_fts WHERE scenes_fts MATCH ?", (f'"{clean}"',)).fetchone()[0] if clean else 0
+            if n:
+                out[t] = math.log(1 + total / n)
+        return out
