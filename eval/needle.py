@@ -36,6 +36,7 @@ PASSWORDS = ("apple banana window rocket pencil candle blanket guitar hammer jac
              "wagon winter").split()
 THINGS = ("ticket", "locker", "parcel", "suitcase", "bicycle lock", "safe", "mailbox", "gate")   # cross-modal needles
 PHOTOS = {"cat": "chelsea", "cup": "coffee", "person": "astronaut"}
+IN_FOOTAGE = {"person"}   # the footage shows people itself: never the subject of a "when" question
 DECOYS = ("dog", "car", "bicycle", "horse", "bird", "boat", "clock", "umbrella")   # photo options never shown
 # Absent questions are assembled from parts, so no fixed list of them can be learnt.
 ABSENT_FORMS = ("What is the name of the {animal} shown in the video?", "What flight number is announced at the {place}?",
@@ -177,7 +178,8 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
     words = rng.sample(WORDS, 5)
     place = rng.choice(PLACES)
     spoken = rng.choice(PASSWORDS)
-    photos = rng.sample(sorted(PHOTOS), 2)
+    photos = [rng.choice(sorted(set(PHOTOS) - IN_FOOTAGE))]
+    photos.append(rng.choice(sorted(set(PHOTOS) - set(photos))))
     thing = rng.choice(THINGS)
     kinds = (["text:secret", "text:a", "text:b"] + ["text:count"] * count
              + ["image:0", "image:1", "speech:pw", "speech:place", "both:code"])
