@@ -5,7 +5,8 @@ understand → retrieve → answer → check ─┬→ finish
                  └──── refine ←──────────┘ (citations missing or unsupported, at most N times)
 
 Counting and ordering questions get every matching scene in time order, not a top-k; whole-video
-summaries map over scenes and reduce.
+summaries map over scenes and reduce. An open question about things no scene mentions or resembles
+(agent/unseen.py) retrieves nothing, so the answer is that the library does not show it.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.prompts import load as load_prompt
 from vidrag.agent.llm import LLMError, parse_json
-from vidrag.agent.search import Hit, Searcher, query_terms
+from vidrag.agent.search import Hit, Searcher, query_terms, term_count
 from vidrag.agent.timeline import count_reply, hms, order_reply
+from vidrag.agent.unseen import content_terms, unseen_terms
 
 NOT_FOUND = "The library does not show this."
 MAX_QUESTION = 2000
@@ -89,32 +91,31 @@ def time_range(question: str) -> tuple[float | None, float | None]:
 WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*[–-]\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
 
 
-def window_choice(options: list[str], cited: list[tuple[float, float]]) -> int | None:
+def window_choice(options: list[str], cited: list[tuple[float, float]], slack: float = 1.5) -> int | None:
     """When every option is a time window ("00:04:53–00:04:58"), the one that overlaps the cited
-    moments most: the citations already say when, and a small model reads clocks badly."""
+    moments most: the citations already say when, and a small model reads clocks badly. Windows
+    written in whole seconds get `slack` either side (text read at 9:28.4 is "00:09:23–00:09:28")."""
     spans = [WINDOW.match(o) for o in options]
     if not cited or not all(spans):
         return None
-    overlap = [sum(max(0.0, min(b, seconds_of(m.group(2))) - max(a, seconds_of(m.group(1)))) for a, b in cited)
-               for m in spans]
+    overlap = [sum(max(0.0, min(b, seconds_of(m.group(2)) + slack) - max(a, seconds_of(m.group(1)) - slack))
+                   for a, b in cited) for m in spans]
     best = max(range(len(options)), key=lambda i: overlap[i])
     return best if overlap[best] > 0 else None
 
 
 def choice_of(answer: str, options: list[str]) -> int | None:
-    """The option an answer picks: the one option it is or contains, else a bare letter ("B", "(B)")."""
+    """The option an answer picks: the one option it is or contains (the longest, when one option
+    holds another), else a bare letter ("B", "(B)")."""
     low = answer.lower().strip().strip(".")
-    for found in ([i for i, o in enumerate(options) if o.strip().lower() == low],
-                  [i for i, o in enumerate(options) if o.strip() and re.search(rf"(?<!\w){re.escape(o.strip().lower())}(?!\w)", low)]):
+    opts = [o.strip().lower() for o in options]
+    inside = [i for i, o in enumerate(opts) if o and re.search(rf"(?<!\w){re.escape(o)}(?!\w)", low)]
+    inside = [i for i in inside if not any(j != i and opts[i] in opts[j] for j in inside)]  # "red car" over "car"
+    for found in ([i for i, o in enumerate(opts) if o == low], inside):
         if len(found) == 1:
             return found[0]
     m = re.fullmatch(r"\s*\(?([A-Z])[).:]?\s*", answer)
     return ord(m.group(1)) - 65 if m and ord(m.group(1)) - 65 < len(options) else None
-
-
-def matches(text: str, terms: list[str]) -> int:
-    low = text.lower()
-    return sum(t in low for t in terms)
 
 
 def focus(text: str, terms: list[str], sep: str) -> str:
@@ -126,7 +127,7 @@ def focus(text: str, terms: list[str], sep: str) -> str:
         start = text.rfind(" ", 0, max(0, at - 60)) + 1 if at > 80 else 0
         return ("… " if start else "") + text[start:]
     parts = text.split(sep)
-    return sep.join(sorted(parts, key=lambda p: -matches(p, terms)))
+    return sep.join(sorted(parts, key=lambda p: -term_count(p, terms)))
 
 
 def unsupported_values(answer: str, evidence: str, question: str = "") -> list[str]:
@@ -152,6 +153,7 @@ class State(TypedDict, total=False):
     problem: str
     evidence: str
     strict: bool
+    unseen: list[str]
     options: list[str]
     trace: list[dict[str, Any]]
 
@@ -187,7 +189,7 @@ class Agent:
             t0 = time.perf_counter()
             update = fn(state)
             step = {"step": name, "seconds": round(time.perf_counter() - t0, 3)}
-            step.update({k: v for k, v in update.items() if k in ("kind", "query", "problem", "video", "start", "end") and v})
+            step.update({k: v for k, v in update.items() if k in ("kind", "query", "problem", "video", "start", "end", "unseen") and v})
             if "hits" in update:
                 step["hits"] = len(update["hits"])
             update["trace"] = state.get("trace", []) + [step]
@@ -219,7 +221,9 @@ class Agent:
                                     merge=kind == "count", min_similarity=self.min_similarity)
         if kind in ("count", "order"):
             hits = self._most_specific(hits, state["query"])
-        if state.get("options") and not wide:   # multiple choice: evidence for each option too
+        if state.get("options") and not wide and not self._names_an_option(hits, state["options"]):
+            # Multiple choice: evidence for each option too, but only when the question's own
+            # evidence names none; otherwise a scene found for a wrong option only distracts.
             seen = {h.scene_ids[0] for h in hits}
             for option in state["options"]:
                 for h in self.searcher.search(f"{state['query']} {option}", k=1, video=state.get("video"),
@@ -232,6 +236,11 @@ class Agent:
             hits = [h for h in hits if h.keyword]   # after a failed check: literal matches only
         if wide:   # every matching scene, in time order
             hits = sorted(hits, key=lambda h: (h.video, h.start))
+        if hits and not state.get("options"):   # multiple choice must pick; an open question may abstain
+            unseen = unseen_terms(state["question"], hits, self.searcher.store, self.searcher.embedder(),
+                                  state.get("video"))
+            if unseen:
+                return {"hits": [], "unseen": unseen}
         return {"hits": hits}
 
     def answer(self, state: State) -> dict:
@@ -296,12 +305,18 @@ class Agent:
     # ---- helpers ------------------------------------------------------------------------
     def _most_specific(self, hits: list[Hit], query: str, share: float = 0.6) -> list[Hit]:
         """Counting and ordering list every match, so a scene that shares only a common word with
-        the question ("sign") must not be counted: keep the hits whose matched terms, weighted by
-        rarity, come to at least `share` of the best hit's."""
-        rarity = self.searcher.store.term_rarity(query_terms(query))
+        the question must not be counted: keep the hits whose matched terms, weighted by rarity,
+        come to at least `share` of the best hit's. Words that say how a thing is shown ("sign")
+        weigh nothing: "SIGN: QUARTZ" is not an appearance of the sign EXIT FJORD."""
+        rarity = self.searcher.store.term_rarity(content_terms(query) or query_terms(query))
         weight = lambda h: sum(w for t, w in rarity.items() if re.search(rf"\b{re.escape(t)}", h.snippet.lower()))
         best = max(map(weight, hits), default=0.0)
         return [h for h in hits if weight(h) >= share * best] if best else hits
+
+    def _names_an_option(self, hits: list[Hit], options: list[str]) -> bool:
+        scenes = self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
+        text = " ".join(f"{s.transcript} {s.ocr_text} {s.objects}" for s in scenes.values()).lower()
+        return any(o.strip() and re.search(rf"(?<!\w){re.escape(o.strip().lower())}(?!\w)", text) for o in options)
 
     def _with_images(self, text: str, hits: list[Hit]) -> list[dict]:
         """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""
@@ -327,7 +342,7 @@ class Agent:
                 ("speech", s.transcript, " "), ("on-screen text", s.ocr_text, " | "), ("objects", s.objects, ", "),
                 ("description", s.caption if s.caption_source == "vlm" else "", " ")) if text]
             # The item is cut at `limit`: what matches the question goes first so the cut spares it.
-            fields.sort(key=lambda f: -matches(f[1], terms))
+            fields.sort(key=lambda f: -term_count(f[1], terms))
             body = "".join(f"\n  {label}: {text}" for label, text in fields)
         body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
         return f"E{i} (video {h.video}, {hms(h.start)}–{hms(h.end)}):{body[:limit]}"

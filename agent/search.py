@@ -46,11 +46,16 @@ def query_terms(query: str) -> list[str]:
     return [t for t in re.findall(r"[\w']+", query.lower()) if t not in STOP and len(t) > 1]
 
 
+def term_count(text: str, terms: list[str]) -> int:
+    """How many of the query terms a text holds."""
+    low = text.lower()
+    return sum(t in low for t in terms)
+
+
 def best_snippet(scene: Scene, terms: list[str]) -> tuple[str, str, float, float]:
     """(modality, snippet, cite start, cite end): the field that matches the query best."""
     def score(text: str) -> int:
-        low = text.lower()
-        return sum(t in low for t in terms)
+        return term_count(text, terms)
     words = [w for w in scene.words if any(t in w.text.lower() for t in terms)]
     lines = [l for l in scene.ocr_lines if score(l.text)]
     candidates = [
@@ -139,6 +144,7 @@ class Searcher:
             candidates.append((sid, vid, score))
         terms = query_terms(query)
         hits: list[Hit] = []
+        sure: dict[int, float] = {}    # scene id -> the detector's confidence in a queried object
         batch = max(10, 2 * k)
         for i in range(0, len(candidates), batch):   # texts only for the scenes that can be shown
             part = candidates[i:i + batch]
@@ -153,9 +159,26 @@ class Searcher:
                     continue
                 hits.append(Hit(names[vid][0], vid, s.start, s.end, round(score, 5), snippet, mod, [sid], a, b,
                                 names[vid][1], round(dense.get(sid, 0.0), 4), sid in keyword))
+                sure[sid] = max((d.conf for d in s.detections if any(t in d.label for t in terms)), default=0.0)
             if len(merge_adjacent(hits) if merge else hits) >= k:
                 break
+        hits = confident_first(hits, sure)
         return (merge_adjacent(hits) if merge else hits)[:k]
+
+
+def confident_first(hits: list[Hit], sure: dict[int, float]) -> list[Hit]:
+    """Scenes whose matching text is the same ("1 cat") tie, and their ranks among themselves are
+    arbitrary: give the best of their scores to the one the detector was surest of (the photo of a
+    cat at 0.94 before a cartoon rabbit taken for a cat at 0.74)."""
+    groups: dict[tuple[str, str], list[Hit]] = {}
+    for h in hits:
+        groups.setdefault((h.modality, h.snippet), []).append(h)
+    out = []
+    for group in groups.values():
+        scores = sorted((h.score for h in group), reverse=True)
+        ranked = sorted(group, key=lambda h: -sure.get(h.scene_ids[0], 0.0))
+        out += [dataclasses.replace(h, score=sc) for h, sc in zip(ranked, scores)]
+    return sorted(out, key=lambda h: -h.score)
 
 
 def merge_adjacent(hits: list[Hit]) -> list[Hit]:

@@ -40,7 +40,7 @@ def order_reply(question: str, hits: list) -> dict[str, Any] | None:
         if not at:
             return None
         first_seen.append(min(at, key=lambda i: hits[i].cite_start))
-    later = bool(re.search(r"\b(later|last)\b", question, re.I))
+    later = bool(re.search(r"\b(later|last)\b", question[:m.start(1)], re.I))   # in the stem, not a name
     pick = max(range(2), key=lambda k: hits[first_seen[k]].cite_start) if later else \
         min(range(2), key=lambda k: hits[first_seen[k]].cite_start)
     h = hits[first_seen[pick]]

@@ -58,6 +58,15 @@ def test_adjacent_hits_merge_into_one_span():
     assert merge_adjacent(hits) == spans and hits[0].scene_ids == [2] and hits[0].start == 10   # inputs untouched
 
 
+def test_the_detectors_surest_scene_leads_among_equal_texts():
+    from vidrag.agent.search import Hit, confident_first
+    hits = [Hit("a", 1, 0, 5, 0.5, "1 cat", "objects", [1]), Hit("a", 1, 9, 12, 0.4, "CAT", "text", [2]),
+            Hit("a", 1, 20, 25, 0.3, "1 cat", "objects", [3])]
+    ranked = confident_first(hits, {1: 0.74, 3: 0.94})
+    assert [(h.scene_ids, h.score) for h in ranked] == [([3], 0.5), ([2], 0.4), ([1], 0.3)]
+    assert [h.scene_ids for h in confident_first(hits, {})] == [[1], [2], [3]]   # no confidences: as ranked
+
+
 def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
     a = lib.ask("What is written on screen about the bunny?")
     bunny = scene_with_text(lib, "trailer_bbb.mp4", "bunny")
@@ -71,6 +80,10 @@ def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
 def test_absent_things_are_not_invented(lib):
     a = lib.ask("Where is the submarine?")
     assert not a.found and a.answer == "The library does not show this." and a.citations == []
+    a = lib.ask("What does the purple kiosk sign say?")     # signs are there; a purple kiosk never is
+    assert not a.found and any(set(s.get("unseen", [])) == {"purple", "kiosk"} for s in a.trace)
+    a = lib.ask("Which video shows an automobile?")         # no scene says "automobile"; "car" means it
+    assert a.found and any(c.video == "bikes.mp4" for c in a.citations)
 
 
 def test_counting_and_ordering_see_every_matching_scene(lib):
@@ -168,3 +181,43 @@ def test_chat_answers_follow_up_questions_in_one_session(lib):
     done = cli(lib.path, "chat", input="Which video shows a car?\nWhere is the submarine?\n\n", timeout=300)
     assert done.returncode == 0, done.stderr
     assert "bikes.mp4 @ 00:00:0" in done.stdout and "The library does not show this." in done.stdout
+
+
+def test_counts_orders_and_time_window_choices_come_from_the_evidence_times():
+    from vidrag.agent.graph import choice_of, window_choice
+    from vidrag.agent.search import Hit
+    from vidrag.agent.timeline import count_reply, order_reply
+    hits = [Hit("v", 1, 10, 14, 1, "COMET", "text", cite_start=11), Hit("v", 1, 40, 44, 1, "QUARTZ", "text", cite_start=41),
+            Hit("v", 1, 70, 74, 1, "the last COMET here", "text", cite_start=72)]
+    assert count_reply(hits)["answer"] == "3 times (at 00:00:11, 00:00:41, 00:01:12)"
+    assert count_reply(hits)["citations"] == ["E1", "E2", "E3"]
+    first = order_reply("Which sign is shown first: QUARTZ or COMET?", hits)
+    assert first["answer"].startswith("COMET") and first["citations"] == ["E1", "E2"]
+    assert order_reply("Which sign appears later, COMET or QUARTZ?", hits)["answer"].startswith("QUARTZ")
+    assert order_reply("Which came first: QUARTZ or the last COMET?", hits)["answer"].startswith("QUARTZ")  # "last" names one
+    assert order_reply("Which sign is shown first: QUARTZ or ZEBRA?", hits) is None       # one never seen: the model decides
+    assert order_reply("What does the sign say?", hits) is None
+    windows = ["00:00:05–00:00:09", "00:00:40–00:00:45", "00:01:30–00:01:35"]
+    assert window_choice(windows, [(41.0, 43.0)]) == 1
+    assert window_choice(windows, [(45.4, 46.4)]) == 1              # read just after the whole-second label
+    assert window_choice(windows, [(20.0, 25.0)]) is None and window_choice(["red", "blue"], [(41.0, 43.0)]) is None
+    options = ["red car", "car", "blue bus"]
+    assert choice_of("car", options) == 1 and choice_of("A blue bus.", options) == 2 and choice_of("(C)", options) == 2
+    assert choice_of("a red car", options) == 0 and choice_of("a car or a bus", options) == 1
+    assert choice_of("red car or blue bus", options) is None                               # two picks: none
+
+
+def test_a_sign_is_counted_by_what_it_says_not_by_the_word_sign(tmp_path):
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.search import Hit, Searcher
+    from vidrag.records import Scene, Video
+    from vidrag.store import Store
+    texts = ["EXIT FJORD", "EXIT FJORD", "SIGN: QUARTZ", "EXIT FJORD", "EXIT FJORD"] + [f"FOREST {i}" for i in range(7)]
+    store = Store(tmp_path)
+    store.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=60), [Scene(i, i * 5.0, i * 5.0 + 5, ocr_text=t)
+                                                                        for i, t in enumerate(texts)])
+    hits = [Hit("a.mp4", 1, i * 5.0, i * 5.0 + 5, 1.0, t, "text", [i + 1], keyword=True) for i, t in enumerate(texts[:5])]
+    agent = Agent(Searcher(store, load_config(environ={})), llm=None)
+    kept = agent._most_specific(hits, "How often is the sign EXIT FJORD shown?")
+    assert [h.snippet for h in kept] == ["EXIT FJORD"] * 4          # "sign" is rarer than FJORD here, yet not counted
+    assert agent._names_an_option(hits[:1], ["QUARTZ", "FJORD"]) and not agent._names_an_option(hits[:1], ["QUARTZ"])

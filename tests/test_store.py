@@ -27,6 +27,12 @@ def test_schema_wal_fts_and_details(tmp_path):
     [s] = st.scenes_by_id([hits[0][0]], details=True).values()
     assert s.transcript == "hello rabbit" and s.words[0].text == "hello" and s.ocr_lines[0].box == [0, 0, 10, 10]
     assert st.videos()[0].scene_count == 2 and st.find_videos("a.mp4")[0].id == vid
+    st.save_video(Video("fp2", "/v/b.mp4", "b.mp4", duration=10), [scene(0, "hello forest"), scene(1, "rabbit hole")])
+    assert len(st.keyword_search("hello rabbit")) == 3                     # any term
+    [both] = st.keyword_search("hello rabbit", every_term=True)            # every term
+    assert st.scenes_by_id([both[0]])[both[0]].transcript == "hello rabbit"
+    rarity = st.term_rarity(["hello", "quiet", "submarine"])               # in 2, 1 and 0 of 4 scenes
+    assert rarity["quiet"] > rarity["hello"] > 0 and "submarine" not in rarity
 
 
 def test_replacing_a_video_is_one_transaction(tmp_path):
