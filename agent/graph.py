@@ -92,16 +92,19 @@ WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*[–-]\s*(\d{1,2}:\d{2}(?
 
 
 def window_choice(options: list[str], cited: list[tuple[float, float]], slack: float = 1.5) -> int | None:
-    """When every option is a time window ("00:04:53–00:04:58"), the one that overlaps the cited
-    moments most: the citations already say when, and a small model reads clocks badly. Windows
-    written in whole seconds get `slack` either side (text read at 9:28.4 is "00:09:23–00:09:28")."""
+    """When every option is a time window ("00:04:53–00:04:58"), the one that overlaps the best
+    ranked cited moment (cited: best first) that overlaps any: the citations already say when, and
+    a small model reads clocks badly. Windows written in whole seconds get `slack` either side
+    (text read at 9:28.4 is "00:09:23–00:09:28")."""
     spans = [WINDOW.match(o) for o in options]
     if not cited or not all(spans):
         return None
-    overlap = [sum(max(0.0, min(b, seconds_of(m.group(2)) + slack) - max(a, seconds_of(m.group(1)) - slack))
-                   for a, b in cited) for m in spans]
-    best = max(range(len(options)), key=lambda i: overlap[i])
-    return best if overlap[best] > 0 else None
+    for a, b in cited:
+        overlap = [max(0.0, min(b, seconds_of(m.group(2)) + slack) - max(a, seconds_of(m.group(1)) - slack)) for m in spans]
+        best = max(range(len(options)), key=lambda i: overlap[i])
+        if overlap[best] > 0:
+            return best
+    return None
 
 
 def choice_of(answer: str, options: list[str]) -> int | None:
@@ -221,6 +224,8 @@ class Agent:
                                     merge=kind == "count", min_similarity=self.min_similarity)
         if kind in ("count", "order"):
             hits = self._most_specific(hits, state["query"])
+        elif any(h.keyword and h.similarity >= self.strong_similarity for h in hits):
+            hits = [h for h in hits if self._supports(h)]   # a scene matches literally and in meaning: drop the weak ones
         if state.get("options") and not wide and not self._names_an_option(hits, state["options"]):
             # Multiple choice: evidence for each option too, but only when the question's own
             # evidence names none; otherwise a scene found for a wrong option only distracts.
@@ -383,7 +388,8 @@ class Agent:
         text = str(reply.get("answer", "")).strip()
         choice = None
         if options:
-            by_time = window_choice(options, [(h.cite_start, h.cite_end) for h in cites])
+            ranked = [by_id[c] for c in sorted(reply["citations"], key=lambda c: int(c[1:]))]   # E1 ranks first
+            by_time = window_choice(options, [(h.cite_start, h.cite_end) for h in ranked])
             choice = choice_of(text, options) if by_time is None else by_time
             if choice is not None and (by_time is not None or len(text) <= 3):
                 text = f"{chr(65 + choice)}. {options[choice]}"

@@ -200,6 +200,7 @@ def test_counts_orders_and_time_window_choices_come_from_the_evidence_times():
     windows = ["00:00:05–00:00:09", "00:00:40–00:00:45", "00:01:30–00:01:35"]
     assert window_choice(windows, [(41.0, 43.0)]) == 1
     assert window_choice(windows, [(45.4, 46.4)]) == 1              # read just after the whole-second label
+    assert window_choice(windows, [(20.0, 25.0), (88.0, 96.0), (41.0, 43.0)]) == 2   # the best ranked that fits
     assert window_choice(windows, [(20.0, 25.0)]) is None and window_choice(["red", "blue"], [(41.0, 43.0)]) is None
     options = ["red car", "car", "blue bus"]
     assert choice_of("car", options) == 1 and choice_of("A blue bus.", options) == 2 and choice_of("(C)", options) == 2
