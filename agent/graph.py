@@ -388,8 +388,9 @@ class Agent:
         text = str(reply.get("answer", "")).strip()
         choice = None
         if options:
-            ranked = [by_id[c] for c in sorted(reply["citations"], key=lambda c: int(c[1:]))]   # E1 ranks first
-            by_time = window_choice(options, [(h.cite_start, h.cite_end) for h in ranked])
+            # Cited moments first, best ranked (E1) first; then the rest, when no cited one is an option.
+            ranked = sorted(by_id, key=lambda c: (c not in reply["citations"], int(c[1:])))
+            by_time = window_choice(options, [(by_id[c].cite_start, by_id[c].cite_end) for c in ranked])
             choice = choice_of(text, options) if by_time is None else by_time
             if choice is not None and (by_time is not None or len(text) <= 3):
                 text = f"{chr(65 + choice)}. {options[choice]}"
