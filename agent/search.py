@@ -167,12 +167,14 @@ class Searcher:
 
 
 def confident_first(hits: list[Hit], sure: dict[int, float]) -> list[Hit]:
-    """Scenes whose matching text is the same ("1 cat") tie, and their ranks among themselves are
-    arbitrary: give the best of their scores to the one the detector was surest of (the photo of a
-    cat at 0.94 before a cartoon rabbit taken for a cat at 0.74)."""
-    groups: dict[tuple[str, str], list[Hit]] = {}
+    """Scenes matched by their object labels ("1 cat", "1 dog, 1 cat") rank among themselves by
+    text length and wording, which says nothing about whether the thing is there; the detector's
+    confidence does. So they trade scores: the best goes to the one the detector was surest of (the
+    photo of a cat at 0.94 before a cartoon rabbit taken for a cat at 0.74). Other hits whose text
+    is identical trade the same way."""
+    groups: dict[object, list[Hit]] = {}
     for h in hits:
-        groups.setdefault((h.modality, h.snippet), []).append(h)
+        groups.setdefault("objects" if h.modality == "objects" else (h.modality, h.snippet), []).append(h)
     out = []
     for group in groups.values():
         scores = sorted((h.score for h in group), reverse=True)

@@ -58,10 +58,10 @@ def test_adjacent_hits_merge_into_one_span():
     assert merge_adjacent(hits) == spans and hits[0].scene_ids == [2] and hits[0].start == 10   # inputs untouched
 
 
-def test_the_detectors_surest_scene_leads_among_equal_texts():
+def test_the_detectors_surest_scene_leads_among_object_matches():
     from vidrag.agent.search import Hit, confident_first
     hits = [Hit("a", 1, 0, 5, 0.5, "1 cat", "objects", [1]), Hit("a", 1, 9, 12, 0.4, "CAT", "text", [2]),
-            Hit("a", 1, 20, 25, 0.3, "1 cat", "objects", [3])]
+            Hit("a", 1, 20, 25, 0.3, "1 cat, 1 bird", "objects", [3])]
     ranked = confident_first(hits, {1: 0.74, 3: 0.94})
     assert [(h.scene_ids, h.score) for h in ranked] == [([3], 0.5), ([2], 0.4), ([1], 0.3)]
     assert [h.scene_ids for h in confident_first(hits, {})] == [[1], [2], [3]]   # no confidences: as ranked
