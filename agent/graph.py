@@ -19,7 +19,7 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.prompts import load as load_prompt
 from vidrag.agent.llm import LLMError, parse_json
-from vidrag.agent.search import Hit, Searcher, query_terms, term_count
+from vidrag.agent.search import Hit, Searcher, mentions, query_terms, term_count
 from vidrag.agent.timeline import count_reply, hms, order_reply
 from vidrag.agent.unseen import content_terms, unseen_terms
 
@@ -112,7 +112,7 @@ def choice_of(answer: str, options: list[str]) -> int | None:
     holds another), else a bare letter ("B", "(B)")."""
     low = answer.lower().strip().strip(".")
     opts = [o.strip().lower() for o in options]
-    inside = [i for i, o in enumerate(opts) if o and re.search(rf"(?<!\w){re.escape(o)}(?!\w)", low)]
+    inside = [i for i, o in enumerate(opts) if mentions(low, o)]
     inside = [i for i in inside if not any(j != i and opts[i] in opts[j] for j in inside)]  # "red car" over "car"
     for found in ([i for i, o in enumerate(opts) if o == low], inside):
         if len(found) == 1:
@@ -320,8 +320,8 @@ class Agent:
 
     def _names_an_option(self, hits: list[Hit], options: list[str]) -> bool:
         scenes = self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
-        text = " ".join(f"{s.transcript} {s.ocr_text} {s.objects}" for s in scenes.values()).lower()
-        return any(o.strip() and re.search(rf"(?<!\w){re.escape(o.strip().lower())}(?!\w)", text) for o in options)
+        text = " ".join(f"{s.transcript} {s.ocr_text} {s.objects}" for s in scenes.values())
+        return any(mentions(text, o) for o in options)
 
     def _with_images(self, text: str, hits: list[Hit]) -> list[dict]:
         """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""

@@ -52,6 +52,12 @@ def term_count(text: str, terms: list[str]) -> int:
     return sum(t in low for t in terms)
 
 
+def mentions(text: str, phrase: str) -> bool:
+    """Whether a text holds a phrase as whole words, ignoring case ("car" is not in "carpet")."""
+    phrase = phrase.strip().lower()
+    return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text.lower()) is not None
+
+
 def best_snippet(scene: Scene, terms: list[str]) -> tuple[str, str, float, float]:
     """(modality, snippet, cite start, cite end): the field that matches the query best."""
     def score(text: str) -> int:

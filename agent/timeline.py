@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vidrag.agent.search import mentions
+
 ALTERNATIVES = re.compile(r"(?:^|[:,]|\bfirst\b|\bearlier\b|\blater\b)\s*([^:,?]+?)\s+or\s+([^:,?]+?)\s*\??\s*$", re.I)
 
 
@@ -35,8 +37,7 @@ def order_reply(question: str, hits: list) -> dict[str, Any] | None:
     names = [m.group(1).strip(), m.group(2).strip()]
     first_seen = []
     for name in names:
-        pattern = re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
-        at = [i for i, h in enumerate(hits) if pattern.search(h.snippet.lower())]
+        at = [i for i, h in enumerate(hits) if mentions(h.snippet, name)]
         if not at:
             return None
         first_seen.append(min(at, key=lambda i: hits[i].cite_start))
