@@ -19,8 +19,8 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.prompts import load as load_prompt
 from vidrag.agent.llm import LLMError, parse_json
-from vidrag.agent.search import Hit, Searcher, mentions, query_terms, term_count
-from vidrag.agent.timeline import count_reply, hms, order_reply
+from vidrag.agent.search import STOP, Hit, Searcher, mentions, query_terms, term_count
+from vidrag.agent.timeline import alternatives, count_reply, hms, order_reply
 from vidrag.agent.unseen import content_terms, unseen_terms
 
 NOT_FOUND = "The library does not show this."
@@ -135,12 +135,26 @@ def focus(text: str, terms: list[str], sep: str) -> str:
 
 def unsupported_values(answer: str, evidence: str, question: str = "") -> list[str]:
     """Names the answer quotes, writes in capitals or capitalises mid-sentence that neither the
-    evidence nor the question contains: the small model's way of inventing things
-    ("the dog is named 'Buddy'", "... named Max")."""
+    cited evidence nor the question contains: the small model's way of inventing things
+    ("the dog is named 'Buddy'", "... named Max") or of reading out a sign it was shown for
+    another reason."""
     values = (re.findall(r"['\"“‘]([^'\"”’]{2,40})['\"”’]", answer) + re.findall(r"\b[A-Z]{3,}\b", answer)
               + re.findall(r"(?<=[a-z,;:] )[A-Z][a-z]{2,}\b", answer))
     haystack = (evidence + " " + question).lower()
     return [v for v in values if v.lower() not in haystack]
+
+
+ASKS_FOR_WORDS = re.compile(r"\b(name|named|called|title|number|code|password|word|say|says|said|written)\b", re.I)
+
+
+def repeats_question(answer: str, question: str) -> bool:
+    """Whether a reply to "what is the name of X / what does X say" only gives back the
+    question's own words ("What is the name of the dog?" -> "dog"; "What does the motorcycle
+    sign say?" -> "MOTORCYCLE", read off an object label): that names nothing. Not for questions
+    that offer alternatives ("A or B"), whose answer is one of the question's words."""
+    words = set(re.findall(r"\w+", answer.lower())) - STOP
+    return (bool(ASKS_FOR_WORDS.search(question) and words) and " or " not in question.lower()
+            and words <= set(re.findall(r"\w+", question.lower())))
 
 
 class State(TypedDict, total=False):
@@ -154,7 +168,7 @@ class State(TypedDict, total=False):
     hits: list[Hit]
     reply: dict[str, Any]
     problem: str
-    evidence: str
+    evidence: list[str]
     strict: bool
     unseen: list[str]
     options: list[str]
@@ -222,10 +236,14 @@ class Agent:
         hits = self.searcher.search(state["query"], k=self.all_cap if wide else self.top_k,
                                     video=state.get("video"), start=state.get("start"), end=state.get("end"),
                                     merge=kind == "count", min_similarity=self.min_similarity)
-        if kind in ("count", "order"):
+        if kind == "order" and alternatives(state["question"]):   # each alternative weighs its own words
+            keep = {id(h) for name in alternatives(state["question"]) for h in self._most_specific(hits, name)}
+            hits = [h for h in hits if id(h) in keep]
+        elif kind in ("count", "order"):
             hits = self._most_specific(hits, state["query"])
         elif any(h.keyword and h.similarity >= self.strong_similarity for h in hits):
-            hits = [h for h in hits if self._supports(h)]   # a scene matches literally and in meaning: drop the weak ones
+            about = self._about(state["question"], hits)   # a scene matches literally and in meaning: drop the weak ones
+            hits = [h for h in hits if self._supports(h, about)]
         if state.get("options") and not wide and not self._names_an_option(hits, state["options"]):
             # Multiple choice: evidence for each option too, but only when the question's own
             # evidence names none; otherwise a scene found for a wrong option only distracts.
@@ -256,19 +274,19 @@ class Agent:
             reply = count_reply(hits) if state["kind"] == "count" else \
                 order_reply(state["question"], hits) if state["kind"] == "order" else None
             if reply:
-                return {"reply": reply, "hits": hits, "evidence": "\n".join(h.snippet for h in hits)}
+                return {"reply": reply, "hits": hits, "evidence": [h.snippet for h in hits]}
         if state["kind"] == "summarise" and len(hits) > 12:
             hits = self._map_summaries(hits)
         # Every prompt token costs ~25 ms on 2 cores: lists for counting/ordering show only what matched.
         compact = state["kind"] in ("count", "order")
         scenes = {} if compact else self.searcher.store.scenes_by_id([sid for h in hits for sid in h.scene_ids])
         terms = query_terms(state["query"])
-        evidence = "\n".join(self._evidence_item(i, h, scenes, 80 if compact else 200, terms) for i, h in enumerate(hits, 1))
+        evidence = [self._evidence_item(i, h, scenes, 80 if compact else 200, terms) for i, h in enumerate(hits, 1)]
         question = state["question"]
         if state.get("options"):
             question += ("\nOptions:\n" + "\n".join(f"- {o}" for o in state["options"])
                          + "\nSet answer to the one option the evidence supports, written exactly as listed.")
-        user = load_prompt("answer_user").format(kind=state["kind"], question=question, evidence=evidence)
+        user = load_prompt("answer_user").format(kind=state["kind"], question=question, evidence="\n".join(evidence))
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, hits) if self.images else user}]
         text = self.llm.chat(messages, schema=ANSWER_SCHEMA, max_tokens=120)
@@ -288,18 +306,33 @@ class Agent:
         cited = [c for c in map(str, reply.get("citations") or []) if c in ids]
         if not cited:
             return {"problem": "answer cites no evidence"}
-        supported = [c for c in cited if self._supports(hits[int(c[1:]) - 1])]
+        about = self._about(state["question"], hits)
+        supported = [c for c in cited if self._supports(hits[int(c[1:]) - 1], about)]
         if not supported and any(h.keyword for h in hits):
             return {"problem": "cited evidence does not match the question"}
-        missing = unsupported_values(str(reply.get("answer", "")), state.get("evidence", ""),
+        answer, evidence = str(reply.get("answer", "")), state.get("evidence") or []
+        missing = unsupported_values(answer, "\n".join(evidence[int(c[1:]) - 1] for c in supported or cited),
                                      state["question"] + " " + " ".join(state.get("options") or []))
         if missing:
-            return {"problem": f"answer names what the evidence does not show: {', '.join(missing)}"}
+            return {"problem": f"answer names what the cited evidence does not show: {', '.join(missing)}"}
+        if not state.get("options") and repeats_question(answer, state["question"]):
+            return {"problem": "answer only repeats the question"}
         return {"problem": "", "reply": dict(reply, citations=supported or cited)}
 
-    def _supports(self, h: Hit) -> bool:
-        """A cited item must share a word with the question or be close in meaning to it."""
-        return h.keyword or h.similarity >= self.strong_similarity
+    def _about(self, question: str, hits: list[Hit]) -> set[int] | None:
+        """The scenes among the hits that hold a word naming what the question is about (None: it
+        names nothing): a scene matching only "sign" or "say" is not about a red umbrella sign."""
+        content = content_terms(question)
+        return self.searcher.store.holding_any(content, [sid for h in hits for sid in h.scene_ids]) if content else None
+
+    def _supports(self, h: Hit, about: set[int] | None = None) -> bool:
+        """A cited item must share a word with the question or be close in meaning to it. When the
+        question names what it is about and some retrieved scenes hold those words (`about`), it
+        must be one of them: closeness in meaning alone let "the password is hammer" answer which
+        code is shown when the gate is mentioned."""
+        if about:
+            return any(sid in about for sid in h.scene_ids)
+        return h.similarity >= self.strong_similarity or (h.keyword and about is None)
 
     def refine(self, state: State) -> dict:
         terms = query_terms(state["question"])

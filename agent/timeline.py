@@ -14,6 +14,15 @@ from vidrag.agent.search import mentions
 
 ALTERNATIVES = re.compile(r"(?:^|[:,]|\bfirst\b|\bearlier\b|\blater\b)\s*([^:,?]+?)\s+or\s+([^:,?]+?)\s*\??\s*$", re.I)
 
+# Words around the name of a thing in "the last GATE 7 sign": which appearance, and what kind of thing.
+QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture)$", re.I)
+
+
+def alternatives(question: str) -> list[str]:
+    """The two things an "A or B" question weighs, or []."""
+    m = ALTERNATIVES.search(question.strip())
+    return [m.group(1).strip(), m.group(2).strip()] if m else []
+
 
 def hms(seconds: float) -> str:
     s = int(seconds)
@@ -29,21 +38,23 @@ def count_reply(hits: list) -> dict[str, Any]:
 
 
 def order_reply(question: str, hits: list) -> dict[str, Any] | None:
-    """"Which ... first/earlier/later: A or B?" -> the one whose first appearance comes first
-    (last, for "later"). None when the question is not of that form or either is not found."""
+    """"Which ... first/earlier/later: A or B?" -> the one whose appearance comes first (last, for
+    "later"); "the last GATE 7 sign" means its last appearance. None when the question is not of
+    that form or either is not found."""
     m = ALTERNATIVES.search(question.strip())
     if not m:
         return None
     names = [m.group(1).strip(), m.group(2).strip()]
-    first_seen = []
+    seen = []
     for name in names:
-        at = [i for i, h in enumerate(hits) if mentions(h.snippet, name)]
+        core = QUALIFIERS.sub("", name).strip()
+        at = sorted((i for i, h in enumerate(hits) if mentions(h.snippet, core)), key=lambda i: hits[i].cite_start)
         if not at:
             return None
-        first_seen.append(min(at, key=lambda i: hits[i].cite_start))
+        seen.append(at[-1] if re.search(r"\b(last|final)\b", name, re.I) else at[0])
     later = bool(re.search(r"\b(later|last)\b", question[:m.start(1)], re.I))   # in the stem, not a name
-    pick = max(range(2), key=lambda k: hits[first_seen[k]].cite_start) if later else \
-        min(range(2), key=lambda k: hits[first_seen[k]].cite_start)
-    h = hits[first_seen[pick]]
+    pick = max(range(2), key=lambda k: hits[seen[k]].cite_start) if later else \
+        min(range(2), key=lambda k: hits[seen[k]].cite_start)
+    h = hits[seen[pick]]
     return {"found": True, "answer": f"{names[pick]} (at {hms(h.cite_start)})",
-            "citations": [f"E{first_seen[pick] + 1}", f"E{first_seen[1 - pick] + 1}"], "confidence": 0.8}
+            "citations": [f"E{seen[pick] + 1}", f"E{seen[1 - pick] + 1}"], "confidence": 0.8}

@@ -12,16 +12,18 @@ from vidrag.agent.search import Hit, query_terms
 
 # Words that say who speaks, how something is shown or what kind of answer is wanted, not what is
 # shown ("the password the narrator mentions"), and function words query_terms keeps.
-FRAME = set("""narrator narrates speaker speakers voice voices person someone somebody people mention mentions
-man men woman women boy girl child children guy mentioned mentioning talk talks talking talked tell tells told suggest suggests suggested speak speaks spoken spoke
-announce announces announced display displays displayed place point time times moment moments often name named word words
-thing things kind type clip footage frame part happen happens happened shows showing showed
-sign signs text label labels caption captions letters writing appeared appearing saw seeing look looks looking contain contains containing feature features visible anything something everything
-while about during after before then than into onto over under between through across along around near
-also only just not no yes some all each every other another any both either neither own same such very
-he she they we you your our their its his her him them us me my i it's that's there's let's
-can could would should will shall may might must has have had having been being get gets got
-why whom whose if so as up down out off again once here first last later earlier next""".split())
+FRAME = set("""narrator narrates speaker speakers voice voices person someone somebody people mention mentions man men
+woman women boy girl child children guy mentioned mentioning talk talks talking talked tell tells told
+suggest suggests suggested speak speaks spoken spoke announce announces announced display displays
+displayed place point time times moment moments often name named word words thing things kind type clip
+footage frame part happen happens happened shows showing showed sign signs text label labels caption
+captions letters writing appeared appearing saw seeing look looks looking contain contains containing
+feature features visible anything something everything while about during after before then than into
+onto over under between through across along around near also only just not no yes some all each every
+other another any both either neither own same such very he she they we you your our their its his her
+him them us me my i it's that's there's let's can could would should will shall may might must has have
+had having been being get gets got why whom whose if so as up down out off again once here first last
+later earlier next""".split())
 CLOSE = 0.4     # cosine of a word to a text it means (kitten/"1 cat" 0.43, purple/"SIGN QUARTZ" 0.12)
 
 

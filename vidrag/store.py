@@ -296,6 +296,17 @@ class Store:
                                "ORDER BY bm25(scenes_fts) LIMIT ?", (match, limit)).fetchall()
         return [(r[0], -r[1]) for r in rows]
 
+    def holding_any(self, terms: list[str], scene_ids: list[int]) -> set[int]:
+        """Which of these scenes hold one of the terms, stemmed as keyword search stems them
+        ("meeting" is in "Meet me at the harbor")."""
+        clean = [c for c in ("".join(ch for ch in t.lower() if ch.isalnum()) for t in terms) if c]
+        if not clean or not scene_ids:
+            return set()
+        rows = self.db.execute(f"SELECT rowid FROM scenes_fts WHERE scenes_fts MATCH ? AND rowid IN "
+                               f"({','.join('?' * len(scene_ids))})",
+                               (" OR ".join(f'"{t}"' for t in clean), *scene_ids)).fetchall()
+        return {r[0] for r in rows}
+
     def term_rarity(self, terms: list[str]) -> dict[str, float]:
         """Inverse document frequency of each term that some scene holds (log(1 + scenes / holders))."""
         total = self.db.execute("SELECT count(*) FROM scenes").fetchone()[0]
