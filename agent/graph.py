@@ -20,7 +20,7 @@ from langgraph.graph import END, StateGraph
 from vidrag.prompts import load as load_prompt
 from vidrag.agent.llm import LLMError, parse_json
 from vidrag.agent.search import STOP, Hit, Searcher, mentions, query_terms, term_count
-from vidrag.agent.timeline import alternatives, count_reply, hms, order_reply
+from vidrag.agent.timeline import alternatives, count_reply, hms, order_reply, when_reply
 from vidrag.agent.unseen import content_terms, unseen_terms
 
 NOT_FOUND = "The library does not show this."
@@ -33,7 +33,9 @@ KINDS = [("count", r"\bhow many\b|\bcount\b|\bnumber of\b|\bhow often\b"),
          ("order", r"\bbefore\b|\bafter\b|\bfirst\b|\border\b|\bsequence\b|\bearlier\b|\blater\b"),
          ("summarise", r"\bsummar|\boverview\b|\bwhat happens in\b"),
          ("compare", r"\bcompare\b|\bdifference\b|\bversus\b|\bvs\b"),
-         ("when", r"\bwhen\b|\bwhat time\b|\bat what point\b|\btimestamp\b")]
+         # asking for a time, not "which code is shown when ..." nor "when ..., what does he say?"
+         ("when", r"^\W*(?:when\b|(?:at )?what (?:time|point|moment)\b)(?!.*\b(?:what|which|who|how|where)\b)"
+                  r"|\btimestamp\b")]
 
 
 @dataclass
@@ -270,6 +272,10 @@ class Agent:
         hits = state["hits"]
         if not hits:
             return {"reply": {"found": False, "answer": NOT_FOUND, "citations": [], "confidence": 0.9}}
+        shown = self._showing_all(state["question"], hits) if state["kind"] == "when" else []
+        if shown:   # every moment that shows all the question names, rather than the model's pick of one
+            shown = sorted(shown, key=lambda h: h.cite_start)
+            return {"reply": when_reply(shown), "hits": shown, "evidence": [h.snippet for h in shown]}
         if all(h.keyword for h in hits):   # every moment matched literally: count or order by their times
             reply = count_reply(hits) if state["kind"] == "count" else \
                 order_reply(state["question"], hits) if state["kind"] == "order" else None
@@ -324,6 +330,14 @@ class Agent:
         names nothing): a scene matching only "sign" or "say" is not about a red umbrella sign."""
         content = content_terms(question)
         return self.searcher.store.holding_any(content, [sid for h in hits for sid in h.scene_ids]) if content else None
+
+    def _showing_all(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """The hits whose scenes hold every word naming what the question is about ([] when it
+        names nothing): "When does a cat appear?" is answered by each "1 cat" scene retrieved."""
+        content = content_terms(question)
+        ids = [sid for h in hits for sid in h.scene_ids]
+        holding = [self.searcher.store.holding_any([t], ids) for t in content]
+        return [h for h in hits if content and any(all(sid in held for held in holding) for sid in h.scene_ids)]
 
     def _supports(self, h: Hit, about: set[int] | None = None) -> bool:
         """A cited item must share a word with the question or be close in meaning to it. When the

@@ -1,4 +1,4 @@
-"""Counting and ordering answered from the evidence's times, not by the language model.
+"""Counting, ordering and "when" answered from the evidence's times, not by the language model.
 
 By the time these run, retrieval has listed every matching moment in time order (adjacent scenes
 merged, scenes sharing only a common word with the question dropped). What is left is arithmetic
@@ -35,6 +35,14 @@ def count_reply(hits: list) -> dict[str, Any]:
     n = len(hits)
     return {"found": True, "answer": f"{n} {'time' if n == 1 else 'times'} (at {times})",
             "citations": [f"E{i}" for i in range(1, n + 1)], "confidence": 0.8}
+
+
+def when_reply(hits: list) -> dict[str, Any]:
+    """Each hit shows the thing asked about: every moment, in time order, each cited."""
+    times = [hms(h.cite_start) for h in hits]
+    listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+    return {"found": True, "answer": f"At {listed}", "citations": [f"E{i}" for i in range(1, len(hits) + 1)],
+            "confidence": 0.8}
 
 
 def order_reply(question: str, hits: list) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
 """Search and the answering agent on footage indexed for real, with the packaged 1.5B model."""
 import json
+import re
 import socket
 
 import pytest
@@ -98,6 +99,9 @@ def test_counting_and_ordering_see_every_matching_scene(lib):
     assert a.kind == "order" and a.found and "welcome" in a.answer.lower()
     a = lib.ask("Which sign is shown first, GATE 7 or WELCOME HOME?")    # GATE is common, WELCOME rare: both kept
     assert a.found and a.answer.startswith("GATE 7") and a.citations[0].start < 8
+    a = lib.ask("When is the sign GATE 7 shown?")     # each moment, not the model's pick of one
+    assert a.kind == "when" and a.found and [c.start for c in a.citations] == sorted(c.start for c in a.citations)
+    assert len(a.citations) == 3 and all(any(overlaps(c, s.start, s.end) for c in a.citations) for s in gates)
 
 
 def test_on_screen_instructions_do_not_steer_the_answer(lib):
@@ -190,11 +194,17 @@ def test_chat_answers_follow_up_questions_in_one_session(lib):
 def test_counts_orders_and_time_window_choices_come_from_the_evidence_times():
     from vidrag.agent.graph import choice_of, window_choice
     from vidrag.agent.search import Hit
-    from vidrag.agent.timeline import count_reply, order_reply
+    from vidrag.agent.graph import KINDS
+    from vidrag.agent.timeline import count_reply, order_reply, when_reply
     hits = [Hit("v", 1, 10, 14, 1, "COMET", "text", cite_start=11), Hit("v", 1, 40, 44, 1, "QUARTZ", "text", cite_start=41),
             Hit("v", 1, 70, 74, 1, "the last COMET here", "text", cite_start=72)]
     assert count_reply(hits)["answer"] == "3 times (at 00:00:11, 00:00:41, 00:01:12)"
     assert count_reply(hits)["citations"] == ["E1", "E2", "E3"]
+    assert when_reply(hits)["answer"] == "At 00:00:11, 00:00:41 and 00:01:12" and when_reply(hits[:1])["answer"] == "At 00:00:11"
+    kind = lambda q: next((k for k, pattern in KINDS if re.search(pattern, q.lower())), "lookup")
+    assert kind("When is a cat shown?") == kind("At what point does a cat appear?") == "when"
+    assert kind("Which code is on screen when the speaker mentions the gate?") == "lookup"   # asks for a code
+    assert kind("When the dog barks, what does the man say?") == "lookup"
     first = order_reply("Which sign is shown first: QUARTZ or COMET?", hits)
     assert first["answer"].startswith("COMET") and first["citations"] == ["E1", "E2"]
     assert order_reply("Which sign appears later, COMET or QUARTZ?", hits)["answer"].startswith("QUARTZ")
