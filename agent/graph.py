@@ -191,7 +191,7 @@ class Agent:
         g.add_edge("retrieve", "answer")
         g.add_edge("answer", "check")
         g.add_conditional_edges("check", lambda s: "refine" if s.get("problem") and
-                                s.get("attempts", 0) <= self.max_refinements else END)
+                                s.get("attempts", 0) < self.max_refinements else END)
         g.add_edge("refine", "retrieve")
         self.graph = g.compile()
 
@@ -281,6 +281,10 @@ class Agent:
                 order_reply(state["question"], hits) if state["kind"] == "order" else None
             if reply:
                 return {"reply": reply, "hits": hits, "evidence": [h.snippet for h in hits]}
+        if not state.get("options") and any(h.keyword for h in hits):
+            about = self._about(state["question"], hits)
+            if not any(self._supports(h, about) for h in hits):   # check would refuse every citation: skip the model
+                return {"reply": {}, "problem": "no retrieved scene is about what the question names", "hits": hits}
         if state["kind"] == "summarise" and len(hits) > 12:
             hits = self._map_summaries(hits)
         # Every prompt token costs ~25 ms on 2 cores: lists for counting/ordering show only what matched.

@@ -266,6 +266,9 @@ def test_an_answer_must_come_from_evidence_about_what_was_asked(tmp_path):
     # close in meaning is not enough when another retrieved scene holds the word the question names
     assert check("What does the red umbrella sign say?", "harbor", ["E3"]) == "cited evidence does not match the question"
     assert check("What does the sign say?", "ISLAND", ["E1"]) == ""           # asks about no thing: any sign will do
+    # when no retrieved scene could pass that check, the answer model is not asked (llm=None here)
+    state = {"question": "What does the red umbrella sign say?", "query": "red umbrella sign", "kind": "lookup"}
+    assert agent.answer(dict(state, hits=hits[:1]))["problem"] == "no retrieved scene is about what the question names"
     assert check("What is the name of the umbrella?", "umbrella", ["E2"]) == "answer only repeats the question"
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
