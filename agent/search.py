@@ -5,9 +5,9 @@ word or OCR-line times when the match is in speech or on-screen text.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import asdict, dataclass, field
 
+from vidrag.agent.text import content_words
 from vidrag.config import Config
 from vidrag.models import ModelMissing
 from vidrag.records import Scene
@@ -17,11 +17,6 @@ from vidrag.vector_index import VectorIndex
 RRF_K = 60
 WEIGHTS = {"text": 1.0, "keyword": 1.0, "every_term": 1.0, "clip": 0.7}
 MODALITIES = ("speech", "text", "objects", "caption", "image")   # image: a CLIP-only match
-STOP = set("a an the of in on at to is are was were what when where who which how many does did do "
-           "and or with for from by it this that there be shown show said say says video scene any "
-           "appear appears written write read screen onscreen visible seen see".split())
-
-
 @dataclass
 class Hit:
     video: str
@@ -43,19 +38,13 @@ class Hit:
 
 
 def query_terms(query: str) -> list[str]:
-    return [t for t in re.findall(r"[\w']+", query.lower()) if t not in STOP and len(t) > 1]
+    return content_words(query)
 
 
 def term_count(text: str, terms: list[str]) -> int:
     """How many of the query terms a text holds."""
     low = text.lower()
     return sum(t in low for t in terms)
-
-
-def mentions(text: str, phrase: str) -> bool:
-    """Whether a text holds a phrase as whole words, ignoring case ("car" is not in "carpet")."""
-    phrase = phrase.strip().lower()
-    return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text.lower()) is not None
 
 
 def best_snippet(scene: Scene, terms: list[str]) -> tuple[str, str, float, float]:
@@ -88,7 +77,7 @@ class Searcher:
 
     def embedder(self):
         if self._embedder is None:
-            from vidrag.indexers.embed import TextEmbedder
+            from vidrag.encoders import TextEmbedder
             self._embedder = TextEmbedder(self.cfg)
         return self._embedder
 
@@ -114,7 +103,7 @@ class Searcher:
         clip_index = self.index("clip")
         if len(clip_index):
             try:
-                from vidrag.indexers.clip import ClipModel
+                from vidrag.encoders import ClipModel
                 found = clip_index.search(ClipModel(self.cfg).encode_text([query])[0], pool)
             except (ModelMissing, ImportError):  # CLIP vectors stored, but no CLIP model here now: skip that signal
                 found = []

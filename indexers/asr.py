@@ -10,7 +10,8 @@ from vidrag.config import Config
 from vidrag.media import decode_audio
 from vidrag.models import resolve
 from vidrag.records import Scene, Word
-from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
+from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
+from vidrag.models import cached_model
 from vidrag.indexers.subtitles import SubtitleTrack
 
 SAMPLE_RATE = 16000

@@ -5,12 +5,12 @@ it for what a vision model saw.
 """
 from __future__ import annotations
 
-import base64
 
 import cv2
 import numpy as np
 
 from vidrag.config import Config
+from vidrag.images import image_grid
 from vidrag.records import Scene
 from vidrag.indexers.stages import VideoContext
 
@@ -39,14 +39,6 @@ def scene_images(ctx: VideoContext, scene: Scene, n: int) -> list[np.ndarray]:
     return [k.image() for k in inside[::step][:n]]
 
 
-def image_grid(images: list[np.ndarray], cols: int = 2, width: int = 384) -> bytes:
-    tiles = [cv2.resize(i, (width, round(i.shape[0] * width / i.shape[1]))) for i in images]
-    while len(tiles) % cols:
-        tiles.append(np.zeros_like(tiles[0]))
-    rows = [np.hstack(tiles[r:r + cols]) for r in range(0, len(tiles), cols)]
-    return cv2.imencode(".jpg", np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
-
-
 def tags_caption(scene: Scene, facts: str) -> str:
     parts = []
     if scene.objects:
@@ -65,7 +57,7 @@ class LlmTagWriter:
     model looked at the pixels. About 3 s per scene on 2 cores, hence not the default."""
 
     def __init__(self, cfg: Config):
-        from vidrag.agent.llm import load_llm
+        from vidrag.llm import load_llm
         self.llm = load_llm(cfg)
 
     def write(self, facts: str) -> str:
@@ -103,5 +95,3 @@ class CaptionStage:
                 s.caption = self.writer.write(s.caption) or s.caption
 
 
-def jpeg_data_url(jpeg: bytes) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from vidrag.config import Config
 from vidrag.openai_client import ChatEndpoint
 from vidrag.prompts import load
-from vidrag.indexers.caption import jpeg_data_url
+from vidrag.images import jpeg_data_url
 
 
 class VlmCaptioner:

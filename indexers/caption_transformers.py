@@ -12,7 +12,7 @@ import numpy as np
 from vidrag.config import Config
 from vidrag.models import resolve
 from vidrag.prompts import load
-from vidrag.indexers.stages import cached_model
+from vidrag.models import cached_model
 
 
 class TransformersCaptioner:

@@ -1,12 +1,10 @@
 """Text embeddings of each scene's texts with sentence-transformers (packaged all-MiniLM-L6-v2)."""
 from __future__ import annotations
 
-import numpy as np
-
 from vidrag.config import Config
-from vidrag.models import resolve
 from vidrag.records import Scene
-from vidrag.indexers.stages import VideoContext, cached_model
+from vidrag.indexers.stages import VideoContext
+from vidrag.encoders import TextEmbedder
 
 
 def scene_text(s: Scene) -> str:
@@ -14,25 +12,6 @@ def scene_text(s: Scene) -> str:
     parts = [s.caption if s.caption_source == "vlm" else "", s.transcript,
              s.ocr_text and f"on-screen text: {s.ocr_text}", s.objects and f"objects: {s.objects}"]
     return " . ".join(p for p in parts if p)
-
-
-class TextEmbedder:
-    """Encodes scene texts and queries into the same normalised space."""
-
-    def __init__(self, cfg: Config):
-        r = resolve("embed", cfg)
-
-        def load():
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-            hf_logging.disable_progress_bar()   # no "Loading weights" bars on every CLI call
-            return SentenceTransformer(r.path, device=cfg.embed.device)
-        self.model = cached_model(("embed", "sentence-transformers", r.path), load)
-        self.batch = int(cfg.embed.options.get("batch_size", 32))
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.encode(texts, batch_size=self.batch, normalize_embeddings=True,
-                                            show_progress_bar=False), dtype=np.float32)
 
 
 class EmbedStage:

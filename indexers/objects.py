@@ -15,7 +15,8 @@ import numpy as np
 from vidrag.config import Config
 from vidrag.models import resolve
 from vidrag.records import Detection, Scene
-from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
+from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
+from vidrag.models import cached_model
 
 # TF object detection API ids 1..90 (gaps are ids the model never emits).
 COCO90 = ("", "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",

@@ -11,7 +11,8 @@ import numpy as np
 from vidrag.config import Config
 from vidrag.models import resolve
 from vidrag.records import OcrLine, Scene
-from vidrag.indexers.stages import VideoContext, cached_model, pick_backend, scene_at
+from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
+from vidrag.models import cached_model
 
 
 def phash(img: np.ndarray) -> int:

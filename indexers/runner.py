@@ -205,6 +205,14 @@ class Indexer:
         video = Video(fp, path, name, size, duration, info.fps, info.width, info.height, info.has_audio,
                       warnings="; ".join(warnings), config_hash=self.hashes["scenes"], stages=stages)
         self.store.save_video(video, scenes)
+        # Stages that read committed rows (summary) run after the commit: saving dropped their rows.
+        for stage_name, stage in self.stages.items():
+            if hasattr(stage, "after_save"):
+                try:
+                    stage.after_save(self.store, video.id, lambda d, n, m, s=stage_name: progress(s, d / max(n, 1)))
+                except Exception as exc:
+                    warnings.append(f"{stage_name} failed: {type(exc).__name__}: {exc}")
+                    ran = [n for n in ran if n != stage_name]
         # Partial: the rows are saved, but part of the file or a stage could not be read; a rerun retries.
         partial = truncated or len(ran) < len(todo)
         return Outcome(path, "partial" if partial else "indexed", "; ".join(warnings), len(scenes), duration,

@@ -6,7 +6,6 @@ decode pass; ASR reads the audio track. Models are loaded once per process.
 from __future__ import annotations
 
 import importlib
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -14,21 +13,12 @@ from vidrag.config import Config
 from vidrag.models import ModelMissing
 from vidrag.records import Scene
 
-ALL_STAGES = ("asr", "ocr", "objects", "caption", "clip", "embed")
+# "summary" is opt-in (not in the default config.stages): it needs the local LLM.
+ALL_STAGES = ("asr", "ocr", "objects", "caption", "clip", "embed", "summary")
 # Stages whose output is built from other stages' text: they rerun when any of those change.
-DEPENDS_ON = {"caption": ("asr", "ocr", "objects"), "embed": ("asr", "ocr", "objects", "caption")}
-
-_models: dict[tuple, Any] = {}
-_models_lock = threading.Lock()
-
-
-def cached_model(key: tuple, load: Callable[[], Any]) -> Any:
-    """Load a model once per process (thread-safe), keyed by role, backend and weights."""
-    with _models_lock:
-        if key not in _models:
-            _models[key] = load()
-        return _models[key]
-
+DEPENDS_ON = {"caption": ("asr", "ocr", "objects"), "embed": ("asr", "ocr", "objects", "caption"),
+              "summary": ("asr", "ocr", "objects", "caption")}
+SECTIONS = {"summary": "llm"}   # the config section a stage's settings live in, when not its own name
 
 @dataclass
 class VideoContext:
@@ -59,13 +49,13 @@ CODE_VERSIONS = {"asr": 2}
 
 
 def stage_hash(cfg: Config, name: str, active: dict[str, str]) -> str:
-    own = cfg.stage_hash(name) + (f"v{CODE_VERSIONS[name]}" if name in CODE_VERSIONS else "")
+    own = cfg.stage_hash(SECTIONS.get(name, name)) + (f"v{CODE_VERSIONS[name]}" if name in CODE_VERSIONS else "")
     ups = [active.get(u, "-") for u in DEPENDS_ON.get(name, ())]
     return own if not ups else own + ":" + ",".join(ups)
 
 
 STAGE_CLASSES = {"asr": "AsrStage", "ocr": "OcrStage", "objects": "ObjectsStage",
-                 "caption": "CaptionStage", "clip": "ClipStage", "embed": "EmbedStage"}
+                 "caption": "CaptionStage", "clip": "ClipStage", "embed": "EmbedStage", "summary": "SummaryStage"}
 
 
 def build_stage(name: str, cfg: Config) -> Stage:
@@ -76,7 +66,7 @@ def build_stage(name: str, cfg: Config) -> Stage:
     try:
         return getattr(module, STAGE_CLASSES[name])(cfg)
     except ModuleNotFoundError as exc:   # a backend's runtime is an optional extra
-        raise ModelMissing(f"{name} ({getattr(cfg, name).backend}): python package '{exc.name}' is not "
+        raise ModelMissing(f"{name} ({getattr(cfg, SECTIONS.get(name, name)).backend}): python package '{exc.name}' is not "
                            f"installed; pip install 'vidrag[vision]' (or 'vidrag[cpu-models]')") from exc
 
 

@@ -68,6 +68,7 @@ def test_the_detectors_surest_scene_leads_among_object_matches():
     assert [h.scene_ids for h in confident_first(hits, {})] == [[1], [2], [3]]   # no confidences: as ranked
 
 
+
 def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
     a = lib.ask("What is written on screen about the bunny?")
     bunny = scene_with_text(lib, "trailer_bbb.mp4", "bunny")
@@ -75,33 +76,126 @@ def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
     a = lib.ask("What did the narrator say about the young man?")
     assert a.found and any(c.video == "talk.mp4" and overlaps(c, 2.9, 5.7) for c in a.citations)
     a = lib.ask("Which video shows a car?")
-    assert a.found and any(c.video == "bikes.mp4" for c in a.citations)
+    assert a.found and any(c.video == "bikes.mp4" for c in a.citations) and "bikes.mp4" in a.answer
 
 
 def test_absent_things_are_not_invented(lib):
     a = lib.ask("Where is the submarine?")
-    assert not a.found and a.answer == "The library does not show this." and a.citations == []
-    a = lib.ask("What does the purple kiosk sign say?")     # signs are there; a purple kiosk never is
-    assert not a.found and any(set(s.get("unseen", [])) == {"purple", "kiosk"} for s in a.trace)
-    a = lib.ask("Which video shows an automobile?")         # no scene says "automobile"; "car" means it
-    assert a.found and any(c.video == "bikes.mp4" for c in a.citations)
-    for q in ("What is the name of the motorcycle?", "What does the motorcycle sign say?"):   # the 1.5B says "motorcycle"
-        assert not lib.ask(q).found, q
+    assert not a.found and a.outcome == "not_found" and a.answer == "The library does not show this." and not a.citations
+    for q in ("What does the purple kiosk sign say?", "What is the name of the motorcycle?"):
+        a = lib.ask(q)
+        assert not a.found and not a.citations, (q, a.answer)
 
 
-def test_counting_and_ordering_see_every_matching_scene(lib):
-    a = lib.ask("How many times does the sign GATE 7 appear?")
-    assert a.kind == "count" and a.found
-    assert "3" in a.answer or "three" in a.answer.lower()
+def test_counts_orders_and_times_come_from_the_index_without_loading_the_model(lib):
+    fresh = Library(config=lib.config)          # its own agent: nothing loaded yet
     gates = [s for s in lib.scenes("signs.mp4") if "GATE" in s.ocr_text]
+    a = fresh.ask("How many times does the sign GATE 7 appear?")
+    assert a.kind == "count" and a.found and re.match(r"3\b", a.answer)
     assert len(a.citations) == 3 and all(any(overlaps(c, s.start, s.end) for c in a.citations) for s in gates)
-    a = lib.ask("Which appears first: the WELCOME HOME sign or the last GATE 7 sign?")
-    assert a.kind == "order" and a.found and "welcome" in a.answer.lower()
-    a = lib.ask("Which sign is shown first, GATE 7 or WELCOME HOME?")    # GATE is common, WELCOME rare: both kept
-    assert a.found and a.answer.startswith("GATE 7") and a.citations[0].start < 8
-    a = lib.ask("When is the sign GATE 7 shown?")     # each moment, not the model's pick of one
-    assert a.kind == "when" and a.found and [c.start for c in a.citations] == sorted(c.start for c in a.citations)
+    a = fresh.ask("which comes first: the WELCOME HOME sign or the last GATE 7 sign?")
+    assert a.kind == "order" and a.answer.lower().startswith("welcome home")
+    a = fresh.ask("Which sign is shown first, GATE 7 or WELCOME HOME?")
+    assert a.answer.startswith("GATE 7") and a.citations[0].start < 8
+    a = fresh.ask("When is the sign GATE 7 shown?")
+    assert a.kind == "when" and [c.start for c in a.citations] == sorted(c.start for c in a.citations)
     assert len(a.citations) == 3 and all(any(overlaps(c, s.start, s.end) for c in a.citations) for s in gates)
+    a = fresh.ask("How many times does GATE 7 appear after 0:10 in signs.mp4?")
+    assert re.match(r"2\b", a.answer) and all(c.end > 10 for c in a.citations)
+    assert not fresh.agent().llm.loaded        # none of these needed the answer model
+    fresh.close()
+
+
+def test_every_occurrence_is_counted_with_no_cap(tmp_path):
+    from vidrag.agent.operate import occurrences
+    from vidrag.records import OcrLine, Scene, Video, Word
+    from vidrag.store import Store
+    scenes = []
+    for i, n in enumerate((8, 7, 8, 7)):   # "budget" said 30 times across 4 scenes, among other words
+        words = [Word(i * 20 + k, i * 20 + k + 0.4, w) for k, w in enumerate(["Budget,", "the"] * n)]
+        # one sign read at the end of scene 1 and the start of scene 2 (one sighting over a cut), and again later
+        lines = {1: [OcrLine(38.5, "EXIT FJORD", 0.9)], 2: [OcrLine(40.5, "EXIT FJORD", 0.9)],
+                 3: [OcrLine(75.0, "EXIT FJORD", 0.9)]}.get(i, [])
+        scenes.append(Scene(i, i * 20.0, i * 20.0 + 20, transcript=" ".join(w.text for w in words), words=words,
+                            ocr_text=" | ".join(l.text for l in lines), ocr_lines=lines))
+    store = Store(tmp_path)
+    store.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=80), scenes)
+    said = occurrences(store, "budgets", "speech")           # stemmed as the keyword index stems
+    assert len(said) == 30 and [m.start for m in said] == sorted(m.start for m in said)
+    shown = occurrences(store, "exit fjord", "screen")
+    assert [(m.start, m.modality) for m in shown] == [(38.5, "screen"), (75.0, "screen")]
+    assert occurrences(store, "budget", "screen") == [] and len(occurrences(store, "budget", "speech", windows={1: (0, 20)})) == 8
+
+
+NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", "bbb.mp4", "bikes.mp4"]
+
+
+@pytest.mark.parametrize("question, want", [
+    # what is asked for: a number said is not a count of appearances, a clock is not a video time
+    ("What's the number of the platform the train leaves from?", {"intent": "lookup"}),
+    ("How many people will we hire?", {"intent": "lookup"}),
+    ("how many times is budget mentioned in the team meeting", {"intent": "count", "subject": "budget",
+                                                               "videos": ["team_meeting.mp4"], "modality": "speech"}),
+    ("What did she say after the vote?", {"intent": "neighbour", "subject": "vote", "direction": "after"}),
+    ("what's shown just before the GATE 7 sign", {"intent": "neighbour", "direction": "before", "subject": "gate 7"}),
+    ("what time does the train leave", {"intent": "lookup", "start": None}),
+    ("When is the deadline?", {"intent": "lookup"}),
+    ("When does the speaker mention the budget?", {"intent": "when", "subject": "budget"}),
+    ("Did the cat appear before the astronaut?", {"intent": "order", "alternatives": ["cat", "astronaut"]}),
+    ("Which sign comes first, GATE 7 or WELCOME HOME?", {"intent": "order", "alternatives": ["GATE 7", "WELCOME HOME"]}),
+    ("Which of my videos has a cat in it?", {"intent": "which_video", "subject": "cat"}),
+    ("give me a quick recap of the product demo video", {"intent": "summarise", "videos": ["product_demo.mp4"]}),
+    ("What happens at the end of bbb.mp4?", {"intent": "summarise", "videos": ["bbb.mp4"], "from_end": True}),
+    # time windows in video time, and what is never one
+    ("What is said between 0:25 and 0:40 in the trailer?", {"intent": "window", "start": 25, "end": 40,
+                                                           "videos": ["trailer_bbb.mp4"]}),
+    ("what's on screen around the 2 minute mark", {"start": 75, "end": 165}),
+    ("what does he say in the first ten minutes", {"start": 0, "end": 600}),
+    ("How far is the museum? The sign said 500 m", {"start": None, "end": None}),
+    ("Which platform does the 14:35 train leave from?", {"start": None, "intent": "lookup"}),
+    ("At 14:35, which platform?", {"start": None}),
+    # framing words and video names constrain; they are not what is asked about
+    ("According to the lecture, what can you tell me about the young man?", {"terms": ["young", "man"]}),
+    ("in the demo video what instrument is played", {"videos": ["demo.mp4"], "terms": ["instrument", "played"]}),
+])
+def test_the_planner_reads_everyday_questions(question, want):
+    from vidrag.agent.plan import plan
+    p = plan(question, NAMES)
+    got = {k: getattr(p, k) for k in want}
+    assert got == want, p.to_dict()
+
+
+def test_the_check_rejects_only_what_the_evidence_lacks():
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import repeats_question, specifics, unsupported
+    item = lambda text: Item("a.mp4", 1, "/a.mp4", 0, 5, 0, 5, [("speech", text)], [1])
+    french, credits = item("they speak french at home"), item("SACHA GOEDEGEBURE — Director | Sacha Goedegel")
+    train = item("The ferry leaves at 4:15 from platform three.")
+    assert unsupported("They speak French.", [french], [], "What language?") == ([], [])          # case
+    assert unsupported("Goedegebure", [item("Sacha Goedegebur — Director")], [], "Who directed it?")[0] == []  # OCR slip
+    assert unsupported("It leaves at 4:15 from platform 3.", [train], [], "When does the ferry leave?")[0] == []
+    assert unsupported("It leaves at 5:30.", [train], [], "When does the ferry leave?")[0] == ["5:30"]
+    assert unsupported("The dog is called Max.", [french], [credits], "What is the dog called?")[0] == ["Max"]
+    missing, extra = unsupported("Sacha Goedegebure", [french], [credits], "Who is the director?")
+    assert missing == [] and extra == [credits]      # another item holds it: cite that one instead
+    assert specifics("the lecturer's point and the model's") == []                  # apostrophes are not quotes
+    assert specifics("He said 'ill disposed' in bikes.mp4") == ["ill disposed"]     # file names are not numbers
+    assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
+    assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
+
+
+def test_parse_json_tolerates_braces_in_strings_and_chatter():
+    from vidrag.llm import LLMError, parse_json
+    assert parse_json('Sure: {"answer": "use {x} here", "found": true} done') == {"answer": "use {x} here", "found": True}
+    assert parse_json('```json\n{"a": {"b": 1}}\n```') == {"a": {"b": 1}}
+    with pytest.raises(LLMError):
+        parse_json("no object here {not json}")
+
+
+def test_what_is_said_after_a_moment_comes_from_the_speech_after_it(lib):
+    a = lib.ask("What does the narrator say after the young man part?")
+    assert a.kind == "neighbour" and a.found and "amiable" in a.answer.lower(), a.answer
+    assert any(c.video == "talk.mp4" and c.start >= 5.0 for c in a.citations)
 
 
 def test_on_screen_instructions_do_not_steer_the_answer(lib):
@@ -110,14 +204,14 @@ def test_on_screen_instructions_do_not_steer_the_answer(lib):
 
 
 def test_openai_compatible_path_against_xllamacpp_http_server(lib):
-    agent = lib.agent()                         # the packaged model, already loaded in this process
+    agent = lib.agent()                         # the packaged model, loaded in this process
     url = agent.llm.url                         # its own OpenAI-compatible server on 127.0.0.1
     assert url.startswith("http://127.0.0.1:")
     done = cli(lib.path, "ask", "What did the narrator say about the young man?", "--llm-url", url,
                "--model", "qwen", "--json", timeout=300)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert answer["found"] and any(c["video"] == "talk.mp4" for c in answer["citations"])
+    assert answer["found"] and answer["outcome"] == "answered" and any(c["video"] == "talk.mp4" for c in answer["citations"])
     assert "@ 00:00:0" in answer["citations"][0]["label"]
 
 
@@ -134,14 +228,12 @@ def test_bad_questions_and_endpoints_fail_cleanly(lib, tmp_path):
     cli(tmp_path / "emptylib", "index", str(tmp_path / "empty"))
     done = cli(tmp_path / "emptylib", "ask", "Is there a car?")
     assert done.returncode == 1 and "no indexed videos" in done.stderr
-    # an endpoint that is down
-    with socket.socket() as s:
+    with socket.socket() as s:                  # an endpoint that is down
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     done = ask("Is there a car?", "--llm-url", f"http://127.0.0.1:{port}/v1")
     assert done.returncode == 1 and "ConnectError" in done.stderr and "3 tries" in done.stderr
-    # an endpoint that accepts and never answers
-    silent = socket.socket()
+    silent = socket.socket()                    # an endpoint that accepts and never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     try:
@@ -150,28 +242,44 @@ def test_bad_questions_and_endpoints_fail_cleanly(lib, tmp_path):
         assert done.returncode == 1 and "timed out after 2 tries" in done.stderr
     finally:
         silent.close()
-    # a model that does not return JSON
-    with chat_server("Sure! The answer is yes, no JSON here.") as (url, _):
-        done = ask("Is there a car?", "--llm-url", url)
-    assert done.returncode == 1 and "not valid JSON" in done.stderr
 
 
-def test_constraints_in_the_question_narrow_the_search(lib):
-    a = lib.ask("How many times does the sign GATE 7 appear after 0:10 in signs.mp4?")
-    retrieve = next(step for step in a.trace if step["step"] == "understand")
-    assert retrieve["start"] == 10 and retrieve["video"] == "signs.mp4"
-    assert a.found and a.citations and all(c.video == "signs.mp4" and c.end > 10 for c in a.citations)
-    assert "2" in a.answer or "two" in a.answer.lower()
+def test_a_reply_that_is_not_json_is_read_as_plain_text_and_checked(lib):
+    def ask(reply):
+        with chat_server(reply) as (url, _):
+            done = cli(lib.path, "ask", "Which video shows a car?", "--llm-url", url, "--json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return json.loads(done.stdout)
+    a = ask("A car drives along the street in bikes.mp4.")          # no JSON, but true to the evidence
+    assert a["found"] and a["citations"] and a["citations"][0]["video"] == "bikes.mp4"
+    a = ask("Sure! The red Ferrari of Mr. Bond.")                   # no JSON, and names what no evidence shows
+    assert not a["found"] and a["outcome"] == "unconfirmed" and "Ferrari" in a["problem"]
+
+
+def test_a_rejected_answer_is_retried_at_most_max_refinements_times(lib):
+    reply = {"found": True, "answer": "It is ZORBLAX.", "citations": ["E1"]}
+    with chat_server(json.dumps(reply)) as (url, seen):
+        cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "m",
+                          "options": {"url": url}}}, environ={})
+        with Library(config=cfg) as other:
+            a = other.ask("What does the welcome sign say?")
+            asked = len(seen)
+            other.agent().max_refinements = 0
+            other.ask("What does the welcome sign say?")
+    assert not a.found and a.outcome == "unconfirmed" and "ZORBLAX" in a.problem
+    assert asked == 2 and len(seen) == 3          # the first question: once and one retry; then no retry
 
 
 def test_whole_video_summary(lib):
     a = lib.ask("Summarise what happens in talk.mp4")
     assert a.kind == "summarise" and a.found and a.citations
     assert all(c.video == "talk.mp4" for c in a.citations)
+    again = lib.ask("give me a recap of talk.mp4")       # stored once: read, not rebuilt
+    assert again.answer == a.answer
 
 
 def test_vision_answer_models_get_the_keyframes(lib):
-    reply = {"found": True, "answer": "A car on a street.", "citations": ["E1"], "confidence": 0.7}
+    reply = {"found": True, "answer": "A car on a street.", "citations": ["E1"]}
     with chat_server(json.dumps(reply)) as (url, seen):   # stands in for a remote VLM behind vLLM
         cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "qwen2.5-vl",
                           "options": {"url": url, "images": True}}}, environ={})
@@ -182,7 +290,7 @@ def test_vision_answer_models_get_the_keyframes(lib):
     image = next(p for p in user if p["type"] == "image_url")["image_url"]["url"]
     assert image.startswith("data:image/jpeg;base64,") and len(image) > 2000
     assert body["response_format"]["type"] == "json_schema" and body["model"] == "qwen2.5-vl"
-    assert a.found and a.answer == "A car on a street." and a.citations[0].video == "bikes.mp4"
+    assert a.found and "A car on a street." in a.answer and a.citations[0].video == "bikes.mp4"
 
 
 def test_chat_answers_follow_up_questions_in_one_session(lib):
@@ -191,27 +299,8 @@ def test_chat_answers_follow_up_questions_in_one_session(lib):
     assert "bikes.mp4 @ 00:00:0" in done.stdout and "The library does not show this." in done.stdout
 
 
-def test_counts_orders_and_time_window_choices_come_from_the_evidence_times():
-    from vidrag.agent.graph import choice_of, window_choice
-    from vidrag.agent.search import Hit
-    from vidrag.agent.graph import KINDS
-    from vidrag.agent.timeline import count_reply, order_reply, when_reply
-    hits = [Hit("v", 1, 10, 14, 1, "COMET", "text", cite_start=11), Hit("v", 1, 40, 44, 1, "QUARTZ", "text", cite_start=41),
-            Hit("v", 1, 70, 74, 1, "the last COMET here", "text", cite_start=72)]
-    assert count_reply(hits)["answer"] == "3 times (at 00:00:11, 00:00:41, 00:01:12)"
-    assert count_reply(hits)["citations"] == ["E1", "E2", "E3"]
-    assert when_reply(hits)["answer"] == "At 00:00:11, 00:00:41 and 00:01:12" and when_reply(hits[:1])["answer"] == "At 00:00:11"
-    kind = lambda q: next((k for k, pattern in KINDS if re.search(pattern, q.lower())), "lookup")
-    assert kind("When is a cat shown?") == kind("At what point does a cat appear?") == "when"
-    assert kind("Which code is on screen when the speaker mentions the gate?") == "lookup"   # asks for a code
-    assert kind("When the dog barks, what does the man say?") == "lookup"
-    first = order_reply("Which sign is shown first: QUARTZ or COMET?", hits)
-    assert first["answer"].startswith("COMET") and first["citations"] == ["E1", "E2"]
-    assert order_reply("Which sign appears later, COMET or QUARTZ?", hits)["answer"].startswith("QUARTZ")
-    assert order_reply("Which came first: QUARTZ or the last COMET?", hits)["answer"].startswith("QUARTZ")  # "last" names one
-    assert order_reply("Which is shown first, the QUARTZ sign or the last COMET sign?", hits)["citations"] == ["E2", "E3"]
-    assert order_reply("Which sign is shown first: QUARTZ or ZEBRA?", hits) is None       # one never seen: the model decides
-    assert order_reply("What does the sign say?", hits) is None
+def test_multiple_choice_options_and_time_windows():
+    from vidrag.agent.choices import choice_of, window_choice
     windows = ["00:00:05–00:00:09", "00:00:40–00:00:45", "00:01:30–00:01:35"]
     assert window_choice(windows, [(41.0, 43.0)]) == 1
     assert window_choice(windows, [(45.4, 46.4)]) == 1              # read just after the whole-second label
@@ -220,56 +309,9 @@ def test_counts_orders_and_time_window_choices_come_from_the_evidence_times():
     options = ["red car", "car", "blue bus"]
     assert choice_of("car", options) == 1 and choice_of("A blue bus.", options) == 2 and choice_of("(C)", options) == 2
     assert choice_of("a red car", options) == 0 and choice_of("a car or a bus", options) == 1
-    assert choice_of("red car or blue bus", options) is None                               # two picks: none
+    assert choice_of("red car or blue bus", options) is None
 
 
-def test_a_sign_is_counted_by_what_it_says_not_by_the_word_sign(tmp_path):
-    from vidrag.agent.graph import Agent
-    from vidrag.agent.search import Hit, Searcher
-    from vidrag.records import Scene, Video
-    from vidrag.store import Store
-    texts = ["EXIT FJORD", "EXIT FJORD", "SIGN: QUARTZ", "EXIT FJORD", "EXIT FJORD"] + [f"FOREST {i}" for i in range(7)]
-    store = Store(tmp_path)
-    store.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=60), [Scene(i, i * 5.0, i * 5.0 + 5, ocr_text=t)
-                                                                        for i, t in enumerate(texts)])
-    hits = [Hit("a.mp4", 1, i * 5.0, i * 5.0 + 5, 1.0, t, "text", [i + 1], keyword=True) for i, t in enumerate(texts[:5])]
-    agent = Agent(Searcher(store, load_config(environ={})), llm=None)
-    kept = agent._most_specific(hits, "How often is the sign EXIT FJORD shown?")
-    assert [h.snippet for h in kept] == ["EXIT FJORD"] * 4          # "sign" is rarer than FJORD here, yet not counted
-    assert agent._names_an_option(hits[:1], ["QUARTZ", "FJORD"]) and not agent._names_an_option(hits[:1], ["QUARTZ"])
-
-
-def test_an_answer_must_come_from_evidence_about_what_was_asked(tmp_path):
-    from vidrag.agent.graph import Agent, repeats_question
-    from vidrag.agent.search import Hit, Searcher
-    from vidrag.records import Scene, Video
-    from vidrag.store import Store
-    store = Store(tmp_path)
-    store.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=30), [
-        Scene(0, 0, 5, ocr_text="SIGN: ISLAND"), Scene(1, 5, 10, objects="1 umbrella"),
-        Scene(2, 10, 15, transcript="Meet me at the harbor.")])
-    assert store.holding_any(["meeting", "umbrella"], [1, 2, 3]) == {2, 3}    # stemmed as keyword search stems
-    hits = [Hit("a.mp4", 1, 0, 5, 1.0, "SIGN: ISLAND", "text", [1], similarity=0.2, keyword=True),
-            Hit("a.mp4", 1, 5, 10, 0.9, "1 umbrella", "objects", [2], similarity=0.3, keyword=True),
-            Hit("a.mp4", 1, 10, 15, 0.8, "Meet me at the harbor.", "speech", [3], similarity=0.7)]
-    agent = Agent(Searcher(store, load_config(environ={})), llm=None)
-    evidence = ["E1 (video a.mp4, 00:00:00–00:00:05):\n  on-screen text: SIGN: ISLAND",
-                "E2 (video a.mp4, 00:00:05–00:00:10):\n  objects: 1 umbrella",
-                "E3 (video a.mp4, 00:00:10–00:00:15):\n  speech: Meet me at the harbor."]
-
-    def check(question, answer, citations):
-        return agent.check({"question": question, "hits": hits, "evidence": evidence,
-                            "reply": {"found": True, "answer": answer, "citations": citations}})["problem"]
-    # the sign scene matches only "sign", which says how, not what: it supports no answer about an umbrella
-    assert check("What does the red umbrella sign say?", "ISLAND", ["E1"]) == "cited evidence does not match the question"
-    assert "ISLAND" in check("What does the red umbrella sign say?", "ISLAND", ["E1", "E2"])   # not in the umbrella scene
-    # close in meaning is not enough when another retrieved scene holds the word the question names
-    assert check("What does the red umbrella sign say?", "harbor", ["E3"]) == "cited evidence does not match the question"
-    assert check("What does the sign say?", "ISLAND", ["E1"]) == ""           # asks about no thing: any sign will do
-    # when no retrieved scene could pass that check, the answer model is not asked (llm=None here)
-    state = {"question": "What does the red umbrella sign say?", "query": "red umbrella sign", "kind": "lookup"}
-    assert agent.answer(dict(state, hits=hits[:1]))["problem"] == "no retrieved scene is about what the question names"
-    assert check("What is the name of the umbrella?", "umbrella", ["E2"]) == "answer only repeats the question"
-    assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
-    assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
-    assert not repeats_question("QUARTZ", "Which word is shown first, QUARTZ or COMET?")
+def test_a_multiple_choice_question_picks_an_option(lib):
+    a = lib.ask("Which sign is shown in signs.mp4?", options=["EXIT 9", "WELCOME HOME", "PARKING"])
+    assert a.choice == 1 and a.answer == "B. WELCOME HOME"

@@ -47,7 +47,7 @@ def test_asr_words_and_times_land_in_the_right_scenes(tmp_path):
     assert "amiable" in third.transcript.lower()
     amiable = next(w for w in third.words if "amiable" in w.text.lower())
     assert 24.0 <= amiable.start < amiable.end <= 27.5   # spoken between 24 s and 27.3 s
-    assert all(3.0 - 0.3 <= w.start <= 6.5 for w in first.words)
+    assert first.words and all(3.0 - 0.3 <= w.start <= 6.5 for w in first.words)
     assert not by_scene[(10, 20)].words and not by_scene[(30, 40)].words
 
 
@@ -121,7 +121,7 @@ def test_openai_compatible_captioner_sends_an_image_grid_and_parses_the_reply(tm
     image = next(p for p in body["messages"][0]["content"] if p["type"] == "image_url")["image_url"]["url"]
     assert path == "/v1/chat/completions" and body["model"] == "qwen-vl"
     assert image.startswith("data:image/jpeg;base64,") and len(image) > 1000
-    assert all(s.caption == "A red room with a moving line." and s.caption_source == "vlm" for s in scenes)
+    assert scenes and all(s.caption == "A red room with a moving line." and s.caption_source == "vlm" for s in scenes)
 
 
 def test_openai_whisper_backend_loads_a_checkpoint_and_times_words(tmp_path):
@@ -143,7 +143,7 @@ def test_openai_whisper_backend_loads_a_checkpoint_and_times_words(tmp_path):
     lib, [o] = indexed(tmp_path, video, stages=["asr"], asr=asr)
     assert o.status == "indexed" and "failed" not in o.message and "asr" in o.timings
     words = [w for s in lib.store.scenes(lib.video("talk.mp4").id, details=True) for w in s.words]
-    assert all(0.0 <= w.start <= w.end <= 10.5 and isinstance(w.start, float) for w in words)
+    assert words and all(0.0 <= w.start <= w.end <= 10.5 and isinstance(w.start, float) for w in words)
 
 
 def test_tags_caption_through_the_real_local_llm(samples, tmp_path):
@@ -172,4 +172,4 @@ def test_a_failing_stage_keeps_the_others_and_is_retried_on_the_next_run(samples
         caption["options"]["url"] = url
         lib, [o] = indexed(tmp_path, video, stages=["objects", "caption"], caption=caption)
     assert o.status == "indexed" and set(o.timings) == {"decode+scenes", "caption"}
-    assert all(s.caption == "A street with cars." and s.objects for s in lib.scenes("b.mp4"))
+    assert lib.scenes("b.mp4") and all(s.caption == "A street with cars." and s.objects for s in lib.scenes("b.mp4"))

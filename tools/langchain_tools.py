@@ -44,7 +44,7 @@ class _LibraryTool(BaseTool):
         raise NotImplementedError
 
     def _run(self, **kwargs: Any) -> str:
-        from vidrag.agent.llm import LLMError
+        from vidrag.llm import LLMError
         try:
             return json.dumps(self._call(**kwargs), ensure_ascii=False, default=str)
         except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:

@@ -93,7 +93,7 @@ def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127
     @server.tool(description="Answer a question about the videos, with citations 'video @ hh:mm:ss–hh:mm:ss', "
                              "or say the library does not show it. Slower than search (runs a language model).")
     def ask_video_library(question: str, video: str | None = None) -> dict:
-        from vidrag.agent.llm import LLMError
+        from vidrag.llm import LLMError
         try:
             return lib.ask(question, video=video).to_dict()
         except LLMError as exc:

@@ -13,12 +13,13 @@ from typing_extensions import Annotated
 
 from vidrag import cli_ask
 from vidrag.cli_ask import LlmUrlOpt, ModelOpt, llm_overrides
-from vidrag.cli_common import (ConfigOpt, JsonOpt, LibraryOpt, ProfileOpt, app, emit_json, err, fail, hms,
+from vidrag.cli_common import (ConfigOpt, JsonOpt, LibraryOpt, ProfileOpt, app, emit_json, err, fail,
                                open_library, out)
 from vidrag.config import ConfigError, load_config
 from vidrag.library import VideoNotFound
 from vidrag.models import ModelMissing
 from vidrag.store import StoreError
+from vidrag.timecode import hms
 
 
 @app.command()
@@ -304,6 +305,30 @@ def eval_dataset(fmt: Annotated[str, typer.Option("--format", help="videomme, lo
     if as_json:
         return emit_json({k: v for k, v in report.items() if k != "items"})
     out.print(markdown(report))
+    out.print("reports: " + ", ".join(report["files"]))
+
+
+@eval_app.command("questions")
+def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all (the split keeps each fact's phrasings together).")] = "dev",
+                   baseline: Annotated[bool, typer.Option("--baseline", help="Score the rule-free baseline (search + one prompt) instead of the agent.")] = False,
+                   family: Annotated[Optional[str], typer.Option(help="Only one phrasing family (meeting, lecture, credits, signage, casual, library).")] = None,
+                   limit: Annotated[Optional[int], typer.Option(help="At most N questions, a hash-ordered spread over the split.")] = None,
+                   out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where reports go [cache/eval/questions/reports].")] = None,
+                   library: Annotated[Optional[Path], typer.Option("--library", help="The corpus library [cache/eval/questions/lib], indexed once.")] = None,
+                   config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Ask the natural-phrasing question bank about its corpus; correct, grounded and abstention rates, misses."""
+    from vidrag.eval.questions_run import markdown, run_questions
+
+    if split not in ("dev", "heldout", "all"):
+        fail("--split must be dev, heldout or all", 2)
+    try:
+        report = run_questions(load_config(config), split, baseline, family, limit, out_dir, library,
+                               log=lambda m: err.print(m, markup=False, highlight=False))
+    except (ConfigError, StoreError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json({k: v for k, v in report.items() if k != "rows"})
+    out.print(markdown(report), markup=False, highlight=False)
     out.print("reports: " + ", ".join(report["files"]))
 
 

@@ -7,20 +7,20 @@ import typer
 from rich.table import Table
 from typing_extensions import Annotated
 
-from vidrag.cli_common import ConfigOpt, JsonOpt, LibraryOpt, emit_json, err, fail, hms, open_library, out
+from vidrag.cli_common import ConfigOpt, JsonOpt, LibraryOpt, emit_json, err, fail, open_library, out
 from vidrag.library import Library, VideoNotFound
 from vidrag.models import ModelMissing
+from vidrag.timecode import hms, parse_timecode
 
 
 def parse_time(value: str | None) -> float | None:
-    """Seconds from 'SS', 'MM:SS' or 'HH:MM:SS'."""
+    """Seconds from 'SS', 'MM:SS' or 'HH:MM:SS'; a usage error otherwise."""
     if value is None:
         return None
     try:
-        parts = [float(p) for p in value.split(":")]
-    except ValueError:
-        fail(f"not a time: {value!r} (use seconds, MM:SS or HH:MM:SS)", 2)
-    return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+        return parse_timecode(value)
+    except ValueError as exc:
+        fail(str(exc), 2)
 
 
 def search(query: Annotated[str, typer.Argument(help="What to look for, in words.")],
@@ -65,11 +65,18 @@ def print_answer(a: Any, trace: bool) -> None:
     out.print(f"[{colour}]{a.answer}[/{colour}]")
     for c in a.citations:
         out.print(f"  {c.label()}  [dim]{c.snippet[:80]}[/dim]")
-    out.print(f"[dim]confidence {a.confidence:.2f} · {a.kind}[/dim]")
+    for c in a.related:
+        out.print(f"  [dim]related: {c.label()}  {c.snippet[:80]}[/dim]")
+    out.print(f"[dim]confidence {a.confidence:.2f} · {a.kind} · {a.outcome}[/dim]")
     if trace:
         for step in a.trace:
             extra = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("step", "seconds"))
             err.print(f"  {step['step']:<10} {step['seconds']:7.3f}s  {extra}")
+
+
+def progress_line(done: int, total: int, message: str) -> None:
+    """Long first-time work (a video's summary) reports as it goes, on stderr."""
+    err.print(f"[dim]{message} ({done}/{total})[/dim]")
 
 
 LlmUrlOpt = Annotated[Optional[str], typer.Option("--llm-url", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1 (key from VIDRAG_LLM_KEY).")]
@@ -77,9 +84,9 @@ ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (fo
 
 
 def answer_or_fail(lib: Library, question: str, video: str | None, options: list[str] | None = None) -> Any:
-    from vidrag.agent.llm import LLMError
+    from vidrag.llm import LLMError
     try:
-        return lib.ask(question, video=video, options=options)
+        return lib.ask(question, video=video, options=options, progress=progress_line)
     except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
         fail(str(exc))
 
@@ -110,8 +117,8 @@ def chat(video: Annotated[Optional[str], typer.Option(help="Only this video.")] 
             break
         if not question:
             break
-        from vidrag.agent.llm import LLMError
+        from vidrag.llm import LLMError
         try:
-            print_answer(lib.ask(question, video=video), False)
+            print_answer(lib.ask(question, video=video, progress=progress_line), False)
         except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
             err.print(f"[red]error:[/red] {exc}")

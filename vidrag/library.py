@@ -81,9 +81,11 @@ class Library:
             self.video(video)   # an unknown video is an error, not an empty result
         return self.searcher().search(query, k=k, video=video, start=start, end=end, modality=modality)
 
-    def ask(self, question: str, video: str | None = None, options: list[str] | None = None):
+    def ask(self, question: str, video: str | None = None, options: list[str] | None = None,
+            progress: Callable[[int, int, str], None] | None = None):
         """Answer a question from the library's evidence, with citations, or abstain. With
-        `options` (multiple choice), `Answer.choice` is the index of the option picked."""
+        `options` (multiple choice), `Answer.choice` is the index of the option picked.
+        `progress(done, total, message)` hears about long first-time work (a video's summary)."""
         from vidrag.agent.graph import MAX_QUESTION
 
         question = question.strip()
@@ -97,15 +99,19 @@ class Library:
             raise ValueError(f"the library {self.path} has no indexed videos; run `vidrag index PATH` first")
         if options is not None and not (2 <= len(options) <= 26 and all(str(o).strip() for o in options)):
             raise ValueError("multiple choice needs 2 to 26 non-empty options")
-        return self.agent().run(question, video, options)
+        return self.agent().run(question, video, options, progress)
 
-    def agent(self):
-        """The answering agent; its model loads on first use and stays loaded."""
+    def agent(self, warm: bool = False):
+        """The answering agent; its model loads on the first question that needs it (or now,
+        with `warm`) and stays loaded."""
         if getattr(self, "_agent", None) is None:
             from vidrag.agent.graph import Agent
-            from vidrag.agent.llm import load_llm
+            from vidrag.summaries import Summarizer
+            from vidrag.llm import LazyLLM
+            llm = LazyLLM(self.config)
             images = bool(self.config.llm.options.get("images", False))   # the model takes images (a VLM)
-            self._agent = Agent(self.searcher(), load_llm(self.config), images=images)
+            self._agent = Agent(self.searcher(), llm, images=images, summarizer=Summarizer(self.store, llm))
+        if warm:
             self._agent.warm()
         return self._agent
 

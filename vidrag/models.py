@@ -10,10 +10,24 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from vidrag.config import Config
+
+
+_models: dict[tuple, Any] = {}
+_models_lock = threading.Lock()
+
+
+def cached_model(key: tuple, load: Callable[[], Any]) -> Any:
+    """Load a model once per process (thread-safe), keyed by role, backend and weights."""
+    with _models_lock:
+        if key not in _models:
+            _models[key] = load()
+        return _models[key]
 
 
 class ModelMissing(RuntimeError):

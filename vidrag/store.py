@@ -19,7 +19,7 @@ import numpy as np
 
 from vidrag.records import Detection, OcrLine, Scene, Video, Word
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -53,6 +53,14 @@ MIGRATIONS: dict[int, str] = {
         caption, transcript, ocr_text, objects, tokenize='porter unicode61');
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
     INSERT INTO meta VALUES ('vector_generation', '0');
+    """,
+    2: """
+    CREATE TABLE summaries (
+        id INTEGER PRIMARY KEY, video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        level TEXT NOT NULL CHECK (level IN ('segment', 'video')), start REAL NOT NULL,
+        end REAL NOT NULL, text TEXT NOT NULL, scene_ids TEXT NOT NULL DEFAULT '[]', model TEXT,
+        created REAL);
+    CREATE INDEX summaries_video ON summaries(video_id, level, start);
     """,
 }
 
@@ -296,6 +304,34 @@ class Store:
                                "ORDER BY bm25(scenes_fts) LIMIT ?", (match, limit)).fetchall()
         return [(r[0], -r[1]) for r in rows]
 
+    def scenes_with_phrase(self, phrase: str, columns: tuple[str, ...] = (), video_ids: list[int] | None = None
+                           ) -> list[int]:
+        """Every scene holding the phrase (stemmed, as keyword search does; in `columns` when
+        given), with no cap: counting and ordering must see all of them."""
+        tokens = "".join(c if c.isalnum() else " " for c in phrase.lower()).split()
+        if not tokens:
+            return []
+        match = ('{' + " ".join(columns) + '} : ' if columns else "") + '"' + " ".join(tokens) + '"'
+        sql = "SELECT f.rowid FROM scenes_fts f JOIN scenes s ON s.id = f.rowid WHERE scenes_fts MATCH ?"
+        args: list = [match]
+        if video_ids is not None:
+            sql += f" AND s.video_id IN ({','.join('?' * len(video_ids))})"
+            args += video_ids
+        return [r[0] for r in self.db.execute(sql + " ORDER BY s.video_id, s.start", args)]
+
+    def scenes_between(self, video_id: int, start: float, end: float, details: bool = True) -> list[Scene]:
+        """The scenes of one video that overlap [start, end), in time order."""
+        rows = self.db.execute("SELECT * FROM scenes WHERE video_id = ? AND end > ? AND start < ? ORDER BY start",
+                               (video_id, start, end)).fetchall()
+        return [self._scene(r, details, False) for r in rows]
+
+    def words_between(self, video_id: int, start: float, end: float) -> list[Word]:
+        """Spoken words of one video in [start, end), across scene cuts, in time order."""
+        rows = self.db.execute("SELECT w.start, w.end, w.text, w.prob FROM words w JOIN scenes s ON s.id = w.scene_id "
+                               "WHERE s.video_id = ? AND w.end > ? AND w.start < ? ORDER BY w.start",
+                               (video_id, start, end)).fetchall()
+        return [Word(*r) for r in rows]
+
     def holding_any(self, terms: list[str], scene_ids: list[int]) -> set[int]:
         """Which of these scenes hold one of the terms, stemmed as keyword search stems them
         ("meeting" is in "Meet me at the harbor")."""
@@ -317,3 +353,24 @@ class Store:
             if n:
                 out[t] = math.log(1 + total / n)
         return out
+
+    # ---- summaries ----------------------------------------------------------------------
+    def summaries(self, video_id: int, level: str) -> list[dict]:
+        """Stored summary parts of one video at one level ('segment' or 'video'), in time order."""
+        rows = self.db.execute("SELECT start, end, text, scene_ids, model, created FROM summaries "
+                               "WHERE video_id = ? AND level = ? ORDER BY start", (video_id, level))
+        return [dict(r) | {"scene_ids": json.loads(r["scene_ids"] or "[]")} for r in rows.fetchall()]
+
+    def save_summaries(self, video_id: int, level: str, parts: list[dict], model: str) -> None:
+        """Replace one level of a video's summary (dicts with start, end, text, scene_ids). New
+        segment notes also drop the video summary, which was written from the old ones. A video
+        removed meanwhile is left alone."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM videos WHERE id = ?", (video_id,)).fetchone():
+                return
+            levels = ("segment", "video") if level == "segment" else (level,)
+            db.executemany("DELETE FROM summaries WHERE video_id = ? AND level = ?", [(video_id, lv) for lv in levels])
+            db.executemany("INSERT INTO summaries (video_id, level, start, end, text, scene_ids, model, created) "
+                           "VALUES (?,?,?,?,?,?,?,?)",
+                           [(video_id, level, p["start"], p["end"], p["text"], json.dumps(p["scene_ids"]),
+                             model, time.time()) for p in parts])

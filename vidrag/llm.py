@@ -11,9 +11,8 @@ import re
 from typing import Any
 
 from vidrag.config import Config
-from vidrag.models import resolve
+from vidrag.models import cached_model, resolve
 from vidrag.openai_client import ChatEndpoint, EndpointError
-from vidrag.indexers.stages import cached_model
 
 
 class LLMError(RuntimeError):
@@ -96,3 +95,22 @@ def parse_json(text: str) -> dict:
                 break
         start = text.find("{", start + 1)
     raise LLMError(f"the model's reply is not JSON: {text[:120]!r}")
+
+
+class LazyLLM:
+    """The answer model, loaded on its first call: a question answered from the index alone
+    (a count, an order, a stored summary) never pays for loading it."""
+
+    def __init__(self, cfg: Config):
+        self.cfg, self.name, self._llm = cfg, cfg.llm.model, None
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if self._llm is None:
+            self._llm = load_llm(self.cfg)
+        return getattr(self._llm, attr)

@@ -1,0 +1,153 @@
+"""The answer model's part: read the evidence, answer from it, and the Answer it becomes.
+
+A formatting slip never fails a question: a reply that is not JSON is read as plain text, and
+checked like any other answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from vidrag.agent.choices import choice_of, window_choice
+from vidrag.agent.evidence import Item
+from vidrag.agent.plan import QueryPlan
+from vidrag.agent.text import stems
+from vidrag.llm import LLMError, parse_json
+from vidrag.prompts import load as load_prompt
+from vidrag.timecode import hms
+
+NOT_FOUND = "The library does not show this."
+UNCONFIRMED = "The library has related moments, but they do not confirm an answer."
+CLOSE = 0.3   # cosine of a question to the evidence line that answers it, when they share no word
+
+
+@dataclass
+class Citation:
+    video: str
+    path: str
+    start: float
+    end: float
+    snippet: str
+
+    def label(self) -> str:
+        return f"{self.video} @ {hms(self.start)}–{hms(self.end)}"
+
+    @classmethod
+    def of(cls, item: Item) -> "Citation":
+        return cls(item.video, item.path, round(item.cite_start, 2), round(item.cite_end, 2), item.text()[:240])
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    kind: str = "lookup"
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    choice: int | None = None      # multiple choice: index of the option picked (None: none)
+    outcome: str = "answered"      # "answered", "not_found" (nothing on it) or "unconfirmed" (related, not confirmed)
+    related: list[Citation] = field(default_factory=list)   # unconfirmed: the closest moments, to look at
+    plan: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for c, cd in zip(self.citations + self.related, d["citations"] + d["related"]):
+            cd["label"] = c.label()
+        return d
+
+
+def schema(n: int) -> dict:
+    return {"type": "object", "properties": {
+        "found": {"type": "boolean"}, "answer": {"type": "string"},
+        "citations": {"type": "array", "items": {"type": "string", "enum": [f"E{i}" for i in range(1, n + 1)]}}},
+        "required": ["found", "answer", "citations"]}
+
+
+class Reader:
+    def __init__(self, llm, store, embedder, images: bool = False):
+        self.llm, self.store, self.embedder, self.images = llm, store, embedder, images
+
+    def warm(self) -> None:
+        self.llm.chat([{"role": "system", "content": load_prompt("answer_system")},
+                       {"role": "user", "content": "ready?"}], max_tokens=1)
+
+    def read(self, p: QueryPlan, items: list[Item], options: list[str] | None = None) -> dict[str, Any]:
+        """{found, answer, citations: item indices} from the model's reading of the evidence."""
+        question = p.question
+        if options:
+            question += ("\nOptions:\n" + "\n".join(f"- {o}" for o in options)
+                         + "\nSet answer to the one option the evidence supports, written exactly as listed.")
+        evidence = "\n".join(item.render(n) for n, item in enumerate(items, 1))
+        user = load_prompt("answer_user").format(question=question, evidence=evidence)
+        messages = [{"role": "system", "content": load_prompt("answer_system")},
+                    {"role": "user", "content": self._with_images(user, items) if self.images else user}]
+        text = self.llm.chat(messages, schema=schema(len(items)), max_tokens=100)
+        try:
+            reply = parse_json(text)
+        except LLMError:   # not JSON: the words themselves are the answer, checked like any other
+            plain = re.sub(r"\s+", " ", text).strip()
+            reply = {"found": bool(plain) and not re.search(r"\b(not|no) (shown|found|mentioned)\b", plain.lower()),
+                     "answer": plain[:300], "citations": []}
+        ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or []) if re.fullmatch(r"E\d+", c)]
+        return {"found": bool(reply.get("found")), "answer": str(reply.get("answer", "")),
+                "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(str(reply.get("answer", "")), items),
+                "confidence": 0.75}
+
+    @staticmethod
+    def _holding(answer: str, items: list[Item]) -> list[int]:
+        """The item whose text shares most words with an answer that cited nothing."""
+        want = set(stems(answer))
+        scored = [(len(want & set(stems(i.text()))), -n) for n, i in enumerate(items)]
+        best = max(scored, default=(0, 0))
+        return [-best[1]] if best[0] else []
+
+    def close_in_meaning(self, p: QueryPlan, answer: str, cited: list[Item]) -> bool:
+        """Whether some cited line is close in meaning to the question although they share no
+        word ("who composed it" and "MUSIC AND SOUND DESIGN — Jan Morgenstern")."""
+        lines = [part for i in cited for _, text in i.fields for part in re.split(r" \| | / |(?<=[.!?]) ", text) if part.strip()]
+        if not lines:
+            return False
+        try:
+            embedder = self.embedder()
+        except Exception:   # no text embedder in this library: a shared word is then the only test
+            return False
+        near = [l for l in lines if set(stems(answer)) & set(stems(l))] or lines
+        sims = embedder.encode([p.question]) @ embedder.encode(near[:20]).T
+        return float(sims.max()) >= CLOSE
+
+    def finish(self, p: QueryPlan, text: str, cites: list[Item], items: list[Item], options: list[str] | None
+               ) -> tuple[str, int | None]:
+        """The answer as the user reads it: a time for "when", the video for "which video", the
+        option picked for multiple choice."""
+        choice = None
+        if options:
+            ranked = cites + [i for i in items if i not in cites]
+            by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])
+            choice = choice_of(text, options) if by_time is None else by_time
+            if choice is not None:
+                text = f"{chr(65 + choice)}. {options[choice]}"
+            return text, choice
+        if p.intent == "when" and cites and not re.search(r"\d:\d\d", text):
+            text = f"At {hms(cites[0].cite_start)} ({cites[0].video}): {text}"
+        if p.intent == "which_video" and cites:
+            names = list(dict.fromkeys(i.video for i in cites))
+            if not any(n.lower() in text.lower() or n.rsplit(".", 1)[0].lower() in text.lower() for n in names):
+                text = f"{', '.join(names)}: {text}"
+        return text, choice
+
+    def _with_images(self, text: str, items: list[Item]) -> list[dict]:
+        """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""
+        import cv2
+        from vidrag.images import image_grid, jpeg_data_url
+        scenes = self.store.scenes_by_id([i.scene_ids[0] for i in items[:4] if i.scene_ids])
+        images = [cv2.imread(str(self.store.root / s.thumb)) for s in scenes.values() if s.thumb]
+        images = [i for i in images if i is not None]
+        if not images:
+            return [{"type": "text", "text": text}]
+        note = "\nThe image shows the keyframes of the first evidence items, left to right, top to bottom."
+        return [{"type": "text", "text": text + note},
+                {"type": "image_url", "image_url": {"url": jpeg_data_url(image_grid(images))}}]

@@ -1,0 +1,168 @@
+"""Evidence the answer model reads: for each moment, what holds the answer, cut so as to keep it.
+
+- Speech: whole sentences around the matching words, joined across scene cuts (a sentence
+  started before a cut is still one sentence), from the word times.
+- On-screen text: the lines of one frame together, in reading order, rows kept as rows, so a
+  credit's role stays beside its name and a slide's title above its bullets. A long frame keeps
+  the rows that match and their neighbours.
+- Objects: each label with the detector's best confidence (a cartoon rabbit taken for a cat at
+  0.55 reads differently from a photo of a cat at 0.94).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vidrag.agent.text import contains_phrase, stems
+from vidrag.records import OcrLine, Scene, Word
+from vidrag.timecode import hms
+
+SENTENCE_END = re.compile(r"[.!?…]['\"]?$")
+
+
+@dataclass
+class Item:
+    """One evidence item: a stretch of one video and what was read from it."""
+    video: str
+    video_id: int
+    path: str
+    start: float
+    end: float
+    cite_start: float                  # the tightest moment that holds what matched
+    cite_end: float
+    fields: list[tuple[str, str]] = field(default_factory=list)   # (label, text)
+    scene_ids: list[int] = field(default_factory=list)
+    note: str = ""                     # why it is here ("after the first 'vote'")
+    score: float = 0.0                 # how well it matches the question (for ordering and checks)
+
+    def text(self) -> str:
+        return " ".join(t for _, t in self.fields)
+
+    def render(self, n: int, limit: int = 700) -> str:
+        head = f"E{n} (video {self.video}, {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}):"
+        body = "".join(f"\n  {label}: {text}" for label, text in self.fields if text)
+        body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
+        return head + (body[:limit] + ("…" if len(body) > limit else ""))
+
+
+def hits_terms(text: str, terms: list[str]) -> int:
+    """How many of the question's words a text holds, compared as the index stems them."""
+    have = set(stems(text))
+    return sum(1 for t in terms if set(stems(t)) & have)
+
+
+def sentences(words: list[Word]) -> list[tuple[float, float, str]]:
+    """(start, end, text) of each spoken sentence, split at the punctuation ASR writes."""
+    out, cur = [], []
+    for w in words:
+        cur.append(w)
+        if SENTENCE_END.search(w.text) or len(cur) >= 40:
+            out.append((cur[0].start, cur[-1].end, " ".join(x.text for x in cur)))
+            cur = []
+    if cur:
+        out.append((cur[0].start, cur[-1].end, " ".join(x.text for x in cur)))
+    return out
+
+
+def speech_field(words: list[Word], start: float, end: float, terms: list[str], budget: int = 360
+                 ) -> tuple[str, float, float] | None:
+    """The sentences spoken in [start, end) (words from a wider window, so sentences stay whole),
+    the ones that hold the question's words first with the sentence after each. Returns
+    (text, cite start, cite end)."""
+    said = [s for s in sentences(words) if s[1] > start and s[0] < end]
+    if not said:
+        return None
+    ranked = sorted(range(len(said)), key=lambda i: (-hits_terms(said[i][2], terms), i))
+    keep: list[int] = []
+    for i in ranked:
+        for j in (i, i + 1) if hits_terms(said[i][2], terms) else (i,):
+            if j < len(said) and j not in keep and sum(len(said[k][2]) for k in keep) < budget:
+                keep.append(j)
+    keep.sort()
+    matched = [said[i] for i in keep if hits_terms(said[i][2], terms)] or [said[keep[0]]]
+    text = " ".join(("… " if k and k - 1 not in keep else "") + said[k][2] for k in keep)
+    return text, matched[0][0], matched[0][1]
+
+
+def reading_rows(lines: list[OcrLine]) -> list[str]:
+    """One frame's lines as rows, top to bottom, each row left to right ("NAME — Role")."""
+    boxed = [l for l in lines if len(l.box) == 4]
+    rows: list[list[OcrLine]] = []
+    for l in sorted(boxed, key=lambda l: (l.box[1] + l.box[3]) / 2):
+        mid, height = (l.box[1] + l.box[3]) / 2, max(1.0, l.box[3] - l.box[1])
+        if rows and abs(mid - sum((x.box[1] + x.box[3]) / 2 for x in rows[-1]) / len(rows[-1])) < height * 0.5:
+            rows[-1].append(l)
+        else:
+            rows.append([l])
+    out = [" — ".join(l.text for l in sorted(r, key=lambda l: l.box[0])) for r in rows]
+    return out + [l.text for l in lines if len(l.box) != 4]
+
+
+def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str, float, float] | None:
+    """On-screen text of a scene, frame by frame in reading order: frames that hold the question's
+    words first; a long frame keeps its matching rows with the row before and two after."""
+    if not scene.ocr_lines:
+        return (scene.ocr_text, scene.start, scene.end) if scene.ocr_text else None
+    frames: dict[float, list[OcrLine]] = {}
+    for l in scene.ocr_lines:
+        frames.setdefault(l.t, []).append(l)
+    parts = []
+    for t, lines in frames.items():
+        rows = reading_rows(lines)
+        hit = [i for i, r in enumerate(rows) if hits_terms(r, terms)]
+        if hit and sum(map(len, rows)) > budget:
+            near = sorted({j for i in hit for j in range(i - 1, i + 3) if 0 <= j < len(rows)})
+            rows = [rows[j] for j in near]
+        parts.append((-len(hit), t, " | ".join(rows)))
+    parts.sort()
+    if parts and parts[0][0]:   # frames that hold the question's words, and one other for context
+        parts = [x for x in parts if x[0]] + [x for x in parts if not x[0]][:1]
+    text, used = [], 0
+    for _, t, frame in parts:
+        if used >= budget:
+            break
+        text.append(f"[{hms(t)}] {frame}")
+        used += len(frame)
+    first = min((t for n, t, _ in parts if n), default=None)
+    return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
+
+
+def objects_field(scene: Scene) -> str:
+    best: dict[str, float] = {}
+    for d in scene.detections:
+        best[d.label] = max(best.get(d.label, 0.0), d.conf)
+    if not best:
+        return scene.objects
+    return ", ".join(f"{label} ({conf:.2f})" for label, conf in sorted(best.items(), key=lambda x: -x[1])[:6])
+
+
+def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[Word], terms: list[str],
+               modality: str = "") -> Item:
+    """An evidence item for one scene: speech, on-screen text, objects, a VLM's description."""
+    item = Item(video, video_id, path, scene.start, scene.end, scene.start, scene.end, scene_ids=[scene.id])
+    speech = speech_field(words, scene.start, scene.end, terms) if words else (
+        (scene.transcript, scene.start, scene.end) if scene.transcript else None)
+    screen = screen_field(scene, terms)
+    fields = []
+    if speech:
+        fields.append((hits_terms(speech[0], terms), "speech", speech))
+    if screen:
+        fields.append((hits_terms(screen[0], terms), "on-screen text", screen))
+    objects = objects_field(scene)
+    if objects:
+        fields.append((hits_terms(objects, terms), "objects", (objects, scene.start, scene.end)))
+    if scene.caption and scene.caption_source == "vlm":
+        fields.append((hits_terms(scene.caption, terms), "description", (scene.caption, scene.start, scene.end)))
+    # What the question asks about (its modality, then its words) comes first, so a cut spares it.
+    order = {"speech": ("speech",), "screen": ("on-screen text", "objects")}.get(modality, ())
+    fields.sort(key=lambda f: (f[1] not in order, -f[0]))
+    item.fields = [(label, value[0]) for _, label, value in fields]
+    if fields and fields[0][0]:
+        item.cite_start = max(scene.start, fields[0][2][1] - 0.5)
+        item.cite_end = min(scene.end, max(fields[0][2][2], item.cite_start + 1.0))
+    item.score = max((f[0] for f in fields), default=0)
+    return item
+
+
+def holds(items: list[Item], phrase: str) -> bool:
+    return any(contains_phrase(i.text(), phrase) for i in items)

@@ -1,0 +1,147 @@
+"""Gathering evidence for a plan: search hits as scene items, what follows or precedes a named
+moment, everything said and shown in a window of video time."""
+from __future__ import annotations
+
+import re
+
+from vidrag.agent import operate
+from vidrag.agent.evidence import Item, scene_item
+from vidrag.agent.plan import QueryPlan
+from vidrag.agent.choices import mentions
+
+QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide)$", re.I)
+CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
+WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
+
+
+class Gatherer:
+    def __init__(self, searcher, top_k: int = 5):
+        self.searcher, self.store, self.top_k = searcher, searcher.store, top_k
+
+    # ---- scope ------------------------------------------------------------------------------
+    def video_ids(self, p: QueryPlan) -> list[int] | None:
+        if not p.videos:
+            return None
+        return [v.id for name in p.videos for v in self.store.find_videos(name)]
+
+    def windows(self, p: QueryPlan) -> dict[int, tuple[float, float]]:
+        """Each video's window of time for the plan ({} when the question names none)."""
+        if p.start is None and p.end is None:
+            return {}
+        ids = self.video_ids(p)
+        out = {}
+        for v in self.store.videos():
+            if ids is not None and v.id not in ids:
+                continue
+            if p.from_end:   # "the last minute": counted back from each video's own end
+                out[v.id] = (max(0.0, v.duration - p.start), v.duration)
+            else:
+                out[v.id] = (p.start or 0.0, p.end if p.end is not None else v.duration)
+        return out
+
+    @staticmethod
+    def core(name: str) -> str:
+        """"the last GATE 7 sign" -> "GATE 7"."""
+        return QUALIFIERS.sub("", QUALIFIERS.sub("", name.strip())).strip()
+
+    # ---- evidence ---------------------------------------------------------------------------
+    def evidence(self, p: QueryPlan, options: list[str] | None = None, wide: bool = False) -> list[Item]:
+        if p.intent == "window" and (p.start is not None or p.end is not None):
+            items = self.in_window(p)
+            if items:
+                return items
+        items = self.around_anchor(p) if p.intent == "neighbour" else []
+        k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
+        found = self.search(p, k, wide)
+        seen = {i.scene_ids[0] for i in items}
+        items += [i for i in found if i.scene_ids[0] not in seen]
+        if options and not any(mentions(i.text(), o) for i in items for o in options):
+            # multiple choice: evidence for each option too, when the question's own names none
+            seen = {i.scene_ids[0] for i in items}
+            for o in options:
+                for i in self.search(p, 1, wide, query=f"{p.query} {o}"):
+                    if i.scene_ids[0] not in seen:
+                        seen.add(i.scene_ids[0])
+                        items.append(i)
+        return items[: k + (len(options or []) if options else 0) + 2]
+
+    def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
+        """Hybrid search for the plan's words within its videos and window; the window is
+        dropped when nothing in it matches (people misremember when things happen)."""
+        query = query or (" ".join(p.literals + p.terms) if wide else p.question)
+        windows = {} if wide else self.windows(p)
+        ids = self.video_ids(p)
+        video = p.videos[0] if len(p.videos) == 1 else None
+        hits = []
+        for vid, (a, b) in (windows.items() or [(None, (None, None))]):
+            ref = str(vid) if vid is not None else video
+            hits += self.searcher.search(query, k=k, video=ref, start=a, end=b, merge=False)
+        if not hits and windows:
+            hits = self.searcher.search(query, k=k, video=video, merge=False)
+        if ids is not None:
+            hits = [h for h in hits if h.video_id in ids]
+        hits.sort(key=lambda h: -h.score)
+        return self.items([(h.video_id, h.scene_ids[0], h.similarity) for h in hits[:k]], p)
+
+    def items(self, picks: list[tuple[int, int, float]], p: QueryPlan) -> list[Item]:
+        scenes = self.store.scenes_by_id([sid for _, sid, _ in picks], details=True)
+        names = self.store.video_names(list({vid for vid, _, _ in picks}))
+        out = []
+        for vid, sid, similarity in picks:
+            s = scenes[sid]
+            words = self.store.words_between(vid, s.start - WIDE_S, s.end + WIDE_S)
+            item = scene_item(s, names[vid][0], vid, names[vid][1], words, p.literals + p.terms, p.modality)
+            item.score = similarity
+            out.append(item)
+        return out
+
+    def around_anchor(self, p: QueryPlan) -> list[Item]:
+        """What is said and shown right after (or before) the first time the anchor occurs."""
+        if not p.subject:
+            return []
+        seen = operate.occurrences(self.store, p.subject, "", self.video_ids(p), self.windows(p))
+        if not seen:
+            return []
+        m = seen[0]
+        a, b = (m.end, m.end + CONTEXT) if p.direction == "after" else (max(0.0, m.start - CONTEXT), m.start)
+        item = self.span_item(m.video_id, m.video, m.path, a, b, p, f"{p.direction} the first '{p.subject}' at {m.start:.0f}s")
+        anchor = Item(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
+                      note=f"where '{p.subject}' occurs")
+        return [i for i in (item, anchor) if i and i.fields]
+
+    def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str) -> Item | None:
+        """One item for a stretch of time: its sentences (whole), its frames' text, its objects."""
+        from vidrag.agent.evidence import sentences, objects_field, reading_rows
+        said = [s for s in sentences(self.store.words_between(vid, a - WIDE_S, b + WIDE_S)) if s[1] > a and s[0] < b]
+        scenes = self.store.scenes_between(vid, a, b)
+        if not scenes:
+            return None
+        frames = {}
+        for s in scenes:
+            for l in s.ocr_lines:
+                if a - 2 <= l.t < b:
+                    frames.setdefault(l.t, []).append(l)
+        item = Item(name, vid, path, a, b, a, b, scene_ids=[s.id for s in scenes], note=note)
+        if said:
+            item.fields.append(("speech", " ".join(t for _, _, t in said)))
+            item.cite_start, item.cite_end = said[0][0], said[min(1, len(said) - 1)][1]
+        if frames:
+            item.fields.append(("on-screen text", " / ".join(" | ".join(reading_rows(ls)) for _, ls in sorted(frames.items()))))
+        objects = ", ".join(dict.fromkeys(objects_field(s) for s in scenes if objects_field(s)))
+        if objects:
+            item.fields.append(("objects", objects))
+        return item
+
+    def in_window(self, p: QueryPlan) -> list[Item]:
+        """Everything said and shown in the plan's window, per video, in time order."""
+        names = {v.id: (v.name, v.path) for v in self.store.videos()}
+        out = []
+        for vid, (a, b) in self.windows(p).items():
+            step = max(20.0, (b - a) / 4)
+            t = a
+            while t < b and len(out) < 8:
+                item = self.span_item(vid, *names[vid], t, min(b, t + step), p, "")
+                if item and item.fields:
+                    out.append(item)
+                t += step
+        return out

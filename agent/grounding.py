@@ -1,0 +1,88 @@
+"""Is an answer supported by the evidence it cites? Reject only what the evidence lacks.
+
+Specifics are the parts of an answer that can be invented: numbers, times, quoted or
+capitalised names. Each must be in the cited evidence (or another evidence item, which is
+then cited instead, or the question itself), compared as the index compares words and with
+OCR slips tolerated ("Goedegel" is "Goedegebure" cut short). Plain words in a sentence are not
+specifics: "They speak French" is not rejected for the capital F when the speech says "french".
+"""
+from __future__ import annotations
+
+import re
+
+from vidrag.agent.evidence import Item
+from vidrag.agent.text import STOP, contains_phrase, stems, words
+
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+                "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+                "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+# Words an answer uses to frame a value ("The sign says ...", "He mentions ..."), never specifics.
+FRAMING = set("the a an he she they it we you i this that there sign says said mentions speaker narrator video "
+              "answer yes no on at in".split())
+
+
+def specifics(answer: str) -> list[str]:
+    """The parts of an answer that name something: quoted text, numbers and times, and names
+    (capitalised words not starting a sentence, or words in capitals)."""
+    answer = re.sub(r"\b[\w\-]+\.(?:mp4|mkv|mov|avi|webm|m4v|mpg|mpeg|wmv|flv|ts)\b", " ", answer, flags=re.I)  # file names
+    out = re.findall(r"(?:^|\s)[\"“‘']([^\"”’']{2,60})[\"”’'](?=[\s.,;:!?)]|$)", answer)
+    out += re.findall(r"(?<![\w.])\d+(?:[:.,]\d+)*(?![\w])", answer)
+    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
+        tokens = sentence.split()
+        for i, tok in enumerate(tokens):
+            word = tok.strip(".,;:!?()\"'“”‘’")
+            if len(word) < 2 or word.lower() in FRAMING:
+                continue
+            if word.isupper() and sum(c.isalpha() for c in word) >= 2 or (i > 0 and word[0].isupper() and word[1:].islower()):
+                out.append(word)
+    return list(dict.fromkeys(o.strip() for o in out if o.strip()))
+
+
+def in_text(value: str, text: str) -> bool:
+    """Whether a value is in a text: as words (stemmed, OCR slips tolerated), or as a number
+    written either way ("3" and "three")."""
+    if contains_phrase(text, value):
+        return True
+    v = value.strip().lower()
+    if v.isdigit():
+        spelled = [w for w, n in NUMBER_WORDS.items() if n == int(v)]
+        return any(w in words(text) for w in spelled)
+    if ":" in v:   # a clock time, written 4:15 or 4.15 or "4 15"
+        return re.search(r"\b" + re.escape(v).replace(":", r"\s*[:.\s]\s*") + r"\b", text.lower()) is not None
+    return False
+
+
+def unsupported(answer: str, cited: list[Item], others: list[Item], question: str) -> tuple[list[str], list[Item]]:
+    """(specifics that no evidence holds, evidence items to cite instead or as well)."""
+    missing, extra = [], []
+    cited_text = " ".join(i.text() for i in cited)
+    for value in specifics(answer):
+        if in_text(value, cited_text) or in_text(value, question):
+            continue
+        holder = next((i for i in others if in_text(value, i.text())), None)
+        if holder is None:
+            missing.append(value)
+        elif holder not in extra:
+            extra.append(holder)
+    return missing, extra
+
+
+def repeats_question(answer: str, question: str) -> bool:
+    """A reply to "what is the name of the dog" that only gives back the question's own words
+    ("the dog") names nothing. Not for "A or B" questions, whose answer is one of their words,
+    nor yes/no questions."""
+    said = {w for w in words(answer) if w not in STOP and w not in FRAMING}
+    asked = set(words(question))
+    return bool(said) and said <= asked and " or " not in question.lower() and not re.match(
+        r"^\W*(is|are|was|were|do|does|did|can|could|has|have|had|will)\b", question.lower())
+
+
+def about_question(items: list[Item], terms: list[str]) -> bool:
+    """Whether any item holds one of the question's words (stemmed; OCR slips tolerated)."""
+    return any(contains_phrase(i.text(), t) for i in items for t in terms)
+
+
+def stem_overlap(a: str, b: str) -> float:
+    sa, sb = set(stems(a)) - set(STOP), set(stems(b)) - set(STOP)
+    return len(sa & sb) / max(1, len(sa))

@@ -1,0 +1,117 @@
+"""Exact operations at the finest grain the library has: word times, OCR lines, detections.
+
+Counting, ordering and "when" are arithmetic on these times, done in code: a small model
+miscounts a list and reads clocks badly. Every scene that holds a phrase is seen (no top-k),
+consecutive frames of one sign are one appearance, and each spoken occurrence is one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vidrag.agent.text import near, stems
+from vidrag.records import Scene
+from vidrag.store import Store
+from vidrag.timecode import hms
+
+SAME_SIGHTING = 2.5    # seconds between two reads of one thing on screen that still make one appearance
+SAMPLE = 2.0           # OCR and detection read one keyframe every 2 s: a read stands for that long
+COLUMNS = {"speech": ("transcript",), "screen": ("ocr_text", "objects", "caption")}
+
+
+@dataclass
+class Moment:
+    video: str
+    video_id: int
+    path: str
+    start: float
+    end: float
+    modality: str          # "speech", "screen" or "objects"
+    text: str
+    scene_id: int
+
+
+def _match(tokens: list[str], phrase: tuple[str, ...], fuzzy: bool) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(tokens) - n + 1)
+            if all(a == b or (fuzzy and near(a, b)) for a, b in zip(phrase, tokens[i:i + n]))]
+
+
+def _in_speech(scene: Scene, phrase: tuple[str, ...]) -> list[tuple[float, float, str]]:
+    tokens, owner = [], []
+    for i, w in enumerate(scene.words):
+        for t in stems(w.text):
+            tokens.append(t)
+            owner.append(i)
+    out = []
+    for at in _match(tokens, phrase, fuzzy=False):
+        first, last = scene.words[owner[at]], scene.words[owner[at + len(phrase) - 1]]
+        around = scene.words[max(0, owner[at] - 6): owner[at + len(phrase) - 1] + 7]
+        out.append((first.start, last.end, " ".join(w.text for w in around)))
+    return out
+
+
+def _on_screen(scene: Scene, phrase: tuple[str, ...]) -> list[tuple[float, float, str, str]]:
+    out = [(l.t, l.t + SAMPLE, l.text, "screen") for l in scene.ocr_lines if _match(list(stems(l.text)), phrase, True)]
+    out += [(d.t, d.t + SAMPLE, f"{d.label} ({d.conf:.2f})", "objects") for d in scene.detections
+            if _match(list(stems(d.label)), phrase, False)]
+    return out
+
+
+def occurrences(store: Store, phrase: str, modality: str = "", video_ids: list[int] | None = None,
+                windows: dict[int, tuple[float, float]] | None = None) -> list[Moment]:
+    """Every appearance of a phrase, in time order per video: each spoken occurrence, and each
+    run of frames (across scene cuts) that shows it as text or as a detected object."""
+    want = stems(phrase)
+    if not want:
+        return []
+    ids = store.scenes_with_phrase(phrase, COLUMNS.get(modality, ()), video_ids)
+    scenes = store.scenes_by_id(ids, details=True) if ids else {}
+    spans = store.scene_spans(ids) if ids else {}
+    names = store.video_names(list({v for v, _, _ in spans.values()})) if spans else {}
+    found: list[Moment] = []
+    for sid in ids:
+        s, vid = scenes[sid], spans[sid][0]
+        name, path = names[vid]
+        reads = [] if modality == "screen" else [(a, b, t, "speech") for a, b, t in _in_speech(s, want)]
+        reads += [] if modality == "speech" else _on_screen(s, want)
+        for a, b, text, kind in reads:
+            lo, hi = (windows or {}).get(vid, (0.0, float("inf")))
+            if b > lo and a < hi:
+                found.append(Moment(name, vid, path, a, b, kind, text, sid))
+    return merge_sightings(found)
+
+
+def merge_sightings(moments: list[Moment]) -> list[Moment]:
+    """Reads of one thing on screen in consecutive keyframes are one appearance; spoken
+    occurrences stay apart (saying a word twice is two)."""
+    out: list[Moment] = []
+    for m in sorted(moments, key=lambda m: (m.video_id, m.start)):
+        prev = next((p for p in reversed(out) if p.video_id == m.video_id and p.modality != "speech"), None)
+        if m.modality != "speech" and prev is not None and m.start - prev.end <= SAME_SIGHTING:
+            prev.end = max(prev.end, m.end)
+            continue
+        out.append(Moment(**m.__dict__))
+    return out
+
+
+def count_answer(subject: str, moments: list[Moment]) -> str:
+    n = len(moments)
+    where = ", ".join(f"{hms(m.start)}" + (f" in {m.video}" if len({x.video for x in moments}) > 1 else "")
+                      for m in moments[:12])
+    more = f" and {n - 12} more" if n > 12 else ""
+    return f"{n} {'time' if n == 1 else 'times'}: {subject} at {where}{more}"
+
+
+def when_answer(moments: list[Moment]) -> str:
+    videos = {m.video for m in moments}
+    times = [hms(m.start) + (f" in {m.video}" if len(videos) > 1 else "") for m in moments[:12]]
+    listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+    return f"At {listed}" + (f" ({moments[0].video})" if len(videos) == 1 else "") + \
+        (f", and {len(moments) - 12} more times" if len(moments) > 12 else "")
+
+
+def order_answer(names: list[str], firsts: list[Moment], direction: str) -> tuple[str, int]:
+    """Which of the named things comes first (or last), from their appearance times."""
+    pick = (max if direction == "last" else min)(range(len(names)), key=lambda i: firsts[i].start)
+    others = "; ".join(f"{names[i]} at {hms(firsts[i].start)}" for i in range(len(names)) if i != pick)
+    return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick

@@ -1,0 +1,236 @@
+"""The question, read into a typed plan before anything is searched.
+
+A deterministic reader for the forms that are unambiguous in everyday English: which videos the
+question names ("in the team meeting" is team_meeting.mp4; those words constrain, they are not
+content), a window of video time ("around the 2 minute mark", "in the last minute", "at the end";
+never "500 m" nor the 14:35 on a departure board), what kind of answer is wanted, and the thing
+asked about. Whatever it cannot tell is left as a plain lookup: the answer model reads the
+evidence and decides, which is what works for the questions nobody wrote a rule for.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vidrag.agent.text import STOP, content_words, normalise
+from vidrag.timecode import parse_timecode
+
+INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
+# How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
+SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
+               "picture pictures image images logo overlay card cards line lines letters".split())
+VIDEO_NOUN = r"(?:video|videos|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
+SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
+                    r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
+                    r"read out|quote\w*|promis\w*|suggest\w*|decid\w*)\b")
+SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
+                    r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|"
+                    r"photo\w*|picture\w*|image\w*)\b")
+UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
+        "hour": 3600, "hours": 3600}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "half a": 0.5, "a": 1, "an": 1}
+AMOUNT = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|half an?|an?)"
+DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
+CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+
+
+@dataclass
+class QueryPlan:
+    question: str
+    intent: str = "lookup"
+    terms: list[str] = field(default_factory=list)        # what it is about, in order (video names and times removed)
+    subject: str = ""                                     # the one thing counted, ordered or located
+    literals: list[str] = field(default_factory=list)     # quoted or capitalised values, as written
+    alternatives: list[str] = field(default_factory=list)
+    direction: str = ""                                   # neighbour: "after" | "before"; order: "first" | "last"
+    modality: str = ""                                    # "speech" | "screen" | "" (either)
+    start: float | None = None                            # a window of video time
+    end: float | None = None
+    from_end: bool = False                                # start/end count back from each video's end
+    videos: list[str] = field(default_factory=list)       # file names the question refers to
+    query: str = ""                                       # what to search for
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False) and k != "question"}
+
+
+def amount(text: str) -> float:
+    text = text.strip()
+    return float(text) if re.fullmatch(r"[\d.]+", text) else float(NUMBER_WORDS.get(text, 1))
+
+
+def seconds(value: str, unit: str = "") -> float:
+    return parse_timecode(value) if ":" in value else amount(value) * UNIT.get(unit.rstrip("."), 60)
+
+
+def time_window(q: str) -> tuple[float | None, float | None, bool, str]:
+    """(start, end, counted from the end, the words that said it) of a window of video time."""
+    m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}(?:\s+mark)?)\s+(?:and|to|until|till|-)\s+"
+                  rf"(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
+    if m:
+        g = m.groups()
+        a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
+        b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
+        return min(a, b), max(a, b), False, m.group(0)
+    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))", q)
+    if m:
+        which, n, unit, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        length = seconds(n, unit) if n else 60.0 if bare == "minute" else 180.0 if "minutes" in (bare or "") else 30.0
+        if which in ("first", "opening"):
+            return 0.0, length, False, m.group(0)
+        return length, 0.0, True, m.group(0)
+    m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
+                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+point)?", q)
+    if m:
+        word, clock, n, unit, minute, tail = m.groups()
+        # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
+        if tail or minute or word in ("around", "about", "near", "roughly", "approximately") and not re.search(
+                r"\b(leave|leaves|depart\w*|arriv\w*|open\w*|clos\w*|start\w*|meet\w*|due|train|bus|ferry|flight)\b", q):
+            t = seconds(clock) if clock else seconds(n, unit) if n else float(minute) * 60
+            pad = 20.0 if word in ("at", "by") else 45.0
+            return max(0.0, t - pad), t + pad, False, m.group(0)
+    m = re.search(rf"\b(after|before|past|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
+    if m and (m.group(2) or m.group(3)):
+        t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
+        return (t, None, False, m.group(0)) if m.group(1) in ("after", "past") else (None, t, False, m.group(0))
+    m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
+                  r"|\b(end|closing|opening)\s+credits\b|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
+    if m:
+        where = m.group(2) or m.group(3) or "end"
+        if where in ("end", "ending", "closing"):
+            return 60.0 if m.group(1) else 120.0, 0.0, True, m.group(0)
+        if where == "middle":
+            return None, None, False, ""   # needs the duration; left to retrieval
+        return 0.0, 60.0 if m.group(1) else 120.0, False, m.group(0)
+    return None, None, False, ""
+
+
+def named_videos(q: str, names: list[str]) -> tuple[list[str], list[str]]:
+    """(file names the question names, the words that named them). A name counts written out
+    ("bikes.mp4"), as its words ("team meeting" for team_meeting.mp4), or, for a one-word name
+    that is also an everyday word ("demo"), beside a word for a video ("the demo video")."""
+    found: list[tuple[int, str, str, tuple[int, int]]] = []
+    split = {n: [p.lower() for p in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", n.rsplit(".", 1)[0]) if p] for n in names}
+    owners: dict[str, set[str]] = {}
+    for n, parts in split.items():
+        for part in parts:
+            owners.setdefault(part, set()).add(n)
+    for name, parts in split.items():
+        phrase = r"[\s_\-]*".join(re.escape(p) for p in parts)
+        if not phrase:
+            continue
+        forms = [re.escape(name.lower())]
+        forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
+                     rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
+        # "in the trailer", "the meeting video": one word of one video's name, said as a name
+        forms += [rf"\bthe\s+{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|around|near|"
+                  rf"between|from|during|before|after|when|where|who|what)\b))"
+                  for p in parts if len(parts) > 1 and len(p) >= 4 and p not in STOP and owners[p] == {name}]
+        for form in forms:
+            m = re.search(form, q)
+            if m:
+                found.append((len(m.group(0)), name, m.group(0), m.span()))
+                break
+    found.sort(reverse=True)
+    kept: list[tuple[str, str, tuple[int, int]]] = []
+    for _, name, said, (a, b) in found:   # "trailer bbb" names trailer_bbb.mp4, not also bbb.mp4
+        if not any(a < y and x < b for _, _, (x, y) in kept):
+            kept.append((name, said, (a, b)))
+    return [n for n, _, _ in kept], [s for _, s, _ in kept]
+
+
+def literals_of(question: str) -> list[str]:
+    quoted = re.findall(r"(?:^|[\s(])[\"“‘']([^\"”’']{2,60})[\"”’'](?=[\s.,;:!?)]|$)", question)
+    caps = [c.strip() for c in re.findall(r"\b(?:[A-Z][A-Z0-9&\-]+(?:\s+[A-Z0-9][A-Z0-9&\-]*)*)\b", question)
+            if len(c.strip()) > 1 and c.strip() not in ("I", "OK", "TV")]
+    return list(dict.fromkeys(quoted + caps))
+
+
+ALTERNATIVES = [
+    re.compile(r"(?:^|[:,;]|\b(?:first|earlier|later|last|sooner|before)\b)\s*(?:the\s+)?([^:,;?]+?)\s+or\s+(?:the\s+)?([^:,;?]+?)\s*\??$"),
+    # "does A come before B", "is A mentioned before or after B": a verb of appearing, then the relation
+    re.compile(r"\b(?:does|did|is|was|do|are|were)\s+(?:the\s+)?(.+?)\s+(?:come|came|appear|show up|get mentioned|"
+               r"happen|shown|mentioned|said|heard|seen)\s+(?:up\s+)?(?:before|after|earlier than|later than)"
+               r"(?:\s+or\s+(?:before|after))?\s+(?:the\s+)?(.+?)\s*\??$"),
+]
+
+
+def alternatives_of(q: str) -> list[str]:
+    for pattern in ALTERNATIVES:
+        m = pattern.search(q)
+        if m:
+            return [re.sub(r"^(?:the|a|an)\s+", "", g.strip()) for g in m.groups()]
+    return []
+
+
+def as_written(phrase: str, question: str) -> str:
+    """The phrase as the question spells it ("GATE 7", not the normalised "gate 7")."""
+    m = re.search(r"\s+".join(map(re.escape, phrase.split())), question, re.I)
+    return m.group(0) if m else phrase
+
+
+def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tuple[str, str]:
+    """(intent, direction). Each test stands for a class of questions; the first that holds wins,
+    so the narrow forms come before the broad ones."""
+    if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
+                 r"highlights|what (?:is|was) (?:it|this|that|the [\w\s]{1,30}?) about|what goes on|"
+                 r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
+                                                                 r"immediately )?(?:after|before|when|once))", q):
+        return "summarise", ""
+    if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):
+        return "order", "last" if re.search(r"\b(later|last)\b", q.split(" or ")[0]) else "first"
+    m = re.search(r"\b(right |just |immediately |straight )?(after|before|following|prior to|once|next to|then)\b\s+(?!\d)", q)
+    if m and m.group(2) in ("after", "before", "following", "prior to") and re.search(
+            r"\b(what|who|which)\b", q) and not has_window:
+        return "neighbour", "before" if m.group(2) in ("before", "prior to") else "after"
+    if re.search(r"\bhow (many times|often|frequently)\b|\bnumber of times\b|\bcount (the|how)\b", q) or (
+            re.search(r"\bhow many\b", q) and re.search(
+                r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)):
+        return "count", ""
+    if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_NOUN}\b|\bin which {VIDEO_NOUN}\b"
+                 rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b", q):
+        return "which_video", ""
+    moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
+                       r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
+    verbs = SPEECH.search(q) or re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|pop up|pops up|"
+                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play))\b", q)
+    if moment and (verbs or re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b", q)):
+        return "when", ""
+    if has_window and not terms:
+        return "window", ""
+    return "lookup", ""
+
+
+def plan(question: str, video_names: list[str]) -> QueryPlan:
+    q = normalise(question).strip()
+    p = QueryPlan(question=question.strip())
+    p.videos, said = named_videos(q, video_names)
+    rest = q
+    for s in said:
+        rest = rest.replace(s, " ")
+    p.start, p.end, p.from_end, when_words = time_window(rest)
+    rest = rest.replace(when_words, " ") if when_words else rest
+    p.literals = literals_of(question)
+    p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
+    p.terms = content_words(rest)
+    p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
+    p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
+    p.subject = subject_of(p, rest)
+    p.query = " ".join(p.terms) or question
+    return p
+
+
+def subject_of(p: QueryPlan, rest: str) -> str:
+    """The one thing a count, a "when" or a before/after question is about."""
+    if p.intent == "neighbour":
+        m = re.search(r"\b(?:after|before|following|prior to)\s+(.+?)\s*[?.!]*$", rest)
+        anchor = m.group(1) if m else ""
+        words = [w for w in content_words(anchor) if w not in SHOWN_AS]
+        return " ".join(words)
+    if p.literals:
+        return p.literals[0]
+    words = [w for w in p.terms if w not in SHOWN_AS and not re.search(r"^(times?|often|many)$", w)]
+    return " ".join(words)
+

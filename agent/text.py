@@ -1,0 +1,114 @@
+"""Words as the keyword index sees them, so the agent and FTS5 never disagree.
+
+`stems` runs SQLite's own FTS5 tokenizer (unicode61 + porter) on a private in-memory table:
+"meeting" and "Meet", "lecturer's" and "lecturer" compare equal here exactly when keyword search
+matches them. `normalise` undoes what people type that the index never holds (contractions,
+curly quotes); `near` tolerates what OCR gets wrong (a letter or two in a long word).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from functools import lru_cache
+
+CONTRACTIONS = [(r"\bwhat's\b", "what is"), (r"\bwho's\b", "who is"), (r"\bwhere's\b", "where is"),
+                (r"\bwhen's\b", "when is"), (r"\bhow's\b", "how is"), (r"\bthat's\b", "that is"),
+                (r"\bthere's\b", "there is"), (r"\bit's\b", "it is"), (r"\blet's\b", "let us"),
+                (r"\bcan't\b", "can not"), (r"\bwon't\b", "will not"), (r"\b(\w+)n't\b", r"\1 not"),
+                (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"), (r"\b(\w+)'ll\b", r"\1 will"),
+                (r"\b(\w+)'d\b", r"\1 would"), (r"\bi'm\b", "i am"), (r"\b(\w+)'s\b", r"\1")]   # possessive last
+
+# Function words, and words that say how something is asked rather than what is asked about.
+STOP = set("""a an the of in on at to is are was were be been being am what when where who whom whose which
+why how many much does did do done doing and or but with for from by it its this that these those there
+here then than as if so not no yes any all some each every other another own same such very just only also
+too again once he she they we you i me my mine your yours our ours their theirs his her hers him them us
+it's can could would should will shall may might must has have had get got gets let please tell say said
+says saying mention mentions mentioned mentioning talk talks talked talking speak speaks spoke spoken
+show shows shown showing showed see saw seen seeing look looks looking appear appears appeared appearing
+visible written write writes wrote read reads onscreen screen video videos clip clips footage recording
+film movie scene scenes frame part moment time times point thing things something anything kind type
+happen happens happened happening occur occurs there's thats whats know think remember guy guys someone
+somebody narrator speaker voice lecture lecturer presentation presenter text word words name named called mark about
+during while into onto over under between through across along around near before after first last later
+earlier next previous exactly actually really right just immediately according give short quick brief okay ok hey hi so um uh like""".split())
+
+
+_local = threading.local()
+
+
+def _tokenizer() -> sqlite3.Connection:
+    db = getattr(_local, "db", None)
+    if db is None:
+        db = _local.db = sqlite3.connect(":memory:")
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61')")
+        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    return db
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight quotes, contractions written out."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    for pattern, repl in CONTRACTIONS:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def stems(text: str) -> tuple[str, ...]:
+    """The keyword index's tokens of a text, in order (porter stems, no diacritics, no case)."""
+    text = normalise(text)
+    if not text.strip():
+        return ()
+    db = _tokenizer()
+    db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (text,))
+    try:
+        return tuple(t for t, _ in db.execute("SELECT term, offset FROM v ORDER BY offset"))
+    finally:
+        db.execute("DELETE FROM t")
+
+
+def words(text: str) -> list[str]:
+    """Plain lower-case words of a text (not stemmed), contractions written out."""
+    return re.findall(r"[^\W_]+", normalise(text))
+
+
+def content_words(text: str) -> list[str]:
+    """The words that say what a question is about, in order, once each."""
+    return list(dict.fromkeys(w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())))
+
+
+def contains_phrase(haystack: str, phrase: str, fuzzy: bool = True) -> bool:
+    """Whether `haystack` holds `phrase` as consecutive words, compared as the index stems them;
+    with `fuzzy`, a long word may differ by an OCR slip ("Goedegebure" / "Goedegbure")."""
+    needle, hay = stems(phrase), stems(haystack)
+    if not needle:
+        return False
+    n = len(needle)
+    for i in range(len(hay) - n + 1):
+        if all(a == b or (fuzzy and near(a, b)) for a, b in zip(needle, hay[i:i + n])):
+            return True
+    return False
+
+
+def near(a: str, b: str) -> bool:
+    """Same word up to OCR noise: edit distance 1 from 5 letters, 2 from 9; or one is a long
+    prefix of the other (a name cut at the frame's edge)."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 6 and long_.startswith(short) and len(short) >= 0.6 * len(long_):
+        return True
+    limit = 2 if len(short) >= 9 else 1 if len(short) >= 5 else 0
+    return limit > 0 and abs(len(a) - len(b)) <= limit and edit_distance(a, b) <= limit
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
