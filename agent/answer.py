@@ -19,6 +19,7 @@ from vidrag.timecode import hms
 
 NOT_FOUND = "The library does not show this."
 UNCONFIRMED = "The library has related moments, but they do not confirm an answer."
+EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
 CLOSE = 0.3   # cosine of a question to the evidence line that answers it, when they share no word
 
 
@@ -61,10 +62,13 @@ class Answer:
 
 
 def schema(n: int) -> dict:
+    # The answer is written before the verdict: a small model asked for found first says "not
+    # found" to evidence that holds the answer; what it then writes is checked (grounding.py).
     return {"type": "object", "properties": {
-        "found": {"type": "boolean"}, "answer": {"type": "string"},
-        "citations": {"type": "array", "items": {"type": "string", "enum": [f"E{i}" for i in range(1, n + 1)]}}},
-        "required": ["found", "answer", "citations"]}
+        "answer": {"type": "string"},
+        "citations": {"type": "array", "items": {"type": "string", "enum": [f"E{i}" for i in range(1, n + 1)]}},
+        "found": {"type": "boolean"}},
+        "required": ["answer", "citations", "found"]}
 
 
 class Reader:
@@ -81,7 +85,10 @@ class Reader:
         if options:
             question += ("\nOptions:\n" + "\n".join(f"- {o}" for o in options)
                          + "\nSet answer to the one option the evidence supports, written exactly as listed.")
-        evidence = "\n".join(item.render(n) for n, item in enumerate(items, 1))
+        # Prompt time is most of an answer's time (~50 tokens/s on 2 cores): the evidence is bounded
+        # as a whole, and each item keeps its matching lines first (evidence.py), so a cut spares them.
+        each = min(ITEM_CHARS, max(160, EVIDENCE_CHARS // len(items)))
+        evidence = "\n".join(item.render(n, each) for n, item in enumerate(items, 1))
         user = load_prompt("answer_user").format(question=question, evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, items) if self.images else user}]

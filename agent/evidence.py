@@ -17,6 +17,7 @@ from vidrag.agent.text import contains_phrase, stems
 from vidrag.records import OcrLine, Scene, Word
 from vidrag.timecode import hms
 
+SHORT = {"speech": "said", "on-screen text": "on screen"}   # fewer prompt tokens
 SENTENCE_END = re.compile(r"[.!?…]['\"]?$")
 
 
@@ -39,10 +40,12 @@ class Item:
         return " ".join(t for _, t in self.fields)
 
     def render(self, n: int, limit: int = 700) -> str:
-        head = f"E{n} (video {self.video}, {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}):"
-        body = "".join(f"\n  {label}: {text}" for label, text in self.fields if text)
-        body = body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
-        return head + (body[:limit] + ("…" if len(body) > limit else ""))
+        head = f"E{n} [{self.video} {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}]"
+        fields = [(label, text) for label, text in self.fields if text]
+        each = max(80, limit // max(1, len(fields)))   # every field keeps its start: the matching part leads
+        body = "".join(f"\n{SHORT.get(label, label)}: {text[:each]}{'…' if len(text) > each else ''}"
+                       for label, text in fields)
+        return head + body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
 
 
 def hits_terms(text: str, terms: list[str]) -> int:
@@ -75,6 +78,8 @@ def speech_field(words: list[Word], start: float, end: float, terms: list[str], 
     ranked = sorted(range(len(said)), key=lambda i: (-hits_terms(said[i][2], terms), i))
     keep: list[int] = []
     for i in ranked:
+        if keep and not hits_terms(said[i][2], terms) and hits_terms(said[keep[0]][2], terms):
+            break   # the sentences that hold the question's words, and the one after each, are enough
         for j in (i, i + 1) if hits_terms(said[i][2], terms) else (i,):
             if j < len(said) and j not in keep and sum(len(said[k][2]) for k in keep) < budget:
                 keep.append(j)
@@ -121,7 +126,7 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     for _, t, frame in parts:
         if used >= budget:
             break
-        text.append(f"[{hms(t)}] {frame}")
+        text.append(frame)   # no frame times: a clock question would take them for the answer
         used += len(frame)
     first = min((t for n, t, _ in parts if n), default=None)
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)

@@ -63,7 +63,12 @@ class Gatherer:
                     if i.scene_ids[0] not in seen:
                         seen.add(i.scene_ids[0])
                         items.append(i)
-        return items[: k + (len(options or []) if options else 0) + 2]
+        distinct, texts = [], set()
+        for i in items:   # adjacent scenes often carry the same sentence: once is enough
+            if (i.video_id, i.text()) not in texts:
+                texts.add((i.video_id, i.text()))
+                distinct.append(i)
+        return distinct[: k + (len(options or []) if options else 0) + 2]
 
     def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
         """Hybrid search for the plan's words within its videos and window; the window is

@@ -26,7 +26,8 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import about_question, repeats_question, unsupported
+from vidrag.agent.grounding import about_question, lone_names, repeats_question, unsupported
+from vidrag.agent.text import contains_phrase
 from vidrag.agent.plan import QueryPlan, plan
 
 MAX_QUESTION = 2000
@@ -120,6 +121,10 @@ class Agent:
         if not p.subject:
             return {}
         seen = operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
+        head = p.subject.split()[-1]
+        if not seen and head != p.subject and len(head) >= 3 and not head.isdigit():
+            # "the tabby cat": the describing words may be the asker's, the noun is what was indexed
+            seen = operate.occurrences(self.searcher.store, head, p.modality, ids, windows)
         if not seen:
             return {}
         if p.intent == "count":
@@ -175,6 +180,9 @@ class Agent:
                                      p.question + " " + " ".join(state.get("options") or []))
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
+        unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()]) if not any(contains_phrase(i.text(), n) for i in items)]
+        if unheard:   # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her
+            return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
         if not state.get("options") and repeats_question(answer, p.question):
             return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
         cited = cited + extra

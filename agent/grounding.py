@@ -86,3 +86,19 @@ def about_question(items: list[Item], terms: list[str]) -> bool:
 def stem_overlap(a: str, b: str) -> float:
     sa, sb = set(stems(a)) - set(STOP), set(stems(b)) - set(STOP)
     return len(sa & sb) / max(1, len(sa))
+
+
+def lone_names(question: str, video_names: list[str]) -> list[str]:
+    """Single capitalised words inside a question ("What did Sarah agree to?"): the person or
+    place it is about. Runs of capitals are titles ("Big Buck Bunny"), spelt as their owner
+    pleases, and words of the library's file names name videos; neither counts."""
+    named = {w for n in video_names for w in stems(re.sub(r"[\W_]+", " ", n.rsplit(".", 1)[0]))}
+    out = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", question.strip()):
+        tokens = [t.strip(".,;:!?()\"'“”‘’") for t in sentence.split()]
+        for i, word in enumerate(tokens):
+            capital = lambda j: 0 <= j < len(tokens) and tokens[j][:1].isupper()
+            if i and len(word) >= 3 and word[0].isupper() and word[1:].islower() and not capital(i - 1) \
+                    and not capital(i + 1) and word.lower() not in STOP and not set(stems(word)) & named:
+                out.append(word)
+    return out

@@ -124,9 +124,11 @@ def named_videos(q: str, names: list[str]) -> tuple[list[str], list[str]]:
         forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
         # "in the trailer", "the meeting video": one word of one video's name, said as a name
-        forms += [rf"\bthe\s+{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|around|near|"
-                  rf"between|from|during|before|after|when|where|who|what)\b))"
-                  for p in parts if len(parts) > 1 and len(p) >= 4 and p not in STOP and owners[p] == {name}]
+        # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
+        # a name (after "the", perhaps one describing word, and where a phrase ends)
+        forms += [rf"\bthe\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
+                  rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows)\b))"
+                  for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
         for form in forms:
             m = re.search(form, q)
             if m:
@@ -174,7 +176,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     """(intent, direction). Each test stands for a class of questions; the first that holds wins,
     so the narrow forms come before the broad ones."""
     if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
-                 r"highlights|what (?:is|was) (?:it|this|that|the [\w\s]{1,30}?) about|what goes on|"
+                 r"highlights|story|plot|what (?:is|was) (?:it|this|that|the [\w\s]{1,30}?) about|what goes on|"
                  r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
                                                                  r"immediately )?(?:after|before|when|once))", q):
         return "summarise", ""
@@ -189,13 +191,17 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                 r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)):
         return "count", ""
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_NOUN}\b|\bin which {VIDEO_NOUN}\b"
-                 rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b", q):
+                 rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
+                 rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b", q):
         return "which_video", ""
     moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
                        r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
     verbs = SPEECH.search(q) or re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|pop up|pops up|"
-                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play))\b", q)
-    if moment and (verbs or re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b", q)):
+                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play)|see|spot)\b", q)
+    # "show me where X is", "find the part where X comes up": asking for the place in the video
+    locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
+                       r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)
+    if locate or moment and (verbs or re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b", q)):
         return "when", ""
     if has_window and not terms:
         return "window", ""

@@ -27,12 +27,17 @@ class Baseline:
         out = []
         for hit in self.lib.search(question, k=self.k):
             parts = []
-            for s in self.lib.store.scenes_by_id(list(hit.scene_ids)):
+            for s in self.lib.store.scenes_by_id(list(hit.scene_ids)).values():
                 parts += [f"speech: {s.transcript}" if s.transcript else "", f"on screen: {s.ocr_text}" if s.ocr_text else "",
                           f"objects: {s.objects}" if s.objects else ""]
             text = " | ".join(p for p in parts if p) or hit.snippet
             out.append((hit, text[:700]))
         return out
+
+    def warm(self) -> None:
+        self.llm = self.llm or load_llm(self.lib.config)
+        self.llm.chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": "ready?"}], max_tokens=1)
+        self.lib.search("warm up", k=1)
 
     def ask(self, question: str) -> dict[str, Any]:
         hits = self.evidence(question)

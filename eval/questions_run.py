@@ -136,8 +136,11 @@ def run_questions(cfg: Config, split: str = "dev", baseline: bool = False, famil
     with lib:
         if baseline:
             from vidrag.eval.baseline import Baseline
-            ask = Baseline(lib).ask
+            base = Baseline(lib)
+            base.warm()
+            ask = base.ask
         else:
+            lib.agent(warm=True)   # the model load is not a question's time
             ask = lambda text: lib.ask(text).to_dict()
         for q in questions:
             t0 = time.perf_counter()

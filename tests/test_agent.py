@@ -100,6 +100,8 @@ def test_counts_orders_and_times_come_from_the_index_without_loading_the_model(l
     a = fresh.ask("When is the sign GATE 7 shown?")
     assert a.kind == "when" and [c.start for c in a.citations] == sorted(c.start for c in a.citations)
     assert len(a.citations) == 3 and all(any(overlaps(c, s.start, s.end) for c in a.citations) for s in gates)
+    a = fresh.ask("When do you see the green WELCOME HOME sign?")   # "green" is the asker's word: the noun is found
+    assert a.kind == "when" and len(a.citations) == 1 and overlaps(a.citations[0], 16, 20)
     a = fresh.ask("How many times does GATE 7 appear after 0:10 in signs.mp4?")
     assert re.match(r"2\b", a.answer) and all(c.end > 10 for c in a.citations)
     assert not fresh.agent().llm.loaded        # none of these needed the answer model
@@ -127,7 +129,7 @@ def test_every_occurrence_is_counted_with_no_cap(tmp_path):
     assert occurrences(store, "budget", "screen") == [] and len(occurrences(store, "budget", "speech", windows={1: (0, 20)})) == 8
 
 
-NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", "bbb.mp4", "bikes.mp4"]
+NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", "bbb.mp4", "bikes.mp4", "lecture.mp4"]
 
 
 @pytest.mark.parametrize("question, want", [
@@ -157,6 +159,13 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # framing words and video names constrain; they are not what is asked about
     ("According to the lecture, what can you tell me about the young man?", {"terms": ["young", "man"]}),
     ("in the demo video what instrument is played", {"videos": ["demo.mp4"], "terms": ["instrument", "played"]}),
+    ("what did they decide about hiring in the weekly meeting?", {"videos": ["team_meeting.mp4"], "terms": ["decide", "hiring"]}),
+    ("what's the plot of the lecture", {"intent": "summarise", "videos": ["lecture.mp4"]}),
+    # asking for the place in the video, in plain words
+    ("show me the bit of the lecture where the fire alarm goes off", {"intent": "when", "videos": ["lecture.mp4"]}),
+    ("when do you see the red bus", {"intent": "when", "subject": "red bus"}),
+    ("is there a video with a red bus in it", {"intent": "which_video"}),
+    ("where in my library is the fire drill?", {"intent": "which_video", "terms": ["fire", "drill"]}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan

@@ -1,5 +1,9 @@
 """Summaries: extractive segment notes, one stored model-written video summary, spans, and a
-plain-text answer whenever the model fails."""
+plain-text answer whenever the model fails.
+
+Scripted replies (Counting, Raising) stand in for the model only to count calls and to produce
+malformed or failed replies on demand, which the real model cannot be made to do; the packaged
+model writes a real summary in the last test, and tests/test_agent.py asks for one end to end."""
 from __future__ import annotations
 
 import pytest
