@@ -43,9 +43,13 @@ class Item:
         head = f"E{n} [{self.video} {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}]"
         fields = [(label, text) for label, text in self.fields if text]
         each = max(80, limit // max(1, len(fields)))   # every field keeps its start: the matching part leads
-        body = "".join(f"\n{SHORT.get(label, label)}: {text[:each]}{'…' if len(text) > each else ''}"
-                       for label, text in fields)
+        body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, each)}" for label, text in fields)
         return head + body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
+
+
+def clip(text: str, n: int) -> str:
+    """At most n characters, cut between words: a cut word reads as a different name."""
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
 
 
 def hits_terms(text: str, terms: list[str]) -> int:

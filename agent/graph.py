@@ -26,7 +26,7 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import about_question, lone_names, repeats_question, unsupported
+from vidrag.agent.grounding import about_question, line_holding, lone_names, repeats_question, unsupported
 from vidrag.agent.text import contains_phrase
 from vidrag.agent.plan import QueryPlan, plan
 
@@ -159,8 +159,13 @@ class Agent:
         return update
 
     def retrieve(self, state: State) -> dict:
-        wide = state.get("attempts", 0) > 0
-        return {"items": self.gather.evidence(state["plan"], state.get("options"), wide=wide), "exact": False}
+        p, again = state["plan"], state.get("attempts", 0) > 0
+        if again and p.terms:
+            # the answer cited what the question is not about: read only the items that are
+            about = [i for i in state.get("items") or [] if about_question([i], p.terms)]
+            if about and len(about) < len(state["items"]):
+                return {"items": about, "exact": False}
+        return {"items": self.gather.evidence(p, state.get("options"), wide=again), "exact": False}
 
     def answer(self, state: State) -> dict:
         items = state["items"]
@@ -184,7 +189,10 @@ class Agent:
         if unheard:   # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her
             return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
         if not state.get("options") and repeats_question(answer, p.question):
-            return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
+            line = line_holding(answer, cited)   # "A bunny": the line it comes from says more
+            if not line or repeats_question(line, p.question):
+                return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
+            reply = dict(reply, answer=line)
         cited = cited + extra
         # Is what it cites about what was asked? Options constrain the answer themselves; what
         # follows a moment is about that moment, which the anchor item holds.

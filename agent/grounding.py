@@ -102,3 +102,11 @@ def lone_names(question: str, video_names: list[str]) -> list[str]:
                     and not capital(i + 1) and word.lower() not in STOP and not set(stems(word)) & named:
                 out.append(word)
     return out
+
+
+def line_holding(answer: str, items: list[Item]) -> str:
+    """The shortest evidence line (a sentence, an on-screen row) holding every word of the answer."""
+    want = set(stems(answer)) - set(STOP)
+    lines = [l.strip(" …") for i in items for _, text in i.fields for l in re.split(r" \| | / |(?<=[.!?]) ", text)]
+    fits = [l for l in lines if want and want <= set(stems(l))]
+    return min(fits, key=len, default="")

@@ -72,7 +72,7 @@ def test_the_detectors_surest_scene_leads_among_object_matches():
 def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
     a = lib.ask("What is written on screen about the bunny?")
     bunny = scene_with_text(lib, "trailer_bbb.mp4", "bunny")
-    assert a.found and any(c.video == "trailer_bbb.mp4" and overlaps(c, bunny.start, bunny.end) for c in a.citations)
+    assert a.found and any(c.video == "trailer_bbb.mp4" and overlaps(c, bunny.start, bunny.end) for c in a.citations), json.dumps(a.trace)
     a = lib.ask("What did the narrator say about the young man?")
     assert a.found and any(c.video == "talk.mp4" and overlaps(c, 2.9, 5.7) for c in a.citations)
     a = lib.ask("Which video shows a car?")
