@@ -107,6 +107,7 @@ def lone_names(question: str, video_names: list[str]) -> list[str]:
 def line_holding(answer: str, items: list[Item]) -> str:
     """The shortest evidence line (a sentence, an on-screen row) holding every word of the answer."""
     want = set(stems(answer)) - set(STOP)
-    lines = [l.strip(" …") for i in items for _, text in i.fields for l in re.split(r" \| | / |(?<=[.!?]) ", text)]
+    lines = [l.strip(" …") for i in items for label, text in i.fields if label in ("speech", "on-screen text")
+             for l in re.split(r" \| | / |(?<=[.!?]) ", text)]   # a detector's label is not a line
     fits = [l for l in lines if want and want <= set(stems(l))]
     return min(fits, key=len, default="")

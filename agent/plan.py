@@ -221,6 +221,9 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)
     p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
+            p.literals or SHOWN_AS & set(rest.split())):
+        p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.subject = subject_of(p, rest)

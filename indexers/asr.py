@@ -51,10 +51,13 @@ class OpenAIWhisper:
         self.model = cached_model(("asr", "openai-whisper", r.path),
                                   lambda: __import__("whisper").load_model(r.path, device=cfg.asr.device))
         self.language = cfg.asr.options.get("language") or None
+        # whisper's own filters, settable (None turns one off): which segments count as silence
+        self.filters = {k: cfg.asr.options[k] for k in ("no_speech_threshold", "logprob_threshold",
+                                                        "compression_ratio_threshold") if k in cfg.asr.options}
 
     def transcribe(self, audio) -> list[Word]:
         out = self.model.transcribe(audio, language=self.language, temperature=0.0, word_timestamps=True,
-                                    fp16=False, condition_on_previous_text=False)
+                                    fp16=False, condition_on_previous_text=False, **self.filters)
         return [Word(round(w["start"], 2), round(w["end"], 2), w["word"].strip(), round(w.get("probability", 1.0), 3))
                 for seg in out["segments"] for w in seg.get("words", []) if w["word"].strip()]
 

@@ -165,6 +165,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("show me the bit of the lecture where the fire alarm goes off", {"intent": "when", "videos": ["lecture.mp4"]}),
     ("when do you see the red bus", {"intent": "when", "subject": "red bus"}),
     ("is there a video with a red bus in it", {"intent": "which_video"}),
+    ("Where is the EXIT sign?", {"intent": "when", "subject": "EXIT"}),
+    ("where is the museum?", {"intent": "lookup"}),          # a place in the world, not in the video
     ("where in my library is the fire drill?", {"intent": "which_video", "terms": ["fire", "drill"]}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
