@@ -83,11 +83,6 @@ def about_question(items: list[Item], terms: list[str]) -> bool:
     return any(contains_phrase(i.text(), t) for i in items for t in terms)
 
 
-def stem_overlap(a: str, b: str) -> float:
-    sa, sb = set(stems(a)) - set(STOP), set(stems(b)) - set(STOP)
-    return len(sa & sb) / max(1, len(sa))
-
-
 def lone_names(question: str, video_names: list[str]) -> list[str]:
     """Single capitalised words inside a question ("What did Sarah agree to?"): the person or
     place it is about. Runs of capitals are titles ("Big Buck Bunny"), spelt as their owner

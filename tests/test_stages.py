@@ -135,8 +135,13 @@ def test_openai_whisper_backend_loads_a_checkpoint_and_times_words(tmp_path):
     dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=1, n_audio_layer=1,
                            n_vocab=51865, n_text_ctx=448, n_text_state=64, n_text_head=1, n_text_layer=1)
     torch.manual_seed(0)
+    model = Whisper(dims)
+    with torch.no_grad():   # drawn here, not by nn.init, which a library imported by another test may have patched
+        for name, t in model.state_dict().items():
+            if not name.endswith("positional_embedding"):
+                t.copy_(torch.ones_like(t) if name.endswith(".weight") and t.dim() == 1 else torch.randn_like(t) * 0.05)
     ckpt = tmp_path / "tiny-random.pt"
-    torch.save({"dims": asdict(dims), "model_state_dict": Whisper(dims).state_dict()}, ckpt)
+    torch.save({"dims": asdict(dims), "model_state_dict": model.state_dict()}, ckpt)
     assert whisper.load_model(str(ckpt)).dims.n_text_state == 64
     video = speech_video(tmp_path / "talk.mp4", [(1.0, "0880")], seconds=10)
     # random weights are never sure of speech: whisper's silence filters are turned off, so words come out
