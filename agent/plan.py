@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import STOP, content_words, normalise
+from vidrag.agent.text import content_words, normalise
 from vidrag.timecode import parse_timecode
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")

@@ -20,7 +20,7 @@ import av
 import cv2
 import numpy as np
 
-from vidrag.eval.needle import FPS, H, W, frames_of, overlay, photo, tts, voice
+from vidrag.eval.needle import FPS, H, W, frames_of, photo, tts, voice
 from vidrag.media import decode_audio, mux_mono_audio
 
 VERSION = 2           # in the marker file: a script change rebuilds the corpus (and the bank must follow)
