@@ -131,6 +131,8 @@ class Reader:
         """The answer as the user reads it: a time for "when", the video for "which video", the
         option picked for multiple choice."""
         choice = None
+        # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
+        text = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip() or text
         if options:
             ranked = cites + [i for i in items if i not in cites]
             by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])
