@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import contains_phrase, stems
+from vidrag.agent.text import stems
 from vidrag.records import OcrLine, Scene, Word
 from vidrag.timecode import hms
 
@@ -35,6 +35,12 @@ class Item:
     scene_ids: list[int] = field(default_factory=list)
     note: str = ""                     # why it is here ("after the first 'vote'")
     score: float = 0.0                 # how well it matches the question (for ordering and checks)
+
+    @classmethod
+    def of_moment(cls, m, note: str = "") -> "Item":
+        """One occurrence (operate.Moment) as evidence: its own line at its own time."""
+        return cls(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
+                   note=note)
 
     def text(self) -> str:
         return " ".join(t for _, t in self.fields)
@@ -172,6 +178,3 @@ def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[W
     item.score = max((f[0] for f in fields), default=0)
     return item
 
-
-def holds(items: list[Item], phrase: str) -> bool:
-    return any(contains_phrase(i.text(), phrase) for i in items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.evidence import Item, scene_item
+from vidrag.agent.evidence import Item, objects_field, reading_rows, scene_item, sentences
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.choices import mentions
 
@@ -110,13 +110,11 @@ class Gatherer:
         m = seen[0]
         a, b = (m.end, m.end + CONTEXT) if p.direction == "after" else (max(0.0, m.start - CONTEXT), m.start)
         item = self.span_item(m.video_id, m.video, m.path, a, b, p, f"{p.direction} the first '{p.subject}' at {m.start:.0f}s")
-        anchor = Item(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
-                      note=f"where '{p.subject}' occurs")
+        anchor = Item.of_moment(m, note=f"where '{p.subject}' occurs")
         return [i for i in (item, anchor) if i and i.fields]
 
     def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str) -> Item | None:
         """One item for a stretch of time: its sentences (whole), its frames' text, its objects."""
-        from vidrag.agent.evidence import sentences, objects_field, reading_rows
         said = [s for s in sentences(self.store.words_between(vid, a - WIDE_S, b + WIDE_S)) if s[1] > a and s[0] < b]
         scenes = self.store.scenes_between(vid, a, b)
         if not scenes:

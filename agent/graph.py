@@ -132,8 +132,7 @@ class Agent:
         return self._exact(operate.when_answer(seen), seen)
 
     def _exact(self, text: str, moments: list[operate.Moment]) -> dict:
-        items = [Item(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id])
-                 for m in moments]
+        items = [Item.of_moment(m) for m in moments]
         return {"exact": True, "items": items, "outcome": "answered",
                 "reply": {"found": True, "answer": text, "citations": list(range(len(items))), "confidence": 0.9}}
 
