@@ -8,6 +8,7 @@ the video. Everything is drawn from pools with a seeded RNG: the same seed gives
 from __future__ import annotations
 
 import json
+import math
 import random
 import subprocess
 import tempfile
@@ -172,8 +173,12 @@ def plan(minutes: float, rng: random.Random) -> tuple[list[Needle], list[Questio
     duration = minutes * 60
     count = rng.randint(2, 3)
     n_needles = 8 + count
-    slot = min(20.0, duration / (n_needles + 2))   # >= 10 s from 2 minutes up: needles never touch
-    slots = sorted(rng.sample(range(1, int(duration // slot) - 1), n_needles))
+    # Whole slots of at most 20 s, counted as an integer: the first and last stay empty, so the
+    # inner ones must hold every needle. (Deriving the count back from a float slot lost one to
+    # rounding at 3 minutes: 180 // (180 / 13) == 12.) >= 9 s from 2 minutes up: needles never touch.
+    n_slots = max(n_needles + 2, math.ceil(duration / 20.0))
+    slot = duration / n_slots
+    slots = sorted(rng.sample(range(1, n_slots - 1), n_needles))
     times = [round(s * slot + rng.uniform(0, slot - NEEDLE_S - 1), 1) for s in slots]
     words = rng.sample(WORDS, 5)
     place = rng.choice(PLACES)

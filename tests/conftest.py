@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -141,3 +143,72 @@ def chat_server(reply: str):
         yield f"http://127.0.0.1:{server.server_port}/v1", seen
     finally:
         server.shutdown()
+
+
+# ---- a served library (tests/test_serve.py, tests/test_web_page.py) ---------------------------
+XSS_TEXT = "<script>alert(1)</script>"                          # on screen, read by OCR
+XSS_SPEECH = 'Welcome <img src=x onerror="window.__xss=1"> home'  # a transcript, written into the store
+
+
+@dataclass
+class Served:
+    url: str
+    library: Path
+    allowed: Path        # the --allow-root
+    outside: Path        # a folder beside it that must stay out of reach
+    log: Path
+    proc: subprocess.Popen
+
+
+@pytest.fixture(scope="session")
+def web_library(samples, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """bikes.mp4 (real footage), signs.mp4 (a scene showing markup, then GATE 7 and WELCOME HOME;
+    its first scene's transcript holds markup too) and old.avi (a container browsers cannot play)."""
+    from vidrag.store import Store
+    root = tmp_path_factory.mktemp("served")
+    allowed, outside, lib = root / "videos", root / "outside", root / "lib"
+    copy(samples["bikes.mp4"], allowed / "bikes.mp4")
+    text_video(allowed / "signs.mp4", ["", XSS_TEXT, "GATE 7", "WELCOME HOME"])
+    make_video(allowed / "old.avi", seconds=6, colour_every=2.0)
+    copy(samples["bigbuckbunny.mp4"], outside / "bunny.mp4")
+    (outside / "secret.txt").write_text("not for the web")
+    done = cli(lib, "index", str(allowed), "--stages", "ocr,objects,caption,embed")
+    assert done.returncode == 0, done.stderr
+    # No speech engine transcribes markup, so the transcript case is written through the store.
+    store = Store(lib, create=False)
+    video = next(v for v in store.videos() if v.name == "signs.mp4")
+    scenes = store.scenes(video.id, details=True, vectors=True)
+    scenes[0].transcript = XSS_SPEECH
+    store.save_video(video, scenes)
+    store.close()
+    return lib, allowed, outside
+
+
+def start_server(lib: Path, log: Path, *args: str) -> tuple[str, subprocess.Popen]:
+    """`vidrag serve --port 0` on a library; returns its address (from serve.json) once it answers."""
+    import httpx
+    (lib / "serve.json").unlink(missing_ok=True)
+    proc = subprocess.Popen([VIDRAG, "serve", "--library", str(lib), "--port", "0", "--no-warm", *args],
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))   # a file: a full pipe would block it
+    deadline = time.time() + 60
+    while True:
+        assert proc.poll() is None and time.time() < deadline, log.read_text()
+        try:
+            url = json.loads((lib / "serve.json").read_text())["url"]
+            token = dict(a.split("=", 1) for a in args if a.startswith("--token=")).get("--token")
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            if httpx.get(f"{url}/api/health", headers=headers, timeout=5).status_code == 200:
+                return url, proc
+        except (OSError, ValueError, KeyError, httpx.HTTPError):
+            pass
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def served(web_library, tmp_path_factory) -> Served:
+    lib, allowed, outside = web_library
+    log = tmp_path_factory.mktemp("serve-log") / "serve.log"
+    url, proc = start_server(lib, log, "--allow-root", str(allowed))
+    yield Served(url, lib, allowed, outside, log, proc)
+    proc.terminate()
+    proc.wait(15)

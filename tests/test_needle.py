@@ -3,7 +3,9 @@ import json
 import random
 
 import numpy as np
+import pytest
 
+from conftest import cli
 from vidrag.eval.needle import plan
 from vidrag.eval.needle_run import overlap, score, summarise
 from vidrag.media import decode_audio, decode_frames, frame_to_bgr, probe
@@ -68,3 +70,34 @@ def test_scoring_rules():
     s = summarise(rows)
     assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 1.0
     assert s["accuracy"] == {"absent": 1.0, "when": 0.5} and s["citation_overlap"] == 0.5 and s["mean_tiou"] == 0.25
+
+
+def check_plan(minutes, seed):
+    needles, questions = plan(minutes, random.Random(seed))
+    windows = sorted((n.start, n.end) for n in needles)
+    assert 0 < windows[0][0] and windows[-1][1] <= minutes * 60
+    assert all(x[1] < y[0] for x, y in zip(windows, windows[1:]))       # needles never touch
+    count = next(q for q in questions if q.kind == "count")
+    assert int(count.expected) == len(count.windows)
+    assert all(len(set(q.options)) == 4 for q in questions if q.kind != "absent")
+
+
+@pytest.mark.parametrize("minutes", [2, 3, 60])
+def test_plans_fit_every_promised_length(minutes):
+    for seed in range(20):   # 3 minutes failed (Sample larger than population) when a seed drew 11 needles
+        check_plan(minutes, seed)
+
+
+def test_plans_fit_every_whole_and_odd_length_from_2_to_60():
+    for minutes in [*range(2, 61), 2.5, 3.3, 7.77, 59.9]:
+        for seed in range(4):
+            check_plan(minutes, seed)
+
+
+@pytest.mark.parametrize("minutes", ["1", "1.99", "61", "0", "-3", "nan"])
+def test_needle_lengths_out_of_range_get_one_line_and_exit_2(minutes, tmp_path):
+    done = cli(tmp_path / "lib", "eval", "needle", "--minutes", minutes, "--out", str(tmp_path / "out"),
+               env={"VIDRAG_CACHE": str(tmp_path / "cache")}, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"error: --minutes must be between 2 and 60, not {float(minutes):g}"]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()   # refused before any work

@@ -27,7 +27,8 @@ def test_built_wheel_holds_the_namespace_and_imports(tmp_path):
     wheel = next(tmp_path.glob("vidrag-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("vidrag/cli.py", "vidrag/indexers/runner.py", "vidrag/agent/__init__.py",
-                     "vidrag/tools/__init__.py", "vidrag/prompts/__init__.py", "vidrag/eval/bench.py"):
+                     "vidrag/tools/__init__.py", "vidrag/prompts/__init__.py", "vidrag/eval/bench.py",
+                     "vidrag/web/index.html", "vidrag/web/app.js", "vidrag/web/style.css"):   # the page ships
         assert expected in names
     assert not any(n.startswith(("indexers/", "agent/", "tests/")) for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -1,21 +1,21 @@
 """`vidrag mcp`: the library as tools for chat agents, over stdio or streamable HTTP.
 
 Models stay loaded between calls (one Library per server). Indexing runs as a background job
-with its own store connection. Paths to index must lie under the allowed roots, after symlinks
-are resolved; thumbnails are served only from the library's own thumbs folder.
+with its own store connection. Paths to index, and every file found under them, must lie under
+the allowed roots after symlinks are resolved (`vidrag.confine`); thumbnails are served only from
+the library's own thumbs folder.
 """
 from __future__ import annotations
 
-import hmac
 import json
-import threading
-import uuid
 from pathlib import Path
-from typing import Any
 
 from mcp.server.fastmcp import FastMCP, Image
 from mcp.server.fastmcp.exceptions import ToolError
 
+from vidrag.access import bearer_guard, check_bind
+from vidrag.confine import OutsideRoots, confine, resolve_roots
+from vidrag.jobs import JobNotFound, Jobs
 from vidrag.library import Library, VideoNotFound
 from vidrag.models import ModelMissing
 from vidrag.store import StoreError
@@ -29,53 +29,15 @@ def under_roots(raw: str, roots: list[Path]) -> Path:
     """The resolved path if it lies under an allowed root (symlinks followed), else ToolError."""
     if not roots:
         raise ToolError("indexing is disabled: the server was started without --allow-root")
-    if "\x00" in raw:
-        raise ToolError("invalid path")
-    path = Path(raw).expanduser().resolve()
-    for root in roots:
-        if path == root or root in path.parents:
-            return path
-    raise ToolError(f"{raw}: outside the allowed roots ({', '.join(map(str, roots))})")
-
-
-class Jobs:
-    """Background indexing jobs; each job opens its own Library so SQLite is not shared across threads."""
-
-    def __init__(self, lib: Library):
-        self.lib = lib
-        self.jobs: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-
-    def start(self, paths: list[Path]) -> str:
-        job_id = uuid.uuid4().hex[:12]
-        self.jobs[job_id] = {"job_id": job_id, "state": "running", "done": 0, "total": None, "results": []}
-        threading.Thread(target=self._run, args=(job_id, paths), daemon=True).start()
-        return job_id
-
-    def _run(self, job_id: str, paths: list[Path]) -> None:
-        job = self.jobs[job_id]
-        try:
-            with self.lock, Library(config=self.lib.config) as worker:
-                def started(path: Path, i: int, n: int) -> None:
-                    job["total"] = n
-
-                def done(o: Any) -> None:
-                    job["results"].append({"path": o.path, "status": o.status, "message": o.message, "scenes": o.scenes})
-                    job["done"] = len(job["results"])
-                worker.index([str(p) for p in paths], on_start=started, on_done=done)
-            job["state"] = "finished"
-        except (StoreError, ModelMissing, OSError) as exc:
-            job.update(state="failed", error=str(exc))
-
-    def status(self, job_id: str) -> dict[str, Any]:
-        if job_id not in self.jobs:
-            raise ToolError(f"no indexing job '{job_id}'")
-        return dict(self.jobs[job_id])
+    try:
+        return confine(raw, roots)
+    except OutsideRoots as exc:
+        raise ToolError(str(exc)) from None
 
 
 def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
-    roots = [Path(r).expanduser().resolve() for r in allowed_roots]
-    jobs = Jobs(lib)
+    roots = resolve_roots(allowed_roots)
+    jobs = Jobs(lib, roots)
     server = FastMCP(name="vidrag", instructions=INSTRUCTIONS, host=host, port=port, log_level="WARNING")
 
     def guard(fn, *args, **kwargs):
@@ -131,7 +93,11 @@ def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127
 
     @server.tool(description="Progress of an indexing job started by index_videos: state, done/total, results.")
     def index_status(job_id: str) -> dict:
-        return jobs.status(job_id)
+        try:
+            status = jobs.status(job_id)
+        except JobNotFound as exc:
+            raise ToolError(str(exc)) from None
+        return {k: status[k] for k in ("job_id", "state", "done", "total", "results", "error") if k in status}
 
     @server.resource("vidrag://videos", name="videos", description="The indexed videos as JSON",
                      mime_type="application/json")
@@ -139,27 +105,6 @@ def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127
         return json.dumps(list_videos(), ensure_ascii=False)
 
     return server
-
-
-def bearer_guard(app, token: str):
-    """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`."""
-    expected = f"Bearer {token}".encode()
-
-    async def guarded(scope, receive, send):
-        if scope["type"] == "http":
-            got = dict(scope.get("headers") or []).get(b"authorization", b"")
-            if not hmac.compare_digest(got, expected):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]})
-                await send({"type": "http.response.body", "body": b"missing or wrong bearer token"})
-                return
-        await app(scope, receive, send)
-    return guarded
-
-
-def check_bind(host: str, token: str | None) -> None:
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
-        raise ValueError(f"refusing to listen on {host} without a bearer token (--token or VIDRAG_MCP_TOKEN)")
 
 
 def serve_http(server: FastMCP, host: str, port: int, token: str | None) -> None:

@@ -215,6 +215,36 @@ def mcp(http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP
         server.run("stdio")
 
 
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port (0: any free one).")] = 8700,
+          token: Annotated[Optional[str], typer.Option(help="Bearer token clients must send [env VIDRAG_SERVE_TOKEN]; the page takes it once as /?token=T.")] = None,
+          allow_root: Annotated[Optional[List[str]], typer.Option("--allow-root", help="Folder the page may index from (repeatable). Default: none (indexing off).")] = None,
+          warm: Annotated[bool, typer.Option(help="Load the models at start, before the first question.")] = True,
+          library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    """Serve the library as a web page and a JSON API; `vidrag ask/search/chat` use it while it runs."""
+    import os
+    from vidrag.access import check_bind
+    from vidrag.confine import resolve_roots
+    from vidrag.serve import serve as run
+
+    token = token or os.environ.get("VIDRAG_SERVE_TOKEN")
+    try:
+        check_bind(host, token, env="VIDRAG_SERVE_TOKEN")
+    except ValueError as exc:
+        fail(str(exc), 2)
+    lib = open_library(library, config, create=True)
+    from vidrag.client import find_server
+    if (running := find_server(lib.path)) is not None:
+        fail(f"{lib.path} is already served at {running.url}", 2)
+    try:
+        run(lib, host, port, token, resolve_roots(allow_root or []), warm=warm, say=lambda m: err.print(m))
+    except ValueError as exc:
+        fail(str(exc), 2)
+    except KeyboardInterrupt:   # Ctrl-C is how a server is stopped: not an error
+        err.print("stopped")
+
+
 bench_app = typer.Typer(help="Benchmarks that print speed and memory numbers.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -274,7 +304,7 @@ def eval_needle(minutes: Annotated[float, typer.Option(help="Length of the gener
     from vidrag.samples import cache_dir, fetch_samples
 
     if not 2 <= minutes <= 60:
-        fail("--minutes must be between 2 and 60", 2)
+        fail(f"--minutes must be between 2 and 60, not {minutes:g}", 2)
     if form not in ("open", "mc", "both"):
         fail("--form must be open, mc or both", 2)
     report = run_needle(minutes, seed, load_config(config), fetch_samples(log=lambda m: err.print(m)),

@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 from typing_extensions import Annotated
 
+from vidrag import client
 from vidrag.cli_common import ConfigOpt, JsonOpt, LibraryOpt, emit_json, err, fail, open_library, out
 from vidrag.library import Library, VideoNotFound
 from vidrag.models import ModelMissing
@@ -23,6 +24,21 @@ def parse_time(value: str | None) -> float | None:
         fail(str(exc), 2)
 
 
+def via_server(lib: Library, remote_call, local_call) -> Any:
+    """A running `vidrag serve` on this library answers when there is one (no model to load here);
+    without one, or if it goes away mid-call, the library answers in-process as before."""
+    import httpx
+    server = client.find_server(lib.path)
+    if server is not None:
+        try:
+            return remote_call(server)
+        except httpx.TransportError:
+            pass
+        except client.RemoteError as exc:
+            fail(str(exc))
+    return local_call()
+
+
 def search(query: Annotated[str, typer.Argument(help="What to look for, in words.")],
            k: Annotated[int, typer.Option("--top", "-k", help="How many results.")] = 10,
            video: Annotated[Optional[str], typer.Option(help="Only this video (id, name or path).")] = None,
@@ -35,9 +51,17 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in words
 
     if modality and modality not in MODALITIES:
         fail(f"unknown modality {modality!r} (choose from {', '.join(MODALITIES)})", 2)
+    from dataclasses import fields
+
+    from vidrag.agent.search import Hit
     lib = open_library(library, config)
+    where = dict(k=k, video=video, start=parse_time(start), end=parse_time(end), modality=modality)
+
+    def remote(server: client.Server) -> list:
+        known = {f.name for f in fields(Hit)}
+        return [Hit(**{key: v for key, v in h.items() if key in known}) for h in server.search(query, **where)]
     try:
-        hits = lib.search(query, k=k, video=video, start=parse_time(start), end=parse_time(end), modality=modality)
+        hits = via_server(lib, remote, lambda: lib.search(query, **where))
     except (ValueError, VideoNotFound, ModelMissing) as exc:
         fail(str(exc))
     if as_json:
@@ -83,10 +107,17 @@ LlmUrlOpt = Annotated[Optional[str], typer.Option("--llm-url", help="OpenAI-comp
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (for --llm-url) or packaged model.")]
 
 
-def answer_or_fail(lib: Library, question: str, video: str | None, options: list[str] | None = None) -> Any:
+def answer_or_fail(lib: Library, question: str, video: str | None, options: list[str] | None = None,
+                   own_model: bool = False) -> Any:
+    """The answer, from a running `vidrag serve` unless this call names its own model."""
     from vidrag.llm import LLMError
-    try:
+
+    def local() -> Any:
         return lib.ask(question, video=video, options=options, progress=progress_line)
+    try:
+        if own_model:
+            return local()
+        return via_server(lib, lambda server: client.answer_from_dict(server.ask(question, video, options)), local)
     except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
         fail(str(exc))
 
@@ -99,7 +130,7 @@ def ask(question: Annotated[str, typer.Argument(help="A question about the video
         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Answer a question with citations `video @ hh:mm:ss–hh:mm:ss`, or say the library does not show it."""
     lib = open_library(library, config, **llm_overrides(llm_url, model))
-    a = answer_or_fail(lib, question, video, option or None)
+    a = answer_or_fail(lib, question, video, option or None, own_model=bool(llm_url or model))
     if as_json:
         return emit_json(a.to_dict())
     print_answer(a, trace)
@@ -117,8 +148,7 @@ def chat(video: Annotated[Optional[str], typer.Option(help="Only this video.")] 
             break
         if not question:
             break
-        from vidrag.llm import LLMError
         try:
-            print_answer(lib.ask(question, video=video, progress=progress_line), False)
-        except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            print_answer(answer_or_fail(lib, question, video, own_model=bool(llm_url or model)), False)
+        except typer.Exit:   # one bad question does not end the session
+            continue

@@ -130,9 +130,11 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     """VIDRAG_LIBRARY=..., VIDRAG_ASR__MODEL=... (double underscore nests)."""
     out: dict[str, Any] = {}
-    skip = {"VIDRAG_CONFIG", "VIDRAG_CACHE"}
+    # Not settings: where the config is, the cache, secrets (keys, the servers' tokens), and
+    # VIDRAG_NO_SERVER (the CLI answers in-process even when `vidrag serve` runs).
+    skip = {"VIDRAG_CONFIG", "VIDRAG_CACHE", "VIDRAG_NO_SERVER"}
     for name, value in environ.items():
-        if not name.startswith("VIDRAG_") or name in skip or name.endswith("_KEY"):
+        if not name.startswith("VIDRAG_") or name in skip or name.endswith(("_KEY", "_TOKEN")):
             continue
         path = name[len("VIDRAG_"):].lower().split("__")
         node = out

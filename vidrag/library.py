@@ -120,11 +120,13 @@ class Library:
               warn: Callable[[str], None] = lambda m: None,
               on_start: Callable[[Path, int, int], None] = lambda p, i, n: None,
               on_progress: Callable[[str, float], None] = lambda s, f: None,
-              on_done: Callable[[Any], None] = lambda o: None) -> list[Any]:
-        """Index files and folders; returns one Outcome per file (failures included)."""
+              on_done: Callable[[Any], None] = lambda o: None,
+              roots: list[Path] | None = None) -> list[Any]:
+        """Index files and folders; returns one Outcome per file (failures included). With `roots`
+        (see `vidrag.confine`), only files that resolve under them are read; the rest fail."""
         from vidrag.indexers.runner import Indexer, Outcome
 
-        files, errors = discover([str(p) for p in paths], glob)
+        files, errors = discover([str(p) for p in paths], glob, roots)
         outcomes = [Outcome(p, "failed", msg) for p, msg in errors]
         for o in outcomes:
             on_done(o)

