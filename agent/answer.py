@@ -19,8 +19,12 @@ from vidrag.timecode import hms
 
 NOT_FOUND = "The library does not show this."
 UNCONFIRMED = "The library has related moments, but they do not confirm an answer."
+# An answer that says the evidence lacks it ("No.", "Not mentioned", "The evidence does not show
+# ...") is an abstention, whatever its found flag says: "is there a video of X?" -> "No".
+NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|stated|given|specified|found|clear))\b"
+                      r"|\b(?:does not|doesn't|do not|don't|did not|didn't) (?:show|mention|say|state|specify|include|"
+                      r"contain|provide)\b|\bno (?:information|mention|evidence)\b", re.I)
 EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
-CLOSE = 0.3   # cosine of a question to the evidence line that answers it, when they share no word
 
 
 @dataclass
@@ -72,8 +76,8 @@ def schema(n: int) -> dict:
 
 
 class Reader:
-    def __init__(self, llm, store, embedder, images: bool = False):
-        self.llm, self.store, self.embedder, self.images = llm, store, embedder, images
+    def __init__(self, llm, store, images: bool = False):
+        self.llm, self.store, self.images = llm, store, images
 
     def warm(self) -> None:
         self.llm.chat([{"role": "system", "content": load_prompt("answer_system")},
@@ -97,11 +101,11 @@ class Reader:
             reply = parse_json(text)
         except LLMError:   # not JSON: the words themselves are the answer, checked like any other
             plain = re.sub(r"\s+", " ", text).strip()
-            reply = {"found": bool(plain) and not re.search(r"\b(not|no) (shown|found|mentioned)\b", plain.lower()),
-                     "answer": plain[:300], "citations": []}
+            reply = {"found": bool(plain), "answer": plain[:300], "citations": []}
         ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or []) if re.fullmatch(r"E\d+", c)]
-        return {"found": bool(reply.get("found")), "answer": str(reply.get("answer", "")),
-                "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(str(reply.get("answer", "")), items),
+        answer = str(reply.get("answer", ""))
+        return {"found": bool(reply.get("found")) and not NEGATIVE.search(answer), "answer": answer,
+                "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(answer, items),
                 "confidence": 0.75}
 
     @staticmethod
@@ -112,27 +116,14 @@ class Reader:
         best = max(scored, default=(0, 0))
         return [-best[1]] if best[0] else []
 
-    def close_in_meaning(self, p: QueryPlan, answer: str, cited: list[Item]) -> bool:
-        """Whether some cited line is close in meaning to the question although they share no
-        word ("who composed it" and "MUSIC AND SOUND DESIGN — Jan Morgenstern")."""
-        lines = [part for i in cited for _, text in i.fields for part in re.split(r" \| | / |(?<=[.!?]) ", text) if part.strip()]
-        if not lines:
-            return False
-        try:
-            embedder = self.embedder()
-        except Exception:   # no text embedder in this library: a shared word is then the only test
-            return False
-        near = [l for l in lines if set(stems(answer)) & set(stems(l))] or lines
-        sims = embedder.encode([p.question]) @ embedder.encode(near[:20]).T
-        return float(sims.max()) >= CLOSE
-
     def finish(self, p: QueryPlan, text: str, cites: list[Item], items: list[Item], options: list[str] | None
                ) -> tuple[str, int | None]:
         """The answer as the user reads it: a time for "when", the video for "which video", the
         option picked for multiple choice."""
         choice = None
         # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
-        text = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip() or text
+        bare = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip()
+        text = bare or ("" if p.intent == "which_video" else text)   # "E2" alone: the video it cites is the answer
         if options:
             ranked = cites + [i for i in items if i not in cites]
             by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])
@@ -145,7 +136,7 @@ class Reader:
         if p.intent == "which_video" and cites:
             names = list(dict.fromkeys(i.video for i in cites))
             if not any(n.lower() in text.lower() or n.rsplit(".", 1)[0].lower() in text.lower() for n in names):
-                text = f"{', '.join(names)}: {text}"
+                text = f"{', '.join(names)}: {text}" if text else ", ".join(names)
         return text, choice
 
     def _with_images(self, text: str, items: list[Item]) -> list[dict]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import stems
+from vidrag.agent.text import join_words, stems
 from vidrag.records import OcrLine, Scene, Word
 from vidrag.timecode import hms
 
@@ -70,10 +70,10 @@ def sentences(words: list[Word]) -> list[tuple[float, float, str]]:
     for w in words:
         cur.append(w)
         if SENTENCE_END.search(w.text) or len(cur) >= 40:
-            out.append((cur[0].start, cur[-1].end, " ".join(x.text for x in cur)))
+            out.append((cur[0].start, cur[-1].end, join_words([x.text for x in cur])))
             cur = []
     if cur:
-        out.append((cur[0].start, cur[-1].end, " ".join(x.text for x in cur)))
+        out.append((cur[0].start, cur[-1].end, join_words([x.text for x in cur])))
     return out
 
 
@@ -94,9 +94,9 @@ def speech_field(words: list[Word], start: float, end: float, terms: list[str], 
             if j < len(said) and j not in keep and sum(len(said[k][2]) for k in keep) < budget:
                 keep.append(j)
     keep.sort()
-    matched = [said[i] for i in keep if hits_terms(said[i][2], terms)] or [said[keep[0]]]
+    best = said[max(keep, key=lambda i: (hits_terms(said[i][2], terms), -i))]   # the cite: the sentence that matches most
     text = " ".join(("… " if k and k - 1 not in keep else "") + said[k][2] for k in keep)
-    return text, matched[0][0], matched[0][1]
+    return text, best[0], best[1]
 
 
 def reading_rows(lines: list[OcrLine]) -> list[str]:

@@ -50,7 +50,7 @@ class Gatherer:
             items = self.in_window(p)
             if items:
                 return items
-        items = self.around_anchor(p) if p.intent == "neighbour" else []
+        items = self.around_anchor(p) if p.intent == "neighbour" else self.at_position(p) if p.position else []
         k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
         found = self.search(p, k, wide)
         seen = {i.scene_ids[0] for i in items}
@@ -101,17 +101,39 @@ class Gatherer:
         return out
 
     def around_anchor(self, p: QueryPlan) -> list[Item]:
-        """What is said and shown right after (or before) the first time the anchor occurs."""
+        """What is said and shown right after (or before) the moment the question names: the
+        first place its words occur as a phrase, or else the sentence or frame holding most of
+        them ("before Maria asks about the budget sheet": the speech says "budget sheet")."""
         if not p.subject:
             return []
+        note = f"where '{p.subject}' occurs"
         seen = operate.occurrences(self.store, p.subject, "", self.video_ids(p), self.windows(p))
-        if not seen:
-            return []
-        m = seen[0]
-        a, b = (m.end, m.end + CONTEXT) if p.direction == "after" else (max(0.0, m.start - CONTEXT), m.start)
-        item = self.span_item(m.video_id, m.video, m.path, a, b, p, f"{p.direction} the first '{p.subject}' at {m.start:.0f}s")
-        anchor = Item.of_moment(m, note=f"where '{p.subject}' occurs")
+        if seen:
+            anchor = Item.of_moment(seen[0], note=note)
+        else:
+            found = self.search(p, self.top_k, query=p.subject)
+            anchor = max(found, key=lambda i: i.score, default=None)   # the first of the best
+            if anchor is None or anchor.score < max(1, len(p.subject.split()) // 2):
+                return []
+            anchor.note = note
+        x, y = anchor.cite_start, anchor.cite_end
+        a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
+        item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s")
         return [i for i in (item, anchor) if i and i.fields]
+
+    def at_position(self, p: QueryPlan) -> list[Item]:
+        """The first (or last) scene of each named video that shows text or speech, as the
+        question asks: "the opening title card", "the last slide", "the first thing she says"."""
+        picks = []
+        for vid in self.video_ids(p) or []:
+            held = [s for s in self.store.scenes(vid) if (p.modality != "speech" and s.ocr_text)
+                    or (p.modality != "screen" and s.transcript)]
+            if held:
+                picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
+        items = self.items(picks, p)
+        for i in items:
+            i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
+        return items
 
     def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str) -> Item | None:
         """One item for a stretch of time: its sentences (whole), its frames' text, its objects."""

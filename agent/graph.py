@@ -28,7 +28,7 @@ from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import about_question, line_holding, lone_names, repeats_question, unsupported
 from vidrag.agent.text import contains_phrase
-from vidrag.agent.plan import QueryPlan, plan
+from vidrag.agent.plan import SHOWN_AS, QueryPlan, plan
 
 MAX_QUESTION = 2000
 
@@ -52,7 +52,7 @@ class Agent:
                  summarizer=None):
         self.searcher, self.llm, self.max_refinements = searcher, llm, max_refinements
         self.gather = Gatherer(searcher, top_k)
-        self.reader = Reader(llm, searcher.store, searcher.embedder, images)
+        self.reader = Reader(llm, searcher.store, images)
         self.summarizer, self._progress = summarizer, None
         g = StateGraph(State)
         for name in ("understand", "operate", "summarise", "retrieve", "answer", "verify", "refine"):
@@ -187,7 +187,8 @@ class Agent:
         unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()]) if not any(contains_phrase(i.text(), n) for i in items)]
         if unheard:   # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her
             return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
-        if not state.get("options") and repeats_question(answer, p.question):
+        # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
+        if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):
             line = line_holding(answer, cited)   # "A bunny": the line it comes from says more
             if not line or repeats_question(line, p.question):
                 return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
@@ -196,11 +197,21 @@ class Agent:
         # Is what it cites about what was asked? Options constrain the answer themselves; what
         # follows a moment is about that moment, which the anchor item holds.
         scope = cited + [i for i in items if i.note.startswith("where")]
-        if p.terms and not state.get("options") and not about_question(scope, p.terms) \
-                and not self.reader.close_in_meaning(p, answer, cited):
+        if not state.get("options") and not self._on_topic(p, scope, cited):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}
         return {"outcome": "answered", "problem": "",
                 "reply": dict(reply, citations=[items.index(i) for i in cited])}
+
+    def _on_topic(self, p: QueryPlan, scope: list[Item], cited: list[Item]) -> bool:
+        """Whether the cited evidence is about the question: it holds one of the words of what is
+        asked (not of where to look, "in the bunny credits", nor of how a thing is shown, "sign"), or it is the very place the
+        question points at (the opening or closing text it asks for, a moment in the window it names)."""
+        terms = [t for t in p.focus if t not in SHOWN_AS] or [t for t in p.terms if t not in SHOWN_AS]
+        if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
+            return True
+        windows = self.gather.windows(p)
+        return bool(windows) and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
+                                     and i.cite_end > windows[i.video_id][0] for i in cited)
 
     def refine(self, state: State) -> dict:
         return {"attempts": state.get("attempts", 0) + 1}

@@ -58,7 +58,7 @@ def unsupported(answer: str, cited: list[Item], others: list[Item], question: st
     missing, extra = [], []
     cited_text = " ".join(i.text() for i in cited)
     for value in specifics(answer):
-        if in_text(value, cited_text) or in_text(value, question):
+        if in_text(value, cited_text) or in_text(value, question) or in_clip(value, cited):
             continue
         holder = next((i for i in others if in_text(value, i.text())), None)
         if holder is None:
@@ -66,6 +66,16 @@ def unsupported(answer: str, cited: list[Item], others: list[Item], question: st
         elif holder not in extra:
             extra.append(holder)
     return missing, extra
+
+
+def in_clip(value: str, items: list[Item]) -> bool:
+    """A clock time ("00:01:52", "0:24") inside a cited item's stretch of video: the answer to
+    "when does X come up" is read from where the evidence sits, not from its words."""
+    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d\d)", value)
+    if not m:
+        return False
+    t = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3))
+    return any(i.start - 1 <= t <= i.end + 1 for i in items)
 
 
 def repeats_question(answer: str, question: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vidrag.agent.text import near, stems
+from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
 from vidrag.store import Store
 from vidrag.timecode import hms
@@ -46,7 +46,7 @@ def _in_speech(scene: Scene, phrase: tuple[str, ...]) -> list[tuple[float, float
     for at in _match(tokens, phrase, fuzzy=False):
         first, last = scene.words[owner[at]], scene.words[owner[at + len(phrase) - 1]]
         around = scene.words[max(0, owner[at] - 6): owner[at + len(phrase) - 1] + 7]
-        out.append((first.start, last.end, " ".join(w.text for w in around)))
+        out.append((first.start, last.end, join_words([w.text for w in around])))
     return out
 
 

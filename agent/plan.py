@@ -19,6 +19,14 @@ INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
                "picture pictures image images logo overlay card cards line lines letters".split())
+# "the first sign", "the opening title card", "the last slide", "the first thing the narrator says"
+POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
+                      r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image)\b")
+# "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
+# ("on the office move" is a topic; "on the X slide" a place)
+LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to)\s+(?:the|this|that|my|our|his|her|its)\s+"
+                      r"[^,;?.!]*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
+                      r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 VIDEO_NOUN = r"(?:video|videos|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
@@ -29,8 +37,10 @@ SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|w
 UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
         "hour": 3600, "hours": 3600}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "half a": 0.5, "a": 1, "an": 1}
-AMOUNT = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|half an?|an?)"
+                "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty five": 45, "fifty": 50,
+                "half a": 0.5, "half an": 0.5, "half": 0.5, "a": 1, "an": 1}
+AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty(?: five)?|fifty|"
+          r"half(?: an?)?|an?)")
 DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
 CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 
@@ -49,6 +59,8 @@ class QueryPlan:
     end: float | None = None
     from_end: bool = False                                # start/end count back from each video's end
     videos: list[str] = field(default_factory=list)       # file names the question refers to
+    position: str = ""                                    # "first" | "last": the opening or closing one shown or said
+    focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
     query: str = ""                                       # what to search for
 
     def to_dict(self) -> dict:
@@ -81,7 +93,9 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str]:
             return 0.0, length, False, m.group(0)
         return length, 0.0, True, m.group(0)
     m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
-                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+point)?", q)
+                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
+    # "what is said 2 minutes in?", "thirty seconds into the video, ..."
+    m = m or re.search(rf"()(){DURATION}()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
     if m:
         word, clock, n, unit, minute, tail = m.groups()
         # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
@@ -123,11 +137,12 @@ def named_videos(q: str, names: list[str]) -> tuple[list[str], list[str]]:
         forms = [re.escape(name.lower())]
         forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
-        # "in the trailer", "the meeting video": one word of one video's name, said as a name
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)
-        forms += [rf"\bthe\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
-                  rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows)\b))"
+        forms += [rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
+                  rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
+                  rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
+                  rf"is|was|are|were|has|had|have|do|does|did)\b))"
                   for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
         for form in forms:
             m = re.search(form, q)
@@ -201,7 +216,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # "show me where X is", "find the part where X comes up": asking for the place in the video
     locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
                        r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)
-    if locate or moment and (verbs or re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b", q)):
+    # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
+    place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
+                      r"\b(?:bit|part|moment|section|segment|scene|portion|stretch)s? (?:about|where|with|on|that)\b", q)
+    if locate or moment and (verbs or place):
         return "when", ""
     if has_window and not terms:
         return "window", ""
@@ -226,7 +244,12 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
+    m = POSITION.search(rest)
+    if m and p.intent == "lookup" and not p.alternatives:
+        p.position = "first" if m.group(1) in ("first", "opening", "initial", "earliest") else "last"
+        p.terms = [t for t in p.terms if t != m.group(1)] or p.terms   # "opening" says where, not what
     p.subject = subject_of(p, rest)
+    p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.query = " ".join(p.terms) or question
     return p
 
@@ -234,7 +257,7 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
 def subject_of(p: QueryPlan, rest: str) -> str:
     """The one thing a count, a "when" or a before/after question is about."""
     if p.intent == "neighbour":
-        m = re.search(r"\b(?:after|before|following|prior to)\s+(.+?)\s*[?.!]*$", rest)
+        m = re.search(r"\b(?:after|before|following|prior to)\s+([^,;?.!]+)", rest)   # to the clause's end
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS]
         return " ".join(words)

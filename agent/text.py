@@ -17,7 +17,10 @@ CONTRACTIONS = [(r"\bwhat's\b", "what is"), (r"\bwho's\b", "who is"), (r"\bwhere
                 (r"\bthere's\b", "there is"), (r"\bit's\b", "it is"), (r"\blet's\b", "let us"),
                 (r"\bcan't\b", "can not"), (r"\bwon't\b", "will not"), (r"\b(\w+)n't\b", r"\1 not"),
                 (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"), (r"\b(\w+)'ll\b", r"\1 will"),
-                (r"\b(\w+)'d\b", r"\1 would"), (r"\bi'm\b", "i am"), (r"\b(\w+)'s\b", r"\1")]   # possessive last
+                (r"\b(\w+)'d\b", r"\1 would"), (r"\bi'm\b", "i am"), (r"\b(\w+)'s\b", r"\1"),   # possessive last
+                # typed without the apostrophe: "whats going on", "doesnt", "cant"
+                (r"\b(what|who|where|when|how|that|there)s\b", r"\1 is"), (r"\bcant\b", "can not"),
+                (r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b", r"\1 not")]
 
 # Function words, and words that say how something is asked rather than what is asked about.
 STOP = set("""a an the of in on at to is are was were be been being am what when where who whom whose which
@@ -113,3 +116,9 @@ def edit_distance(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
+
+
+def join_words(texts: list[str]) -> str:
+    """Words as text. ASR splits some words into pieces ("$31" ",000", "off" "-site"); a piece
+    that continues its word is joined to it, or "$31 ,000" reads as two numbers."""
+    return re.sub(r" (?=[,.'-]\w)", "", " ".join(texts))

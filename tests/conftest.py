@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -186,22 +185,15 @@ def web_library(samples, tmp_path_factory) -> tuple[Path, Path, Path]:
 
 def start_server(lib: Path, log: Path, *args: str) -> tuple[str, subprocess.Popen]:
     """`vidrag serve --port 0` on a library; returns its address (from serve.json) once it answers."""
-    import httpx
+    from vidrag.client import wait_for_server
     (lib / "serve.json").unlink(missing_ok=True)
     proc = subprocess.Popen([VIDRAG, "serve", "--library", str(lib), "--port", "0", "--no-warm", *args],
                             stdout=subprocess.DEVNULL, stderr=log.open("w"))   # a file: a full pipe would block it
-    deadline = time.time() + 60
-    while True:
-        assert proc.poll() is None and time.time() < deadline, log.read_text()
-        try:
-            url = json.loads((lib / "serve.json").read_text())["url"]
-            token = dict(a.split("=", 1) for a in args if a.startswith("--token=")).get("--token")
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            if httpx.get(f"{url}/api/health", headers=headers, timeout=5).status_code == 200:
-                return url, proc
-        except (OSError, ValueError, KeyError, httpx.HTTPError):
-            pass
-        time.sleep(0.2)
+    try:
+        return wait_for_server(lib, proc).url, proc
+    except RuntimeError as exc:
+        proc.kill()
+        pytest.fail(f"{exc}\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")

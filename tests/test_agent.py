@@ -168,6 +168,17 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("Where is the EXIT sign?", {"intent": "when", "subject": "EXIT"}),
     ("where is the museum?", {"intent": "lookup"}),          # a place in the world, not in the video
     ("where in my library is the fire drill?", {"intent": "which_video", "terms": ["fire", "drill"]}),
+    ("when's the bit about the beta in the team meeting", {"intent": "when", "subject": "beta", "videos": ["team_meeting.mp4"]}),
+    ("At what point does the trailer roll its credits?", {"intent": "when", "videos": ["trailer_bbb.mp4"]}),
+    ("At 0:30 in the lecture, what's the narrator saying?", {"intent": "window", "start": 10, "end": 50}),
+    ("what is said 2 minutes in?", {"intent": "window", "start": 75, "end": 165}),
+    ("whats going on in bikes.mp4", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # typed without the apostrophe
+    # the opening or closing one, and where to look apart from what is asked
+    ("What does the opening title card say?", {"position": "first", "intent": "lookup"}),
+    ("what was on the last slide of this lecture", {"position": "last", "videos": ["lecture.mp4"]}),
+    ("In the bunny movie credits, who did the music?", {"focus": ["music"]}),
+    ("what did Maria say just before she asked about the budget sheet, in the meeting?",
+     {"intent": "neighbour", "direction": "before", "subject": "asked budget sheet"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -191,8 +202,21 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert missing == [] and extra == [credits]      # another item holds it: cite that one instead
     assert specifics("the lecturer's point and the model's") == []                  # apostrophes are not quotes
     assert specifics("He said 'ill disposed' in bikes.mp4") == ["ill disposed"]     # file names are not numbers
+    clip = Item("a.mp4", 1, "/a.mp4", 20, 40, 22, 25, [("screen", "And three rodent pests")], [1])
+    assert unsupported("At 00:00:24 (a.mp4)", [clip], [], "When are the rodent pests shown?")[0] == []   # where it sits
+    assert unsupported("At 00:01:24", [clip], [], "When are the rodent pests shown?")[0] == ["00:01:24"]
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
+
+
+def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_join():
+    from vidrag.agent.answer import NEGATIVE
+    from vidrag.agent.text import join_words
+    for no in ("No.", "None", "Not mentioned in the evidence", "The evidence does not show the score", "There is no information"):
+        assert NEGATIVE.search(no), no
+    for yes in ("Nobody's Fool", "Nina Simone", "It is not far, 500 m", "Notes by Daniel", "Nonna's kitchen"):
+        assert not NEGATIVE.search(yes), yes
+    assert join_words(["spent", "$31", ",000", "at", "the", "off", "-site", "."]) == "spent $31,000 at the off-site ."
 
 
 def test_parse_json_tolerates_braces_in_strings_and_chatter():
@@ -207,6 +231,12 @@ def test_what_is_said_after_a_moment_comes_from_the_speech_after_it(lib):
     a = lib.ask("What does the narrator say after the young man part?")
     assert a.kind == "neighbour" and a.found and "amiable" in a.answer.lower(), a.answer
     assert any(c.video == "talk.mp4" and c.start >= 5.0 for c in a.citations)
+
+
+def test_the_first_sign_is_read_from_the_opening_text_of_the_video(lib):
+    a = lib.ask("What does the first sign in the signs video say?")
+    assert a.found and "gate 7" in a.answer.lower(), a.answer
+    assert a.citations and all(c.video == "signs.mp4" and c.start < 8.0 for c in a.citations), a.citations
 
 
 def test_on_screen_instructions_do_not_steer_the_answer(lib):

@@ -1,6 +1,7 @@
 """The MCP server through the official MCP client, over stdio and streamable HTTP."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -145,3 +146,23 @@ def test_http_server_needs_its_token(indexed, tmp_path):
         proc.wait(10)
     refused = cli(lib, "mcp", "--http", "--host", "0.0.0.0", "--port", str(free_port()))
     assert refused.returncode == 2 and "without a bearer token" in refused.stderr
+
+
+def test_get_scene_shows_keyframes_only_from_the_thumbs_folder(indexed, tmp_path):
+    """The same guard as the page's /thumbs/... (vidrag.access.thumbnail): a keyframe that became a
+    link out of the library is not read; the scene's texts still come back."""
+    from vidrag.library import Library
+    from vidrag.tools.mcp_server import build_server
+
+    root, lib, _ = indexed
+    shutil.copytree(lib, tmp_path / "lib")
+    with Library(tmp_path / "lib") as library:
+        server = build_server(library, [])
+
+        def kinds() -> list[str]:
+            return [c.type for c in anyio.run(server.call_tool, "get_scene", {"video": "bikes.mp4", "scene": 0})]
+        assert "image" in kinds()
+        thumb = tmp_path / "lib" / library.scenes("bikes.mp4")[0].thumb
+        thumb.unlink()
+        os.symlink(root / "outside" / "bunny.mp4", thumb)
+        assert kinds() == ["text"]

@@ -128,7 +128,10 @@ def test_media_supports_range_requests(served):
     assert tail.status_code == 206 and tail.content == data[-10:]
     whole = get(url)
     assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes" and whole.content == data
-    assert get(url, headers={"Range": f"bytes={len(data) + 5}-"}).status_code == 416
+    past = get(url, headers={"Range": f"bytes={len(data) + 5}-"})        # an error like any other: JSON
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(data)}"
+    assert "not satisfiable" in past.json()["error"]
+    assert "bad Range" in get(url, headers={"Range": "pages=1-2"}).json()["error"]
 
 
 def test_paths_refuse_traversal(served):
@@ -241,3 +244,39 @@ def test_a_token_is_required_off_loopback(web_library, tmp_path):
         proc.terminate()
         proc.wait(15)
     assert not (lib / "serve.json").exists()
+
+
+def test_a_job_that_fails_in_an_unforeseen_way_ends_as_failed(web_library, monkeypatch):
+    """The job's thread is the only one that sees its error: the record must not stay `running`."""
+    from vidrag.jobs import Jobs
+    from vidrag.library import Library
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("the detector crashed")
+    monkeypatch.setattr(Library, "index", crash)
+    with Library(web_library[0]) as lib:
+        jobs = Jobs(lib)
+        job = jobs.start([web_library[1]])
+        deadline = time.time() + 30
+        while jobs.status(job)["state"] == "running" and time.time() < deadline:
+            time.sleep(0.05)
+    assert jobs.status(job)["state"] == "failed" and jobs.status(job)["error"] == "the detector crashed"
+
+
+def test_small_answers_are_not_held_back_by_nagle():
+    """A response is two writes (headers, body); with Nagle on, the second waits ~40 ms for the
+    client's delayed ACK. asyncio turns it off on accepted sockets only if the listener names TCP."""
+    import asyncio
+    import socket
+
+    from vidrag.serve import listen
+
+    async def main():
+        nodelay = asyncio.get_running_loop().create_future()
+        server = await asyncio.start_server(lambda r, w: nodelay.set_result(
+            w.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)), sock=listen("127.0.0.1", 0))
+        async with server:
+            _, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+            assert await asyncio.wait_for(nodelay, 10)
+            writer.close()
+    asyncio.run(main())

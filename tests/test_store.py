@@ -108,3 +108,27 @@ def test_newer_schema_and_garbage_db_are_refused(tmp_path):
         Store(other)
     with pytest.raises(StoreError, match="no library here"):
         Store(tmp_path / "nowhere", create=False)
+
+
+HOSTILE = ["'; DROP TABLE scenes; --", 'say NEAR(rabbit forest, 2) "quoted', "<script>x</script> OR * AND NOT -col:"]
+
+
+def test_hostile_text_is_stored_and_searched_as_text(tmp_path):
+    """Text read out of videos and typed into questions may look like SQL or FTS5 syntax; it is
+    stored verbatim, found as words, and no query breaks on it."""
+    from vidrag.agent import operate
+
+    st = Store(tmp_path)
+    scenes = [scene(i, t) for i, t in enumerate(HOSTILE)]
+    for s in scenes:   # every word said, half a second apart
+        s.words = [Word(s.start + k / 2, s.start + k / 2 + 0.4, w) for k, w in enumerate(s.transcript.split())]
+    vid = st.save_video(Video("fp1", "/v/a.mp4", "a.mp4", duration=15), scenes)
+    assert [s.transcript for s in st.scenes(vid)] == HOSTILE and st.db.execute("SELECT count(*) FROM scenes").fetchone()[0] == 3
+    for i, text in enumerate(HOSTILE):
+        for hits in (st.keyword_search(text), st.keyword_search(text, every_term=True)):
+            assert st.scenes_by_id([hits[0][0]])[hits[0][0]].idx == i
+        assert st.scenes_with_phrase(text) and st.holding_any(text.split(), [s.id for s in st.scenes(vid)])
+    assert st.scenes_by_id([st.keyword_search("drop table")[0][0]]).popitem()[1].idx == 0
+    assert [m.start for m in operate.occurrences(st, "NEAR(rabbit forest")] == [5.5]   # said at its first word's time
+    for junk in ('"', "NEAR(", "*", "-", ":", "'", "AND OR NOT", "{text}:", "^"):
+        st.keyword_search(junk), st.scenes_with_phrase(junk), st.term_rarity([junk]), operate.occurrences(st, junk)

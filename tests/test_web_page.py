@@ -13,10 +13,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # scripts/setup.sh installs both, so a missing one is a broken setup: fail, never skip.
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: run scripts/setup.sh (the dev extra brings it)", pytrace=False)
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it as root)")
-    with sync_api.sync_playwright() as p:
+        pytest.fail(f"Debian's chromium is not at {CHROMIUM}: run scripts/setup.sh as root (it installs "
+                    "the chromium package; Playwright's own browser download is not reachable)", pytrace=False)
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser
         browser.close()
@@ -51,6 +56,17 @@ def player_time(page) -> float:
                        " return p.readyState >= 1 && !p.seeking ? p.currentTime + 1e-9 : 0; })()")
 
 
+def player_reaches(page, t: float) -> None:
+    """The player's position comes within 1 s of `t` (the bar for landing on a cited second)."""
+    until(page, f"Math.abs(document.querySelector('#player').currentTime - {t}) < 1")
+
+
+def rewind(page, t: float) -> None:
+    """Put the player back to `t`, so that a click after this has to move it."""
+    page.evaluate(f"document.querySelector('#player').currentTime = {t}")
+    until(page, f"document.querySelector('#player').currentTime < {t + 0.5}")
+
+
 def open_library(page, served):
     page.goto(served.url + "/")
     page.wait_for_selector("#videos li.video")
@@ -81,7 +97,7 @@ def test_search_click_lands_the_player_at_the_cited_second(page, served):
     hit.click()
     page.wait_for_selector("#video-view:not([hidden])")
     until(page, "document.querySelector('#video-title').textContent === 'signs.mp4'")
-    until(page, f"Math.abs(document.querySelector('#player').currentTime - {expected['cite_start']}) < 1")
+    player_reaches(page, expected["cite_start"])
     assert abs(player_time(page) - expected["cite_start"]) < 1
     # The scene playing is highlighted in the timeline and its texts sit beside the player.
     assert page.locator("#timeline li.current").get_attribute("data-idx") == "3"
@@ -106,14 +122,12 @@ def test_ask_streams_steps_then_chips_that_seek_and_seek_bar_markers(page, serve
     assert marks.count() == len(answer["citations"])
     bar, mark = page.locator("#seekbar").bounding_box(), marks.first.bounding_box()
     assert abs((mark["x"] - bar["x"]) / bar["width"] * 16.0 - cited["start"]) < 0.5    # signs.mp4 is 16 s long
-    page.evaluate("document.querySelector('#player').currentTime = 0")
-    until(page, "document.querySelector('#player').currentTime < 0.5")
+    rewind(page, 0)
     chip.click()
-    until(page, f"Math.abs(document.querySelector('#player').currentTime - {cited['start']}) < 1")
-    page.evaluate("document.querySelector('#player').currentTime = 1")
-    until(page, "document.querySelector('#player').currentTime < 1.5")
+    player_reaches(page, cited["start"])
+    rewind(page, 1)
     marks.first.click()                                           # a mark seeks too
-    until(page, f"Math.abs(document.querySelector('#player').currentTime - {cited['start']}) < 1")
+    player_reaches(page, cited["start"])
     assert page.problems == []
 
 
@@ -188,8 +202,8 @@ def test_usable_on_a_laptop_and_a_phone(browser, served, width, height):
             assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, selector
         chip = page.locator("#answer .chip").first
         start = float(chip.get_attribute("data-start"))
-        page.evaluate("document.querySelector('#player').currentTime = 0")
+        rewind(page, 0)
         chip.click()
-        until(page, f"Math.abs(document.querySelector('#player').currentTime - {start}) < 1")
+        player_reaches(page, start)
     finally:
         context.close()

@@ -3,7 +3,7 @@
 Models stay loaded between calls (one Library per server). Indexing runs as a background job
 with its own store connection. Paths to index, and every file found under them, must lie under
 the allowed roots after symlinks are resolved (`vidrag.confine`); thumbnails are served only from
-the library's own thumbs folder.
+the library's own thumbs folder (`vidrag.access.thumbnail`, as `vidrag serve` does).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from mcp.server.fastmcp import FastMCP, Image
 from mcp.server.fastmcp.exceptions import ToolError
 
-from vidrag.access import bearer_guard, check_bind
-from vidrag.confine import OutsideRoots, confine, resolve_roots
+from vidrag.access import PathRefused, bearer_guard, check_bind, thumbnail
+from vidrag.confine import confine, resolve_roots
 from vidrag.jobs import JobNotFound, Jobs
 from vidrag.library import Library, VideoNotFound
 from vidrag.models import ModelMissing
@@ -25,25 +25,17 @@ INSTRUCTIONS = ("vidrag answers questions about a library of indexed videos with
                 "to see what is indexed, get_scene to read one scene and see its keyframe.")
 
 
-def under_roots(raw: str, roots: list[Path]) -> Path:
-    """The resolved path if it lies under an allowed root (symlinks followed), else ToolError."""
-    if not roots:
-        raise ToolError("indexing is disabled: the server was started without --allow-root")
-    try:
-        return confine(raw, roots)
-    except OutsideRoots as exc:
-        raise ToolError(str(exc)) from None
-
-
 def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
     roots = resolve_roots(allowed_roots)
     jobs = Jobs(lib, roots)
     server = FastMCP(name="vidrag", instructions=INSTRUCTIONS, host=host, port=port, log_level="WARNING")
 
     def guard(fn, *args, **kwargs):
+        """The library's errors (a bad question, an unknown video or job, a path outside the
+        roots, a model that failed: LLMError is a RuntimeError) as the tool's error message."""
         try:
             return fn(*args, **kwargs)
-        except (ValueError, VideoNotFound, ModelMissing, StoreError, RuntimeError) as exc:
+        except (ValueError, VideoNotFound, JobNotFound, ModelMissing, StoreError, RuntimeError) as exc:
             raise ToolError(str(exc)) from None
 
     @server.tool(description="Search the indexed videos for moments matching a description (speech, "
@@ -55,13 +47,7 @@ def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127
     @server.tool(description="Answer a question about the videos, with citations 'video @ hh:mm:ss–hh:mm:ss', "
                              "or say the library does not show it. Slower than search (runs a language model).")
     def ask_video_library(question: str, video: str | None = None) -> dict:
-        from vidrag.llm import LLMError
-        try:
-            return lib.ask(question, video=video).to_dict()
-        except LLMError as exc:
-            raise ToolError(str(exc)) from None
-        except (ValueError, VideoNotFound, ModelMissing) as exc:
-            raise ToolError(str(exc)) from None
+        return guard(lib.ask, question, video=video).to_dict()
 
     @server.tool(description="List the indexed videos: id, name, duration in seconds, scene count, status.")
     def list_videos() -> list[dict]:
@@ -77,26 +63,26 @@ def build_server(lib: Library, allowed_roots: list[str | Path], host: str = "127
             raise ToolError(f"{video} has scenes 0..{len(scenes) - 1}, not {scene}")
         s = match[0]
         content: list = [json.dumps(s.to_dict(), ensure_ascii=False)]
-        thumbs = (lib.path / "thumbs").resolve()
-        thumb = (lib.path / s.thumb).resolve() if s.thumb else None
-        if thumb and thumbs in thumb.parents and thumb.is_file():
-            content.append(Image(data=thumb.read_bytes(), format="jpeg"))
+        if s.thumb:
+            try:   # the same guard as the web page's /thumbs/...: only files inside the thumbs folder
+                content.append(Image(data=thumbnail(lib.path, s.thumb).read_bytes(), format="jpeg"))
+            except (PathRefused, OSError):   # no keyframe to show; the scene's texts still stand
+                pass
         return content
 
     @server.tool(description="Start indexing video files or folders (under the allowed roots). Returns a "
                              "job id at once; poll index_status with it.")
     def index_videos(paths: list[str]) -> dict:
+        if not roots:
+            raise ToolError("indexing is disabled: the server was started without --allow-root")
         if not paths:
             raise ToolError("no paths given")
-        checked = [under_roots(p, roots) for p in paths]
+        checked = [guard(confine, p, roots) for p in paths]
         return {"job_id": jobs.start(checked), "state": "running"}
 
     @server.tool(description="Progress of an indexing job started by index_videos: state, done/total, results.")
     def index_status(job_id: str) -> dict:
-        try:
-            status = jobs.status(job_id)
-        except JobNotFound as exc:
-            raise ToolError(str(exc)) from None
+        status = guard(jobs.status, job_id)
         return {k: status[k] for k in ("job_id", "state", "done", "total", "results", "error") if k in status}
 
     @server.resource("vidrag://videos", name="videos", description="The indexed videos as JSON",

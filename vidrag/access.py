@@ -1,7 +1,8 @@
 """Who may reach a served library, and which files it may read: shared by `vidrag mcp` and `vidrag serve`.
 
-Both servers bind to loopback unless given a bearer token and read thumbnails only inside the
-library's thumbs folder. (Files to index must lie under allowed roots: that check is `vidrag.confine`.)
+Both servers bind to loopback unless given a bearer token, and read thumbnails only inside the
+library's thumbs folder (`thumbnail`). Files to index must lie under allowed roots: that check is
+`vidrag.confine`.
 """
 from __future__ import annotations
 
@@ -36,6 +37,16 @@ def inside(folder: Path, relative: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {relative}")
     return path
+
+
+def thumbnail(library: Path, stored: str) -> Path:
+    """A scene's keyframe, named as the store names it and the /thumbs/... URL shows it
+    (`thumbs/<video>/<scene>.jpg`, relative to the library), if it is a file inside the library's
+    thumbs folder; otherwise PathRefused or FileNotFoundError, as for `inside`."""
+    folder, _, rest = stored.partition("/")
+    if folder != "thumbs":
+        raise PathRefused(f"refused: {stored!r} is not in the thumbs folder")
+    return inside(Path(library) / "thumbs", rest)
 
 
 def bearer_guard(app, token: str, cookie: str | None = None):

@@ -198,7 +198,8 @@ def mcp(http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP
         library: LibraryOpt = None, config: ConfigOpt = None) -> None:
     """Serve the library to chat agents (Claude Desktop, Cursor, LangGraph) over MCP."""
     import os
-    from vidrag.tools.mcp_server import build_server, check_bind, serve_http
+    from vidrag.access import check_bind
+    from vidrag.tools.mcp_server import build_server, serve_http
 
     token = token or os.environ.get("VIDRAG_MCP_TOKEN")
     roots = allow_root if allow_root is not None else ([] if http else [str(Path.home())])
@@ -287,6 +288,40 @@ def bench_ask(library: LibraryOpt = None, config: ConfigOpt = None, llm_url: Llm
     except (ConfigError, StoreError, ValueError) as exc:
         fail(str(exc))
     emit_json(result) if as_json else out.print_json(json.dumps(result))
+
+
+@bench_app.command("serve")
+def bench_serve(requests: Annotated[int, typer.Option(help="Requests to time per API path.")] = 30,
+                rounds: Annotated[int, typer.Option(help="Timed asks per question and way (after one to warm up).")] = 3,
+                page: Annotated[bool, typer.Option("--page", help="Also time the page showing search hits, in chromium, on a synthetic 100-video library.")] = False,
+                library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """A real `vidrag serve` on the samples (or --library): API p50/p95, answers through it vs in-process."""
+    from vidrag.eval.bench_serve import bench_serve as run
+
+    try:
+        result = run(load_config(config), library, str(config) if config else None, requests, rounds, page,
+                     log=lambda m: err.print(m))
+    except (ConfigError, StoreError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json(result)
+    api = Table(title=f"vidrag serve on {result['library']} ({result['videos']} videos, {result['cores']} cores)")
+    for col in ("request", "p50 ms", "p95 ms", "n"):
+        api.add_column(col, justify="left" if col == "request" else "right")
+    for row in result["api"]:
+        api.add_row(row["request"], f"{row['p50_ms']:.1f}", f"{row['p95_ms']:.1f}", str(row["n"]))
+    asks = Table(title="Seconds to the answer (medians): Library.ask in-process, POST /api/ask, and "
+                       "/api/ask/stream (the page's request); gaps are paired, against in-process")
+    for col in ("question", "model", "in-process", "/api/ask", "gap", "stream", "gap"):
+        asks.add_column(col, justify="left" if col == "question" else "right", min_width=20 if col == "question" else None)
+    for a in result["ask"]:
+        asks.add_row(a["question"], "yes" if a["model"] else "no", f"{a['in_process_s']:.3f}", f"{a['api_ask_s']:.3f}",
+                     f"{a['api_ask_gap_s']:+.3f}", f"{a['stream_s']:.3f}", f"{a['stream_gap_s']:+.3f}")
+    out.print(api, asks)
+    if "page_search_render" in result:
+        r = result["page_search_render"]
+        out.print(f"page: search hits on screen {r['p50_ms']:.1f} ms (p50), {r['p95_ms']:.1f} ms (p95) after "
+                  f"/api/search answered; {r['n']} searches on a synthetic {r['video_hours']}-video library")
 
 
 eval_app = typer.Typer(help="Quality benchmarks.", no_args_is_help=True)

@@ -47,21 +47,10 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in words
            modality: Annotated[Optional[str], typer.Option(help="Only hits whose match is in: speech, text, objects, caption, image (CLIP).")] = None,
            library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Find the scenes that match a query (dense text + CLIP + keywords, fused)."""
-    from vidrag.agent.search import MODALITIES
-
-    if modality and modality not in MODALITIES:
-        fail(f"unknown modality {modality!r} (choose from {', '.join(MODALITIES)})", 2)
-    from dataclasses import fields
-
-    from vidrag.agent.search import Hit
     lib = open_library(library, config)
     where = dict(k=k, video=video, start=parse_time(start), end=parse_time(end), modality=modality)
-
-    def remote(server: client.Server) -> list:
-        known = {f.name for f in fields(Hit)}
-        return [Hit(**{key: v for key, v in h.items() if key in known}) for h in server.search(query, **where)]
     try:
-        hits = via_server(lib, remote, lambda: lib.search(query, **where))
+        hits = via_server(lib, lambda server: server.search(query, **where), lambda: lib.search(query, **where))
     except (ValueError, VideoNotFound, ModelMissing) as exc:
         fail(str(exc))
     if as_json:
@@ -117,7 +106,7 @@ def answer_or_fail(lib: Library, question: str, video: str | None, options: list
     try:
         if own_model:
             return local()
-        return via_server(lib, lambda server: client.answer_from_dict(server.ask(question, video, options)), local)
+        return via_server(lib, lambda server: server.ask(question, video, options), local)
     except (ValueError, VideoNotFound, ModelMissing, LLMError) as exc:
         fail(str(exc))
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -58,13 +61,18 @@ class Server:
             raise RemoteError(data.get("error", f"HTTP {r.status_code}") if isinstance(data, dict) else r.text)
         return data
 
-    def search(self, query: str, **params: Any) -> list[dict]:
+    def search(self, query: str, **params: Any) -> list:
+        """The hits of `Library.search(query, **params)`, as that returns them."""
+        from vidrag.agent.search import Hit
         names = {"start": "from", "end": "to"}
-        return self._call("GET", "/api/search", params={"q": query, **{names.get(k, k): v for k, v in params.items()
-                                                                        if v is not None}})
+        wanted = {names.get(k, k): v for k, v in params.items() if v is not None}
+        return [from_dict(Hit, h) for h in self._call("GET", "/api/search", params={"q": query, **wanted})]
 
-    def ask(self, question: str, video: str | None = None, options: list[str] | None = None) -> dict:
-        return self._call("POST", "/api/ask", json={"question": question, "video": video, "options": options})
+    def ask(self, question: str, video: str | None = None, options: list[str] | None = None):
+        """The Answer of `Library.ask`, as that returns it."""
+        from vidrag.agent.answer import Answer, Citation
+        d = self._call("POST", "/api/ask", json={"question": question, "video": video, "options": options})
+        return from_dict(Answer, d | {k: [from_dict(Citation, c) for c in d.get(k, [])] for k in ("citations", "related")})
 
 
 def find_server(library: Path) -> Server | None:
@@ -80,14 +88,18 @@ def find_server(library: Path) -> Server | None:
     return server if health.get("library") == str(Path(library).resolve()) else None
 
 
-def answer_from_dict(d: dict):
-    """The Answer a server sent (Answer.to_dict), as the in-process call returns it."""
-    from dataclasses import fields
+def wait_for_server(library: Path, proc: subprocess.Popen, timeout: float = 60.0) -> Server:
+    """The `vidrag serve` just started as `proc` on `library`, once it has announced itself and answers."""
+    deadline = time.monotonic() + timeout
+    while (server := find_server(library)) is None:
+        if proc.poll() is not None:
+            raise RuntimeError(f"vidrag serve exited with status {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"vidrag serve did not answer within {timeout:g} s")
+        time.sleep(0.2)
+    return server
 
-    from vidrag.agent.answer import Answer, Citation
 
-    def cite(c: dict) -> Citation:
-        return Citation(**{f.name: c[f.name] for f in fields(Citation)})
-    known = {f.name for f in fields(Answer)}
-    return Answer(**{k: v for k, v in d.items() if k in known} | {
-        "citations": [cite(c) for c in d.get("citations", [])], "related": [cite(c) for c in d.get("related", [])]})
+def from_dict(cls, d: dict):
+    """A dataclass from its JSON, leaving out what the server adds to it (labels, thumbnails)."""
+    return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})

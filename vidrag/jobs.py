@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from vidrag.library import Library
-from vidrag.models import ModelMissing
-from vidrag.store import StoreError
 
 
 class JobNotFound(LookupError):
@@ -56,8 +54,8 @@ class Jobs:
                 worker.index([str(p) for p in paths], on_start=started, on_progress=progress, on_done=done,
                              roots=self.roots)
             update(state="finished", current=None, stage=None)
-        except (StoreError, ModelMissing, OSError, ValueError) as exc:
-            update(state="failed", error=str(exc))
+        except Exception as exc:   # an error in this thread reaches no one: the record must say it
+            update(state="failed", error=str(exc) or type(exc).__name__)
 
     def status(self, job_id: str) -> dict[str, Any]:
         if job_id not in self.jobs:

@@ -15,6 +15,16 @@ class VideoNotFound(LookupError):
     pass
 
 
+def one_video(store: Store, ref: str) -> Video:
+    """A video by id, file name, path or fingerprint prefix (through any connection to the store)."""
+    matches = store.find_videos(ref)
+    if not matches:
+        raise VideoNotFound(f"no video '{ref}' in {store.root} (see `vidrag list`)")
+    if len(matches) > 1:
+        raise VideoNotFound(f"'{ref}' matches {len(matches)} videos; use the id from `vidrag list`")
+    return matches[0]
+
+
 class Library:
     """A video library on disk.
 
@@ -51,12 +61,7 @@ class Library:
 
     def video(self, ref: str) -> Video:
         """A video by id, file name, path or fingerprint prefix."""
-        matches = self.store.find_videos(ref)
-        if not matches:
-            raise VideoNotFound(f"no video '{ref}' in {self.path} (see `vidrag list`)")
-        if len(matches) > 1:
-            raise VideoNotFound(f"'{ref}' matches {len(matches)} videos; use the id from `vidrag list`")
-        return matches[0]
+        return one_video(self.store, ref)
 
     def scenes(self, ref: str, details: bool = False) -> list[Scene]:
         return self.store.scenes(self.video(ref).id, details=details)
@@ -77,6 +82,9 @@ class Library:
     def search(self, query: str, k: int = 10, video: str | None = None, start: float | None = None,
                end: float | None = None, modality: str | None = None) -> list:
         """Scenes ranked by hybrid search (dense text, CLIP, keywords); adjacent hits merged."""
+        from vidrag.agent.search import MODALITIES
+        if modality and modality not in MODALITIES:
+            raise ValueError(f"unknown modality {modality!r} (choose from {', '.join(MODALITIES)})")
         if video:
             self.video(video)   # an unknown video is an error, not an empty result
         return self.searcher().search(query, k=k, video=video, start=start, end=end, modality=modality)
