@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.evidence import Item, objects_field, reading_rows, scene_item, sentences
+from vidrag.agent.evidence import Item, hits_terms, objects_field, reading_rows, scene_item, sentences
 from vidrag.agent.plan import QueryPlan
+from vidrag.agent.text import contains_phrase
 from vidrag.agent.choices import mentions
 
 QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide)$", re.I)
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
+NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
 
 
@@ -52,6 +54,8 @@ class Gatherer:
                 return items
         items = self.around_anchor(p) if p.intent == "neighbour" else self.at_position(p) if p.position else []
         k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
+        if p.intent == "neighbour" and items and not wide:
+            k = 2   # the moment and what follows it hold the answer; more search only distracts the model
         found = self.search(p, k, wide)
         seen = {i.scene_ids[0] for i in items}
         items += [i for i in found if i.scene_ids[0] not in seen]
@@ -111,15 +115,27 @@ class Gatherer:
         if seen:
             anchor = Item.of_moment(seen[0], note=note)
         else:
-            found = self.search(p, self.top_k, query=p.subject)
-            anchor = max(found, key=lambda i: i.score, default=None)   # the first of the best
-            if anchor is None or anchor.score < max(1, len(p.subject.split()) // 2):
+            words = p.subject.split()
+            said = {"speech": "speech", "screen": "on-screen text"}.get(p.modality)   # "what was said before": a spoken moment
+            found = []
+            for n, i in enumerate(self.search(p, self.top_k, query=p.subject)):
+                text = " ".join(t for label, t in i.fields if label == said or not said)
+                pairs = sum(contains_phrase(text, f"{a} {b}") for a, b in zip(words, words[1:]))   # "budget sheet" as said
+                found.append((hits_terms(text, words), pairs, -n, i))
+            hits, pairs, _, anchor = max(found, key=lambda f: (f[0] + f[1], f[2]), default=(0, 0, 0, None))
+            if anchor is None or hits < (len(words) + 1) // 2:   # most of its words, then its phrases, then rank
                 return []
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
-        item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s")
+        item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
+                              nearest=p.direction, keep=1 if p.immediate else NEAREST)
         return [i for i in (item, anchor) if i and i.fields]
+
+    def catalogue(self, p: QueryPlan) -> list:
+        """The library's videos (the named ones, or all) that are indexed."""
+        ids = self.video_ids(p)
+        return [v for v in self.store.videos() if v.status != "failed" and (not ids or v.id in ids)]
 
     def at_position(self, p: QueryPlan) -> list[Item]:
         """The first (or last) scene of each named video that shows text or speech, as the
@@ -135,9 +151,16 @@ class Gatherer:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items
 
-    def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str) -> Item | None:
-        """One item for a stretch of time: its sentences (whole), its frames' text, its objects."""
+    def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str,
+                  nearest: str = "", keep: int = NEAREST) -> Item | None:
+        """One item for a stretch of time: its sentences (whole), its frames' text, its objects.
+        nearest="after" ("before") keeps only the `keep` sentences nearest its start (end) that lie
+        wholly after (before) it: what is said after (before) a moment, not the moment's own sentence."""
         said = [s for s in sentences(self.store.words_between(vid, a - WIDE_S, b + WIDE_S)) if s[1] > a and s[0] < b]
+        if nearest == "after":
+            said = [s for s in said if s[0] >= a - 0.3][:keep]
+        elif nearest == "before":
+            said = [s for s in said if s[1] <= b + 0.3][-keep:]
         scenes = self.store.scenes_between(vid, a, b)
         if not scenes:
             return None
@@ -149,7 +172,8 @@ class Gatherer:
         item = Item(name, vid, path, a, b, a, b, scene_ids=[s.id for s in scenes], note=note)
         if said:
             item.fields.append(("speech", " ".join(t for _, _, t in said)))
-            item.cite_start, item.cite_end = said[0][0], said[min(1, len(said) - 1)][1]
+            near = said[-1:] if nearest == "before" else said[:2]   # the cite: the sentence(s) nearest the moment
+            item.cite_start, item.cite_end = near[0][0], near[-1][1]
         if frames:
             item.fields.append(("on-screen text", " / ".join(" | ".join(reading_rows(ls)) for _, ls in sorted(frames.items()))))
         objects = ", ".join(dict.fromkeys(objects_field(s) for s in scenes if objects_field(s)))

@@ -95,6 +95,8 @@ class Agent:
         intent = state["plan"].intent
         if state.get("options"):
             return "retrieve"      # multiple choice: the model picks among the options
+        if state["plan"].catalogue:
+            return "operate"       # "which is the longest video": the library's own list answers it
         return {"count": "operate", "order": "operate", "when": "operate", "summarise": "summarise"}.get(intent, "retrieve")
 
     # ---- nodes --------------------------------------------------------------------------
@@ -109,6 +111,11 @@ class Agent:
         p = state["plan"]
         windows = self.gather.windows(p)
         ids = self.gather.video_ids(p)
+        if p.catalogue:
+            videos = self.gather.catalogue(p)
+            if not videos:
+                return {}
+            return self._exact(*operate.catalogue_answer(p.catalogue, videos))
         if p.intent == "order" and len(p.alternatives) >= 2:
             firsts = []
             for name in p.alternatives:
@@ -131,8 +138,9 @@ class Agent:
             return self._exact(operate.count_answer(p.subject, seen), seen)
         return self._exact(operate.when_answer(seen), seen)
 
-    def _exact(self, text: str, moments: list[operate.Moment]) -> dict:
-        items = [Item.of_moment(m) for m in moments]
+    def _exact(self, text: str, found: list) -> dict:
+        """The answer of an exact operation, citing what it found (moments, or whole videos)."""
+        items = [m if isinstance(m, Item) else Item.of_moment(m) for m in found]
         return {"exact": True, "items": items, "outcome": "answered",
                 "reply": {"found": True, "answer": text, "citations": list(range(len(items))), "confidence": 0.9}}
 
@@ -204,8 +212,9 @@ class Agent:
 
     def _on_topic(self, p: QueryPlan, scope: list[Item], cited: list[Item]) -> bool:
         """Whether the cited evidence is about the question: it holds one of the words of what is
-        asked (not of where to look, "in the bunny credits", nor of how a thing is shown, "sign"), or it is the very place the
-        question points at (the opening or closing text it asks for, a moment in the window it names)."""
+        asked (not of where to look, "in the bunny credits", nor of how a thing is shown, "sign"),
+        or it is the very place the question points at (the opening or closing text it asks for,
+        a moment in the window it names)."""
         terms = [t for t in p.focus if t not in SHOWN_AS] or [t for t in p.terms if t not in SHOWN_AS]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True

@@ -34,6 +34,13 @@ SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\
 SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
                     r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|"
                     r"photo\w*|picture\w*|image\w*)\b")
+# Questions about the library itself, answered from its list of videos: "what's the longest video",
+# and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
+LONGEST = re.compile(rf"\b(?:longest|shortest|longer|shorter)\s+(?:\w+\s+)?{VIDEO_NOUN}\b|"
+                     rf"\b{VIDEO_NOUN}\s+(?:is|was|are)\s+(?:the\s+)?(?:longest|shortest|longer|shorter)\b")
+LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
+ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
+                    "video videos clip clips file files recording recordings footage movie film".split())
 UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
         "hour": 3600, "hours": 3600}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -54,11 +61,13 @@ class QueryPlan:
     literals: list[str] = field(default_factory=list)     # quoted or capitalised values, as written
     alternatives: list[str] = field(default_factory=list)
     direction: str = ""                                   # neighbour: "after" | "before"; order: "first" | "last"
+    immediate: bool = False                               # neighbour: "right after", "just before": the one next to it
     modality: str = ""                                    # "speech" | "screen" | "" (either)
     start: float | None = None                            # a window of video time
     end: float | None = None
     from_end: bool = False                                # start/end count back from each video's end
     videos: list[str] = field(default_factory=list)       # file names the question refers to
+    catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
     query: str = ""                                       # what to search for
@@ -191,9 +200,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     """(intent, direction). Each test stands for a class of questions; the first that holds wins,
     so the narrow forms come before the broad ones."""
     if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
-                 r"highlights|story|plot|what (?:is|was) (?:it|this|that|the [\w\s]{1,30}?) about|what goes on|"
+                 r"highlights|story|plot|what goes on|"
                  r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
-                                                                 r"immediately )?(?:after|before|when|once))", q):
+                                                                 r"immediately )?(?:after|before|when|once))", q) \
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that) (?:\w+ ){0,2}\w+)?\s*(?:all )?about\s*(?:[?.!]|$)", q):
+        # "what is the meeting about?" (the video's name is taken out by then: "what is   about?"); not
+        # "what is the main risk they are worried about"
         return "summarise", ""
     if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):
         return "order", "last" if re.search(r"\b(later|last)\b", q.split(" or ")[0]) else "first"
@@ -239,11 +251,17 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)
     p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    p.immediate = p.intent == "neighbour" and bool(
+        re.search(r"\b(?:right|just|immediately|straight|directly)\s+(?:after|before|following)\b", rest))
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
+    m = LONGEST.search(q)
+    n = not m and set(p.terms) <= ABOUT_LIBRARY and LENGTH.search(q)
+    p.catalogue = ("shortest" if "short" in m.group(0) else "longest") if m else \
+        ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
     m = POSITION.search(rest)
     if m and p.intent == "lookup" and not p.alternatives:
         p.position = "first" if m.group(1) in ("first", "opening", "initial", "earliest") else "last"
