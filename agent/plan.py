@@ -111,7 +111,7 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str]:
         if tail or minute or word in ("around", "about", "near", "roughly", "approximately") and not re.search(
                 r"\b(leave|leaves|depart\w*|arriv\w*|open\w*|clos\w*|start\w*|meet\w*|due|train|bus|ferry|flight)\b", q):
             t = seconds(clock) if clock else seconds(n, unit) if n else float(minute) * 60
-            pad = 20.0 if word in ("at", "by") else 45.0
+            pad = (10.0 if clock else 20.0) if word in ("at", "by") else 45.0   # "at 0:30" is to the second
             return max(0.0, t - pad), t + pad, False, m.group(0)
     m = re.search(rf"\b(after|before|past|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
     if m and (m.group(2) or m.group(3)):
@@ -223,8 +223,11 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
         return "which_video", ""
     moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
                        r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
-    verbs = SPEECH.search(q) or re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|pop up|pops up|"
-                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play)|see|spot)\b", q)
+    # "when does the last ferry leave, according to the narrator?": the narrator frames a time said,
+    # not a moment of the video
+    framed = LOCATING.sub(" ", q)
+    verbs = SPEECH.search(framed) or re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|pop up|pops up|"
+                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play)|see|spot)\b", framed)
     # "show me where X is", "find the part where X comes up": asking for the place in the video
     locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
                        r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)

@@ -182,7 +182,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("where in my library is the fire drill?", {"intent": "which_video", "terms": ["fire", "drill"]}),
     ("when's the bit about the beta in the team meeting", {"intent": "when", "subject": "beta", "videos": ["team_meeting.mp4"]}),
     ("At what point does the trailer roll its credits?", {"intent": "when", "videos": ["trailer_bbb.mp4"]}),
-    ("At 0:30 in the lecture, what's the narrator saying?", {"intent": "window", "start": 10, "end": 50}),
+    ("At 0:30 in the lecture, what's the narrator saying?", {"intent": "window", "start": 20, "end": 40}),
+    ("When does the last ferry leave, according to the narrator?", {"intent": "lookup"}),   # a time said
+    ("when does the narrator mention the ferry?", {"intent": "when"}),
     ("what is said 2 minutes in?", {"intent": "window", "start": 75, "end": 165}),
     ("whats going on in bikes.mp4", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # typed without the apostrophe
     # the opening or closing one, and where to look apart from what is asked

@@ -23,6 +23,7 @@ class Counting:
 
     def chat(self, messages, schema=None, max_tokens=300):
         self.calls += 1
+        self.prompt = messages[-1]["content"]
         return self.reply
 
 
@@ -69,8 +70,9 @@ def test_parts_cover_the_video_in_order_are_bounded_and_stored(store):
     assert seen[0] == (1, len(parts) + 1) and llm.calls == 0                  # notes need no model
     assert len(store.summaries(1, "segment")) == len(parts)
 
-    text, cited = Summarizer(store, llm).summarise(1)
+    text, cited = Summarizer(store, llm).summarise(1, question="what is the main risk they talk about?")
     assert text == GOOD and cited == parts and llm.calls == 1
+    assert "main risk" not in llm.prompt   # the stored summary serves every later question: written for none
     again = Counting()
     assert Summarizer(store, again).summarise(1) == (GOOD, parts) and again.calls == 0   # read, not recomputed
 

@@ -201,7 +201,9 @@ class Summarizer:
             stored = self.store.summaries(video_id, "video")
             if stored:
                 return stored[0]["text"], everything
-            text = self._ask("summarise_video", chosen, VIDEO_PROMPT_CHARS, VIDEO_MAX_TOKENS, question, progress)
+            # stored and read for every later question: written for none ("what is the main risk
+            # they talk about" once became the meeting's summary)
+            text = self._ask("summarise_video", chosen, VIDEO_PROMPT_CHARS, VIDEO_MAX_TOKENS, "", progress)
             if text:
                 self.store.save_summaries(video_id, "video", [{
                     "start": chosen[0].start, "end": chosen[-1].end, "text": text,
