@@ -1,4 +1,7 @@
-"""Speech: transcribe the whole audio track once, with word times, then give words to scenes.
+"""Speech: transcribe the audio track once, with word times, then give words to scenes.
+
+The track streams through in windows of a few minutes (asr_windows.py), so memory does not grow
+with a video's length; `window_s = 0` in the asr options transcribes it whole.
 
 Word timestamps are always on: with VAD and segment times only, a sentence at 1100 s was seen
 stamped 32.7 s. Backends: faster-whisper (default, CTranslate2 int8), openai-whisper, and
@@ -6,13 +9,16 @@ subtitles (a video's own SRT/VTT, see subtitles.py).
 """
 from __future__ import annotations
 
+import math
+
 from vidrag.config import Config
-from vidrag.media import decode_audio
+from vidrag.media import audio_blocks
 from vidrag.models import resolve
 from vidrag.records import Scene, Word
 from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
 from vidrag.models import cached_model
 from vidrag.indexers.subtitles import SubtitleTrack
+from vidrag.indexers.asr_windows import transcribe_windows
 
 SAMPLE_RATE = 16000
 
@@ -102,6 +108,14 @@ class AsrStage:
 
     def __init__(self, cfg: Config):
         self.backend = pick_backend("asr", BACKENDS, cfg)
+        opts = cfg.asr.options
+        # 5-minute windows keep the track's samples and features to ~100 MB at any length; whisper
+        # reads 30 s at a time anyway, so only the words within `window_pad_s` of a seam can differ.
+        self.window = float(opts.get("window_s", 300.0)) or math.inf
+        self.pad = float(opts.get("window_pad_s", 2.0))
+        if not self.window > 2 * self.pad >= 0:
+            raise ValueError(f"asr window_s ({self.window:g}) must be 0 (the whole track) or more than twice "
+                             f"window_pad_s ({self.pad:g})")
 
     def own_words(self, path: str) -> list[Word] | None:
         """Words the video carries itself (subtitles), without listening to it."""
@@ -111,8 +125,8 @@ class AsrStage:
         words = self.own_words(path)
         if words is not None:
             return words
-        audio = decode_audio(path, SAMPLE_RATE)
-        return self.backend.transcribe(audio) if len(audio) >= SAMPLE_RATE // 4 else []
+        return transcribe_windows(self.backend.transcribe, audio_blocks(path, SAMPLE_RATE), SAMPLE_RATE,
+                                  self.window, self.pad)
 
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
         assign_words(scenes, self.transcribe_file(ctx.path) if ctx.has_audio else self.own_words(ctx.path) or [])

@@ -1,4 +1,4 @@
-"""Index one video: fingerprint, decode once, cut scenes, keep keyframes, run stages, commit.
+"""Index one video: fingerprint, decode once, cut scenes, spool keyframes, run stages, commit.
 
 Nothing is written to the database until every stage has run; then one transaction replaces
 the video's rows, so an interrupted run leaves the library as it was and a rerun resumes.
@@ -20,20 +20,12 @@ from vidrag.records import Scene, Video
 from vidrag.store import Store
 from vidrag.models import ModelMissing
 from vidrag.indexers.asr import assign_words
+from vidrag.indexers.keyframes import Keyframe, KeyframeSpool, sweep
 from vidrag.indexers.scenes import CutDetector, bound_scenes
 from vidrag.indexers.stages import ALL_STAGES, VideoContext, build_stage, stage_hash
 
 Progress = Callable[[str, float], None]   # (stage name, fraction done 0..1)
 TRUNCATION_SLACK = 0.9                    # decoded less than this share of the header's duration
-
-
-@dataclass
-class Keyframe:
-    t: float
-    jpeg: bytes
-
-    def image(self) -> np.ndarray:
-        return cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
 
 
 @dataclass
@@ -60,12 +52,11 @@ class Decoded:
     corrupt: int
 
 
-def decode_pass(path: str, info: VideoInfo, cfg: Config, progress: Progress) -> Decoded:
-    """The single decode: every frame feeds cut detection, one every sample_every s is kept."""
+def decode_pass(path: str, info: VideoInfo, cfg: Config, spool: KeyframeSpool, progress: Progress) -> Decoded:
+    """The single decode: every frame feeds cut detection, one every sample_every s is spooled."""
     sc = cfg.scenes
     detector = CutDetector(sc, info.fps)
     stats = DecodeStats()
-    keyframes: list[Keyframe] = []
     next_sample = 0.0
     report_every = max(1.0, info.duration / 100)
     next_report = report_every
@@ -74,7 +65,7 @@ def decode_pass(path: str, info: VideoInfo, cfg: Config, progress: Progress) -> 
         if t >= next_sample:
             ok, buf = cv2.imencode(".jpg", frame_to_bgr(frame, sc.frame_width), [cv2.IMWRITE_JPEG_QUALITY, 88])
             if ok:
-                keyframes.append(Keyframe(t, buf.tobytes()))
+                spool.add(t, buf)
             next_sample = t + sc.sample_every
         if t >= next_report:
             progress("scenes", min(1.0, t / max(info.duration, 1e-6)))
@@ -82,7 +73,7 @@ def decode_pass(path: str, info: VideoInfo, cfg: Config, progress: Progress) -> 
     if stats.frames == 0:
         raise MediaError("no decodable video frames (corrupt or truncated file)")
     end = stats.last_time + 1.0 / (info.fps or 25.0)
-    return Decoded(info, detector.finish(), keyframes, end, stats.corrupt)
+    return Decoded(info, detector.finish(), spool.keyframes, end, stats.corrupt)
 
 
 def write_thumbs(store: Store, fp: str, scenes: list[Scene], keyframes: list[Keyframe], width: int) -> None:
@@ -115,11 +106,14 @@ def carry_over(old: list[Scene], new: list[Scene], stages: list[str]) -> None:
 
 
 class Indexer:
-    """Indexes files one by one with the stages asked for; stages without weights are skipped."""
+    """Indexes files one by one with the stages asked for; stages without weights are skipped.
+    Built under the library's writer lock, so scratch files it finds are leftovers of killed runs."""
 
     def __init__(self, cfg: Config, store: Store, stages: list[str] | None = None,
                  warn: Callable[[str], None] = lambda m: None):
         self.cfg, self.store = cfg, store
+        self.scratch = store.root / "scratch"
+        sweep(self.scratch)
         self.stages: dict[str, Any] = {}
         for name in [n for n in ALL_STAGES if n in (stages if stages is not None else cfg.stages)]:
             try:
@@ -154,13 +148,13 @@ class Indexer:
             return Outcome(path, "unchanged", "already indexed", existing.scene_count, existing.duration)
         timings: dict[str, float] = {}
         asr = self.stages.get("asr") if "asr" in todo else None
-        with ThreadPoolExecutor(1) as pool:
+        with ThreadPoolExecutor(1) as pool, KeyframeSpool(self.scratch, fp) as spool:
             try:
                 t0 = time.perf_counter()
                 info = probe(path)
                 # ASR reads the audio track on the other core while this one decodes and looks.
                 words = pool.submit(timed, asr.transcribe_file, path) if asr and info.has_audio else None
-                decoded = decode_pass(path, info, self.cfg, progress)
+                decoded = decode_pass(path, info, self.cfg, spool, progress)
                 timings["decode+scenes"] = time.perf_counter() - t0
             except MediaError as exc:
                 self.store.record_failure(Video(fp, path, name, size, status="failed", error=str(exc)))

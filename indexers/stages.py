@@ -25,7 +25,7 @@ class VideoContext:
     path: str
     duration: float
     has_audio: bool
-    keyframes: list  # list[runner.Keyframe], in time order
+    keyframes: list  # list[keyframes.Keyframe] (spooled to scratch), in time order
     notes: list[str] = field(default_factory=list)
 
 

@@ -1,4 +1,5 @@
-"""scripts/setup.sh with apt, dpkg and pip stubbed: a failing `apt-get update` is retried, then stops loudly."""
+"""scripts/setup.sh with apt, dpkg, python and pip stubbed: a failing `apt-get update` is retried, then stops
+loudly; `--lean` installs the CPU torch and no torchvision, and leaves a full .venv's torch alone."""
 import os
 import shutil
 import subprocess
@@ -25,14 +26,16 @@ def run_setup(tmp_path):
     stub(bin_dir / "id", 'echo 0')                                   # as root, so the apt step runs
     stub(bin_dir / "dpkg", "exit 1")                                 # no Debian package installed yet
     stub(bin_dir / "sleep", log)                                     # no real waiting in a test
-    stub(repo / ".venv" / "bin" / "python", log)
     stub(repo / ".venv" / "bin" / "pip", log)
 
-    def run(fails: int) -> tuple[subprocess.CompletedProcess, list[str]]:
+    def run(fails: int = 0, args: tuple[str, ...] = (), torchvision: bool = False
+            ) -> tuple[subprocess.CompletedProcess, list[str]]:
+        # python answers the script's "is torchvision installed?" (find_spec) with its exit status
+        stub(repo / ".venv" / "bin" / "python", f"{log}\nexit {0 if torchvision else 1}")
         stub(bin_dir / "apt-get", f'{log}\n[ "$1" = update ] && [ $(grep -c "^apt-get update" {calls}) -le {fails} ] '
                                   f'&& {{ echo "E: Could not get lock /var/lib/apt/lists/lock" >&2; exit 100; }}\nexit 0')
         env = dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin")
-        done = subprocess.run(["bash", str(repo / "scripts" / "setup.sh")], capture_output=True, text=True,
+        done = subprocess.run(["bash", str(repo / "scripts" / "setup.sh"), *args], capture_output=True, text=True,
                               env=env, timeout=60)
         return done, calls.read_text().splitlines() if calls.exists() else []
     return run
@@ -54,3 +57,35 @@ def test_apt_update_that_recovers_says_so_and_setup_carries_on(run_setup):
     assert done.stderr.count("retrying in 15 s") == 2 and "error" not in done.stderr.replace("E: Could not", "")
     assert any(c.startswith("apt-get install -y -qq pocketsphinx-testdata") for c in calls)   # the list may grow
     assert any(c.startswith("pip install -q -e") for c in calls)   # the rest of the set-up ran
+
+
+def pip_calls(calls: list[str]) -> list[str]:
+    return [c for c in calls if c.startswith("pip ")]
+
+
+def test_plain_setup_installs_the_full_stack(run_setup):
+    done, calls = run_setup()
+    assert done.returncode == 0, done.stderr
+    assert pip_calls(calls) == ["pip install -q torch==2.14.1 torchvision==0.29.1",
+                                "pip install -q -e .[cpu-models,vision,eval,web,dev]"]
+
+
+def test_lean_setup_installs_the_cpu_torch_without_torchvision_or_apt(run_setup):
+    done, calls = run_setup(fails=99, args=("--lean",))   # apt would fail: --lean must not need it
+    assert done.returncode == 0, done.stderr
+    assert not any(c.startswith("apt-get") for c in calls)
+    assert pip_calls(calls) == ["pip install -q torch==2.13.0", "pip install -q -e .[cpu-models,web]"]
+
+
+def test_lean_setup_leaves_a_full_venv_its_torch(run_setup):
+    done, calls = run_setup(args=("--lean",), torchvision=True)
+    assert done.returncode == 0, done.stderr
+    assert pip_calls(calls) == ["pip install -q -e .[cpu-models,web]"]   # no torch 2.13.0 over torchvision
+    assert "already holds the full stack" in done.stderr
+
+
+def test_unknown_argument_stops_before_installing_anything(run_setup):
+    done, calls = run_setup(args=("--lite",))
+    assert done.returncode == 2
+    assert done.stderr.strip() == "setup.sh: error: unknown argument '--lite'; usage: scripts/setup.sh [--lean]"
+    assert calls == []

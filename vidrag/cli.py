@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typing_extensions import Annotated
@@ -56,11 +57,11 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
                 progress.remove_task(task)
                 del tasks[key]
         if not o.ok and not as_json:
-            err.print(f"[red]{o.status}[/red] {o.path}: {o.message}")
+            err.print(f"[red]{o.status}[/red] {escape(o.path)}: {escape(o.message)}")   # a name may hold [brackets]
 
     try:
         with progress:
-            outcomes = lib.index(paths, glob=glob, stages=chosen, warn=lambda m: err.print(f"[yellow]warning:[/yellow] {m}"),
+            outcomes = lib.index(paths, glob=glob, stages=chosen, warn=lambda m: err.print(f"[yellow]warning:[/yellow] {escape(m)}"),
                                  on_start=on_start, on_progress=on_progress, on_done=on_done)
     except (StoreError, ModelMissing, ValueError) as exc:
         fail(str(exc))
@@ -77,9 +78,9 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
         for o in outcomes:
             style = {"failed": "red", "partial": "yellow", "indexed": "green"}.get(o.status, "")
             rt = f"{o.duration / o.seconds:.1f}" if o.status in ("indexed", "partial") and o.seconds > 0 else ""
-            table.add_row(Path(o.path).name, f"[{style}]{o.status}[/{style}]" if style else o.status,
+            table.add_row(escape(Path(o.path).name), f"[{style}]{o.status}[/{style}]" if style else o.status,
                           str(o.scenes or ""), hms(o.duration) if o.duration else "",
-                          f"{o.seconds:.1f}s" if o.seconds else "", rt, o.message)
+                          f"{o.seconds:.1f}s" if o.seconds else "", rt, escape(o.message))
         out.print(table)
         if not outcomes:
             err.print("no video files found")
@@ -101,8 +102,8 @@ def list_videos(library: LibraryOpt = None, config: ConfigOpt = None, as_json: J
     for col in ("id", "name", "duration", "scenes", "status", "note", "path"):
         table.add_column(col)
     for v in videos:
-        table.add_row(str(v.id), v.name, hms(v.duration) if v.duration else "", str(v.scene_count),
-                      v.status, v.error or v.warnings, v.path)
+        table.add_row(str(v.id), escape(v.name), hms(v.duration) if v.duration else "", str(v.scene_count),
+                      v.status, escape(v.error or v.warnings), escape(v.path))
     out.print(table)
 
 
@@ -265,6 +266,27 @@ def bench_index(paths: Annotated[Optional[List[str]], typer.Argument(help="Video
     out.print_json(json.dumps(result))
 
 
+@bench_app.command("memory")
+def bench_memory(minutes: Annotated[Optional[List[float]], typer.Argument(help="Video lengths in minutes (default: 20 60 180).")] = None,
+                 config: ConfigOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False) -> None:
+    """Peak memory and real-time factor of indexing the samples looped to each length (one process per length)."""
+    from vidrag.eval.bench_memory import bench_memory as run
+
+    try:
+        result = run(minutes or [20, 60, 180], str(config) if config else None, profile, log=lambda m: err.print(m))
+    except (ValueError, RuntimeError) as exc:
+        fail(str(exc))
+    if as_json:
+        return emit_json(result)
+    table = Table(title=f"Indexing the samples looped to each length ({result['cores']} cores, one process each)")
+    for col in ("minutes", "status", "scenes", "wall s", "x real time", "peak RSS MiB"):
+        table.add_column(col, justify="right")
+    for r in result["rows"]:
+        table.add_row(f"{r['minutes']:g}", r["status"], str(r["scenes"]), f"{r['wall_s']:.0f}",
+                      f"{r['x_real_time']}", f"{r['peak_rss_mb']:.0f}")
+    out.print(table)
+
+
 @bench_app.command("search")
 def bench_search(hours: Annotated[float, typer.Option(help="Video-hours of synthetic, real-sized rows.")] = 100,
                  queries: Annotated[int, typer.Option(help="Queries to time.")] = 50,
@@ -322,6 +344,31 @@ def bench_serve(requests: Annotated[int, typer.Option(help="Requests to time per
         r = result["page_search_render"]
         out.print(f"page: search hits on screen {r['p50_ms']:.1f} ms (p50), {r['p95_ms']:.1f} ms (p95) after "
                   f"/api/search answered; {r['n']} searches on a synthetic {r['video_hours']}-video library")
+
+
+@bench_app.command("reliability")
+def bench_reliability(kills: Annotated[int, typer.Option(help="kill -9 moments in the soak (0 skips it).")] = 20,
+                      fuzz: Annotated[int, typer.Option(help="Mutated files to index (0 skips the fuzz).")] = 200,
+                      readers: Annotated[int, typer.Option(help="Reader processes while one indexes (0 skips).")] = 4,
+                      seed: Annotated[int, typer.Option(help="Seed for kill moments, mutations and queries.")] = 0,
+                      file_timeout: Annotated[float, typer.Option(help="Seconds a fuzz file may take before it counts as a hang.")] = 120,
+                      disk_full: Annotated[bool, typer.Option(help="Run the disk-full-during-commit check.")] = True,
+                      config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """kill -9 soak, concurrent readers, fuzzed files and a full disk on real `vidrag index` processes:
+    one row each with lost, corrupt and tracebacks (all must be 0). Exit 1 when a row fails."""
+    from vidrag.eval.bench_reliability import bench_reliability as run, render
+
+    try:
+        result = run(str(config) if config else None, kills, fuzz, readers, seed, file_timeout, disk_full,
+                     log=lambda m: err.print(m, markup=False, highlight=False))
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(render(result))
+    if not result["passed"]:
+        raise typer.Exit(1)
 
 
 eval_app = typer.Typer(help="Quality benchmarks.", no_args_is_help=True)

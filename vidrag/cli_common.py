@@ -17,7 +17,7 @@ from vidrag.store import StoreError
 app = typer.Typer(help="Ask questions about hours of video and get answers with timestamps you can check.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)   # an error stays one line in a log or pipe
 
 LibraryOpt = Annotated[Optional[str], typer.Option("--library", "-l", help="Library directory [env VIDRAG_LIBRARY; default ~/.vidrag/library].")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file [env VIDRAG_CONFIG; default ~/.vidrag/config.toml].")]

@@ -1,4 +1,4 @@
-"""Media I/O with PyAV: probe, one-pass frame decoding at reduced size, 16 kHz mono audio.
+"""Media I/O with PyAV: probe, one-pass frame decoding at reduced size, 16 kHz mono audio (whole or streamed).
 
 Every failure to read a file becomes a MediaError with a one-line message; a corrupt packet in
 the middle of a file is skipped and counted, not fatal.
@@ -174,12 +174,12 @@ def tiny_bgr(frame: "av.VideoFrame", width: int) -> np.ndarray:
     return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
 
 
-def decode_audio(path: str | Path, rate: int = 16000) -> np.ndarray:
-    """The first audio track as float32 mono at `rate` Hz; empty when there is no audio."""
-    chunks: list[np.ndarray] = []
+def audio_blocks(path: str | Path, rate: int = 16000) -> Iterator[np.ndarray]:
+    """The first audio track as float32 mono blocks at `rate` Hz, in order, as they decode
+    (none when there is no audio), so a long track never has to be in memory whole."""
     with _open(path) as container:
         if not container.streams.audio:
-            return np.zeros(0, dtype=np.float32)
+            return
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         for packet in container.demux(stream):
@@ -189,10 +189,15 @@ def decode_audio(path: str | Path, rate: int = 16000) -> np.ndarray:
                 continue
             for frame in frames:
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
         for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
+            yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+
+
+def decode_audio(path: str | Path, rate: int = 16000) -> np.ndarray:
+    """The first audio track as float32 mono at `rate` Hz; empty when there is no audio."""
+    chunks = list(audio_blocks(path, rate))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 
 def mux_mono_audio(container: "av.container.OutputContainer", stream: "av.AudioStream", samples: np.ndarray,

@@ -1,7 +1,7 @@
 """The library on disk: SQLite (WAL) is the source of truth; FAISS indexes derive from it.
 
-This module and vector_index.py are the only code that knows SQL or FAISS. A video's rows are
-written in one transaction, so a crash mid-index leaves the library as it was.
+This module, vector_index.py and store_audit.py are the only code that knows SQL or FAISS. A
+video's rows are written in one transaction, so a crash mid-index leaves the library as it was.
 """
 from __future__ import annotations
 
@@ -73,6 +73,21 @@ class LibraryBusy(StoreError):
     pass
 
 
+# SQLite result codes of a write the disk or file system refused: busy, readonly, I/O error,
+# full, cannot open. Other errors (of the SQL) stay tracebacks: they are bugs.
+CANNOT_WRITE = {5: "", 8: "", 10: "", 13: "; free some disk space and run again", 14: ""}
+
+
+def _cannot_write(exc: BaseException) -> str | None:
+    """The hint for a write the disk refused, or None for any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)   # Python 3.11+; older ones give only the text
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    if code is None:
+        return "" if any(w in str(exc) for w in ("full", "disk I/O", "readonly", "locked", "unable to open")) else None
+    return CANNOT_WRITE.get(code & 0xFF)
+
+
 class Store:
     def __init__(self, root: str | Path, create: bool = True):
         self.root = Path(root).expanduser()
@@ -109,19 +124,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
         try:
+            self.db.execute("BEGIN IMMEDIATE")
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:   # a COMMIT that failed on a full disk may have rolled back already
+                self.db.execute("ROLLBACK")
+            hint = _cannot_write(exc)
+            if hint is not None:
+                raise StoreError(f"{self.db_path}: cannot write to the library ({exc}); nothing of this "
+                                 f"change was saved{hint}") from None
             raise
-        self.db.execute("COMMIT")
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
         """One indexer at a time; the OS drops the lock if the holder dies, even by SIGKILL."""
         path = self.root / "index.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the library's lock file ({exc.strerror})") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -129,8 +152,11 @@ class Store:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
                 raise LibraryBusy(f"{self.root}: another vidrag is indexing this library "
                                   f"(pid {holder}); wait for it to finish") from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            try:   # the pid only names the holder in the message above: a full disk must not stop us
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
+            except OSError:
+                pass
             yield
         finally:
             os.close(fd)
