@@ -21,9 +21,11 @@ NOT_FOUND = "The library does not show this."
 UNCONFIRMED = "The library has related moments, but they do not confirm an answer."
 # An answer that says the evidence lacks it ("No.", "Not mentioned", "The evidence does not show
 # ...") is an abstention, whatever its found flag says: "is there a video of X?" -> "No".
-NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|stated|given|specified|found|clear))\b"
-                      r"|\b(?:does not|doesn't|do not|don't|did not|didn't) (?:show|mention|say|state|specify|include|"
-                      r"contain|provide)\b|\bno (?:information|mention|evidence)\b", re.I)
+NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|stated|given|specified|found|clear))\W*$"
+                      r"|^\W*not (?:mentioned|shown|stated|given|specified|found)\b"
+                      r"|\b(?:evidence|library|video|clip|transcript|text|it)s? (?:does not|doesn't|do not|don't|did not|"
+                      r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
+                      r"|\bno (?:information|mention|evidence)\b", re.I)
 EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
 
 
@@ -123,7 +125,7 @@ class Reader:
         choice = None
         # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
         bare = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip()
-        text = bare or ("" if p.intent == "which_video" else text)   # "E2" alone: the video it cites is the answer
+        text = bare or ("" if p.intent == "which_video" and cites else text)   # "E2" alone: the video it cites is the answer
         if options:
             ranked = cites + [i for i in items if i not in cites]
             by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])

@@ -135,7 +135,7 @@ class Gatherer:
     def catalogue(self, p: QueryPlan) -> list:
         """The library's videos (the named ones, or all) that are indexed."""
         ids = self.video_ids(p)
-        return [v for v in self.store.videos() if v.status != "failed" and (not ids or v.id in ids)]
+        return [v for v in self.store.videos() if v.status != "failed" and (ids is None or v.id in ids)]
 
     def at_position(self, p: QueryPlan) -> list[Item]:
         """The first (or last) scene of each named video that shows text or speech, as the

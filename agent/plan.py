@@ -36,8 +36,9 @@ SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|w
                     r"photo\w*|picture\w*|image\w*)\b")
 # Questions about the library itself, answered from its list of videos: "what's the longest video",
 # and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
-LONGEST = re.compile(rf"\b(?:longest|shortest|longer|shorter)\s+(?:\w+\s+)?{VIDEO_NOUN}\b|"
-                     rf"\b{VIDEO_NOUN}\s+(?:is|was|are)\s+(?:the\s+)?(?:longest|shortest|longer|shorter)\b")
+VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
+LONGEST = re.compile(rf"\b(?:longest|shortest|longer|shorter)\s+(?:\w+\s+)?{VIDEO_ITSELF}\b|"
+                     rf"\b{VIDEO_ITSELF}\s+(?:is|was|are)\s+(?:the\s+)?(?:longest|shortest|longer|shorter)\b")
 LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
                     "video videos clip clips file files recording recordings footage movie film".split())
@@ -217,7 +218,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
             re.search(r"\bhow many\b", q) and re.search(
                 r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)):
         return "count", ""
-    if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_NOUN}\b|\bin which {VIDEO_NOUN}\b"
+    if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
                  rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b", q):
         return "which_video", ""
@@ -261,8 +262,9 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
-    m = LONGEST.search(q)
-    n = not m and set(p.terms) <= ABOUT_LIBRARY and LENGTH.search(q)
+    about_library = set(p.terms) <= ABOUT_LIBRARY | {"longest", "shortest", "longer", "shorter", "one"}
+    m = about_library and LONGEST.search(q)   # not "the longest clip of the dog running"
+    n = not m and about_library and LENGTH.search(q)
     p.catalogue = ("shortest" if "short" in m.group(0) else "longest") if m else \
         ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
     m = POSITION.search(rest)
@@ -278,7 +280,8 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
 def subject_of(p: QueryPlan, rest: str) -> str:
     """The one thing a count, a "when" or a before/after question is about."""
     if p.intent == "neighbour":
-        m = re.search(r"\b(?:after|before|following|prior to)\s+([^,;?.!]+)", rest)   # to the clause's end
+        # to the clause's end: not at the period of "Mr. Smith" or "3.5"
+        m = re.search(r"\b(?:after|before|following|prior to)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS]
         return " ".join(words)

@@ -194,6 +194,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("what did Maria say just before she asked about the budget sheet, in the meeting?",
      {"intent": "neighbour", "direction": "before", "subject": "asked budget sheet", "immediate": True}),
     ("What happened after the vote?", {"intent": "neighbour", "direction": "after", "immediate": False}),
+    ("What does she say after Mr. Smith arrives?", {"intent": "neighbour", "subject": "mr smith arrives"}),
     ("what is the meeting about?", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
     ("What's the main risk they're worried about in the meeting video?", {"intent": "lookup"}),
     # about the videos themselves, read from the library's list; not when something in them is asked
@@ -203,6 +204,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("How many videos do I have?", {"catalogue": "how_many"}),
     ("how many videos show a bird?", {"catalogue": ""}),
     ("how long did they talk about the budget?", {"catalogue": ""}),
+    ("Which one is longer, the red rope or the blue rope?", {"catalogue": "", "intent": "lookup"}),
+    ("What is the longest clip of the dog running?", {"catalogue": ""}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -238,7 +241,9 @@ def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_
     from vidrag.agent.text import join_words
     for no in ("No.", "None", "Not mentioned in the evidence", "The evidence does not show the score", "There is no information"):
         assert NEGATIVE.search(no), no
-    for yes in ("Nobody's Fool", "Nina Simone", "It is not far, 500 m", "Notes by Daniel", "Nonna's kitchen"):
+    for yes in ("Nobody's Fool", "Nina Simone", "It is not far, 500 m", "Notes by Daniel", "Nonna's kitchen",
+                "No, they postponed the vote to March.", "She said the contract does not include overtime.",
+                "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7"):   # negative facts are answers
         assert not NEGATIVE.search(yes), yes
     assert join_words(["spent", "$31", ",000", "at", "the", "off", "-site", "."]) == "spent $31,000 at the off-site ."
 
