@@ -128,5 +128,18 @@ class AsrStage:
         return transcribe_windows(self.backend.transcribe, audio_blocks(path, SAMPLE_RATE), SAMPLE_RATE,
                                   self.window, self.pad)
 
+    def transcribe_range(self, path: str, start: float, end: float, overlap: float) -> list[Word]:
+        """The words whose midpoint lies in [start, end) (a shard of a long video), heard with
+        `overlap` s of audio either side so a word at the edge is heard whole by both shards."""
+        words = self.own_words(path)
+        if words is None:
+            a = max(0.0, start - overlap)
+            blocks = audio_blocks(path, SAMPLE_RATE, a, end + overlap)
+            words = [Word(round(w.start + a, 2), round(w.end + a, 2), w.text, w.prob) for w in
+                     transcribe_windows(self.backend.transcribe, blocks, SAMPLE_RATE, self.window, self.pad)]
+        return [w for w in words if start <= (w.start + w.end) / 2 < end]
+
+    place = staticmethod(assign_words)   # words computed elsewhere (a thread, shards) into scenes
+
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
         assign_words(scenes, self.transcribe_file(ctx.path) if ctx.has_audio else self.own_words(ctx.path) or [])

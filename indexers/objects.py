@@ -6,6 +6,7 @@ characters, so confidences are kept and a threshold applies.
 """
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 
@@ -17,6 +18,7 @@ from vidrag.models import resolve
 from vidrag.records import Detection, Scene
 from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
 from vidrag.models import cached_model
+from vidrag.indexers.compute import sample_due
 
 # TF object detection API ids 1..90 (gaps are ids the model never emits).
 COCO90 = ("", "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
@@ -98,16 +100,25 @@ class ObjectsStage:
         self.min_conf = float(cfg.objects.options.get("min_conf", 0.5))
 
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
-        for s in scenes:
-            s.detections = []
-        next_t = 0.0
-        for k in ctx.keyframes:
-            if k.t < next_t:
+        self.place(scenes, self.detect_all(ctx.keyframes))
+
+    def detect_all(self, keyframes: list, own_from: float = -math.inf) -> list[Detection]:
+        """Detections on the first keyframe of each `every`-second slot from `own_from` on."""
+        out, next_t = [], 0.0
+        for k in keyframes:
+            due, next_t = sample_due(k.t, next_t, self.every)
+            if not due or k.t < own_from:
                 continue
-            next_t = k.t + self.every
-            scene = scene_at(scenes, k.t)
             for label, conf, box in self.backend.detect(k.image()):
                 if conf >= self.min_conf:
-                    scene.detections.append(Detection(round(k.t, 2), label, round(conf, 3), [round(v, 1) for v in box]))
+                    out.append(Detection(round(k.t, 2), label, round(conf, 3), [round(v, 1) for v in box]))
+        return out
+
+    @staticmethod
+    def place(scenes: list[Scene], detections: list[Detection]) -> None:
+        for s in scenes:
+            s.detections = []
+        for d in detections:
+            scene_at(scenes, d.t).detections.append(d)
         for s in scenes:
             s.objects = summarise(s.detections)

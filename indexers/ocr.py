@@ -5,6 +5,8 @@ over consecutive keyframes (a caption held on screen) is stored once per scene.
 """
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -13,6 +15,7 @@ from vidrag.models import resolve
 from vidrag.records import OcrLine, Scene
 from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
 from vidrag.models import cached_model
+from vidrag.indexers.compute import sample_due
 
 
 def phash(img: np.ndarray) -> int:
@@ -82,25 +85,39 @@ class OcrStage:
         self.same_frame = int(opts.get("same_frame_bits", 4))  # phash distance treated as unchanged
 
     def run(self, ctx: VideoContext, scenes: list[Scene]) -> None:
-        for s in scenes:
-            s.ocr_lines = []
+        self.place(scenes, self.read_lines(ctx.keyframes))
+
+    def read_lines(self, keyframes: list, own_from: float = -math.inf) -> list[OcrLine]:
+        """Lines of the first keyframe in each `every`-second slot (slots, so a shard of a long
+        video reads the frames a whole run reads), skipping pictures unchanged since the last
+        one read. Keyframes before `own_from` (a shard's overlap) only replay that last picture."""
+        lines: list[OcrLine] = []
         last_hash, next_t = None, 0.0
-        for k in ctx.keyframes:
-            if k.t < next_t:
+        for k in keyframes:
+            due, next_t = sample_due(k.t, next_t, self.every)
+            if not due:
                 continue
-            next_t = k.t + self.every
             img = k.image()
             h = phash(img)
             if last_hash is not None and hamming(h, last_hash) <= self.same_frame:
                 continue  # the picture did not change: its text was already read
             last_hash = h
-            scene = scene_at(scenes, k.t)
+            if k.t < own_from:
+                continue
             for text, conf, box in self.backend.read(img):
                 text = " ".join(text.split())
-                if conf < self.min_conf or sum(c.isalnum() for c in text) < 2:
-                    continue
-                if any(line.text == text for line in scene.ocr_lines):
-                    continue
-                scene.ocr_lines.append(OcrLine(round(k.t, 2), text, round(conf, 3), [round(v, 1) for v in box]))
+                if conf >= self.min_conf and sum(c.isalnum() for c in text) >= 2:
+                    lines.append(OcrLine(round(k.t, 2), text, round(conf, 3), [round(v, 1) for v in box]))
+        return lines
+
+    @staticmethod
+    def place(scenes: list[Scene], lines: list[OcrLine]) -> None:
+        """Each line into the scene of its time, once per scene (a caption held on screen)."""
+        for s in scenes:
+            s.ocr_lines = []
+        for line in lines:
+            scene = scene_at(scenes, line.t)
+            if not any(o.text == line.text for o in scene.ocr_lines):
+                scene.ocr_lines.append(line)
         for s in scenes:
             s.ocr_text = " | ".join(line.text for line in s.ocr_lines)

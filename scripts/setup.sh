@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up vidrag in ./.venv. Safe to run again.
-#   scripts/setup.sh         the full stack: every extra (vision, eval, web, dev), torch with torchvision
+#   scripts/setup.sh         the full stack: every extra (vision, eval, web, cluster, dev), torch with torchvision
 #                            (a CUDA build, run on the CPU), and the Debian packages the tests use
 #   scripts/setup.sh --lean  only what the CPU default needs to index and answer: the `cpu-models` and
 #                            `web` extras on the CPU build of torch, no torchvision, no Debian packages
@@ -54,5 +54,5 @@ else
   # from PyPI does not load beside the 2.13.0 CPU file); it runs on the CPU. After --lean this
   # replaces the CPU torch.
   .venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1
-  .venv/bin/pip install -q -e '.[cpu-models,vision,eval,web,dev]'
+  .venv/bin/pip install -q -e '.[cpu-models,vision,eval,web,cluster,dev]'
 fi

@@ -2,6 +2,7 @@
 keyframes are spooled to the library's scratch folder. Real models, real media; the memory
 numbers themselves come from `vidrag bench memory`, not from tests."""
 import difflib
+import math
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ from vidrag.config import load_config
 from vidrag.indexers.asr import SAMPLE_RATE, AsrStage
 from vidrag.indexers.asr_windows import windows
 from vidrag.indexers.keyframes import SUFFIX, KeyframeSpool
-from vidrag.indexers.runner import decode_pass
+from vidrag.indexers.compute import decode_pass
 from vidrag.library import Library
 from vidrag.media import audio_blocks, decode_audio, decode_frames, frame_to_bgr, probe
 
@@ -119,7 +120,7 @@ def test_spooled_keyframes_are_the_keyframes_held_in_memory_before(samples, tmp_
         if t >= next_t:
             ok, buf = cv2.imencode(".jpg", frame_to_bgr(frame, cfg.scenes.frame_width), [cv2.IMWRITE_JPEG_QUALITY, 88])
             expected.append((t, buf.tobytes()))
-            next_t = t + cfg.scenes.sample_every
+            next_t = (math.floor(t / cfg.scenes.sample_every + 1e-9) + 1) * cfg.scenes.sample_every   # slots
     with KeyframeSpool(tmp_path / "scratch", "trailer") as spool:
         decoded = decode_pass(path, probe(path), cfg, spool, lambda s, f: None)
         assert [(k.t, k.jpeg()) for k in decoded.keyframes] == expected

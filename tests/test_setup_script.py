@@ -67,7 +67,7 @@ def test_plain_setup_installs_the_full_stack(run_setup):
     done, calls = run_setup()
     assert done.returncode == 0, done.stderr
     assert pip_calls(calls) == ["pip install -q torch==2.14.1 torchvision==0.29.1",
-                                "pip install -q -e .[cpu-models,vision,eval,web,dev]"]
+                                "pip install -q -e .[cpu-models,vision,eval,web,cluster,dev]"]
 
 
 def test_lean_setup_installs_the_cpu_torch_without_torchvision_or_apt(run_setup):

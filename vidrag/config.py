@@ -48,6 +48,19 @@ class StageConfig:
 
 
 @dataclass
+class RayConfig:
+    """`vidrag index --ray`: how work is spread over a Ray cluster (no effect on stored results)."""
+    max_in_flight: int = 0          # tasks queued at once (backpressure); 0 = 2 per CPU of the cluster
+    actor_stages: list[str] = field(default_factory=list)   # stages run by actor pools; [] = those on cuda
+    actors_per_stage: int = 0       # 0 = one per GPU of the cluster (at least one)
+    gpus_per_actor: float = 1.0     # for a stage on cuda; CPU stages' actors take no CPU slot
+    shard_over_s: float = 1200.0    # videos longer than this are split into time shards
+    shard_s: float = 600.0          # about this long each (cut at keyframes)
+    overlap_s: float = 10.0         # shards decode and listen this far past their edges
+    retries: int = 3                # a task whose worker died is run again this many times
+
+
+@dataclass
 class Config:
     library: str = DEFAULT_LIBRARY
     profile: str = "cpu"
@@ -62,6 +75,7 @@ class Config:
     clip: StageConfig = field(default_factory=lambda: StageConfig("open_clip"))
     embed: StageConfig = field(default_factory=lambda: StageConfig("sentence-transformers", "all-MiniLM-L6-v2"))
     llm: StageConfig = field(default_factory=lambda: StageConfig("xllamacpp", "qwen2.5-1.5b"))
+    ray: RayConfig = field(default_factory=RayConfig)
 
     @property
     def library_path(self) -> Path:

@@ -129,9 +129,13 @@ class Library:
               on_start: Callable[[Path, int, int], None] = lambda p, i, n: None,
               on_progress: Callable[[str, float], None] = lambda s, f: None,
               on_done: Callable[[Any], None] = lambda o: None,
-              roots: list[Path] | None = None) -> list[Any]:
+              roots: list[Path] | None = None, ray: str | None = None,
+              note: Callable[[str], None] = lambda m: None,
+              on_event: Callable[[Any], None] | None = None) -> list[Any]:
         """Index files and folders; returns one Outcome per file (failures included). With `roots`
-        (see `vidrag.confine`), only files that resolve under them are read; the rest fail."""
+        (see `vidrag.confine`), only files that resolve under them are read; the rest fail.
+        With `ray` ("auto" or a cluster address) videos are computed on Ray workers and committed
+        here; `on_event` then hears each task's progress (a ray_driver.TaskProgress)."""
         from vidrag.indexers.runner import Indexer, Outcome
 
         files, errors = discover([str(p) for p in paths], glob, roots)
@@ -139,6 +143,11 @@ class Library:
         for o in outcomes:
             on_done(o)
         with self.store.writer_lock(), _sigterm_as_interrupt():
+            if ray is not None:
+                from vidrag.indexers.ray_driver import index_on_ray
+                events = on_event or (lambda e: on_progress(e.stage, e.fraction))
+                return outcomes + index_on_ray(self.config, self.store, files, stages, ray, warn, note,
+                                               on_start, events, on_done)
             indexer = Indexer(self.config, self.store, stages, warn)
             for i, f in enumerate(files):
                 on_start(f, i, len(files))

@@ -1,0 +1,209 @@
+"""`vidrag index --ray`: the driver. It plans each file (skip unchanged, recognise moved), keeps
+a bounded number of Ray tasks in flight, and commits each finished video itself, in one
+transaction: workers compute (ray_worker.py), the driver is the library's only writer.
+
+A task whose worker process dies is run again by Ray (`RayConfig.retries`); its result reaches
+the driver once, so a video is committed once or not at all. If the driver dies, nothing of the
+videos in flight was written, and the next run resumes with the files not done.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from vidrag.config import Config
+from vidrag.media import probe
+from vidrag.store import Store, StoreError
+from vidrag.indexers.compute import Job
+from vidrag.indexers.runner import Indexer, Outcome
+from vidrag.indexers.stages import ALL_STAGES, build_stage
+
+
+class ClusterError(RuntimeError):
+    """Ray is not installed, or cannot be started or joined; the message says which."""
+
+
+@dataclass
+class TaskProgress:
+    """Where a video (or one shard, path#n) is: its stage, how far, and the worker (pid, Ray node id)."""
+    path: str
+    stage: str
+    fraction: float
+    pid: int
+    node: str
+
+
+@dataclass
+class ClusterInfo:
+    address: str
+    nodes: int
+    cpus: float
+    gpus: float
+
+    def describe(self) -> str:
+        return (f"Ray at {self.address}: {self.nodes} node{'s' * (self.nodes != 1)}, "
+                f"{self.cpus:g} CPUs, {self.gpus:g} GPUs")
+
+
+def connect(address: str | None) -> ClusterInfo:
+    """`auto` (or nothing): join RAY_ADDRESS when set, else start a local Ray; or an address."""
+    try:
+        import ray
+    except ModuleNotFoundError:
+        raise ClusterError("--ray needs Ray, which is not installed: pip install 'vidrag[cluster]'") from None
+    if not ray.is_initialized():
+        target = os.environ.get("RAY_ADDRESS") if address in (None, "", "auto") else address
+        try:
+            ray.init(address=target or None, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        except Exception as exc:   # no cluster there, a version mismatch: one line, not Ray's traceback
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ClusterError(f"cannot {'join Ray at ' + target if target else 'start a local Ray'}: {first}") from None
+    resources = ray.cluster_resources()
+    nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
+    return ClusterInfo(ray.get_runtime_context().gcs_address, nodes, resources.get("CPU", 0.0),
+                       resources.get("GPU", 0.0))
+
+
+def actor_stage_names(cfg: Config, names: list[str]) -> list[str]:
+    """Stages for actor pools: as configured, else those set to run on cuda."""
+    if cfg.ray.actor_stages:
+        return [n for n in names if n in cfg.ray.actor_stages]
+    on_gpu = [n for n in names if n in ("asr", "ocr", "objects", "clip", "embed") and getattr(cfg, n).device == "cuda"]
+    return on_gpu + (["caption"] if "caption" in names and cfg.caption.backend == "transformers" else [])
+
+
+def start_pools(cfg: Config, names: list[str], info: ClusterInfo, warn: Callable[[str], None]) -> dict[str, list]:
+    from vidrag.indexers.ray_worker import StageActor
+    pools = {}
+    for name in names:
+        gpu = getattr(cfg, name).device == "cuda"
+        size = cfg.ray.actors_per_stage or max(1, int(info.gpus // cfg.ray.gpus_per_actor) if gpu else 1)
+        options = {"num_gpus": cfg.ray.gpus_per_actor, "num_cpus": 1} if gpu else {"num_cpus": 0}
+        actors = [StageActor.options(max_restarts=cfg.ray.retries, max_task_retries=cfg.ray.retries, **options)
+                  .remote(cfg, name) for _ in range(size)]
+        import ray
+        missing = [r["missing"] for r in ray.get([a.ready.remote() for a in actors]) if r["missing"]]
+        if missing:
+            if cfg.strict:
+                raise RuntimeError(missing[0])
+            warn(f"skipping stage {name}: {missing[0]}")
+            for a in actors:
+                ray.kill(a)
+            continue
+        pools[name] = actors
+    return pools
+
+
+def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str] | None, address: str | None,
+                 warn: Callable[[str], None] = lambda m: None, note: Callable[[str], None] = lambda m: None,
+                 on_start: Callable[[Path, int, int], None] = lambda p, i, n: None,
+                 on_event: Callable[[TaskProgress], None] = lambda e: None,
+                 on_done: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    info = connect(address)
+    import ray
+    from vidrag.indexers import ray_worker as rw
+
+    note(f"indexing on {info.describe()}")
+    wanted = [n for n in ALL_STAGES if n in (stages if stages is not None else cfg.stages)]
+    pools = start_pools(cfg, actor_stage_names(cfg, wanted), info, warn)
+    on_tasks = [n for n in wanted if n not in pools and n not in rw.DRIVER_STAGES]
+    available, warnings = ray.get(rw.probe_stages.remote(cfg, on_tasks))
+    for w in warnings:
+        warn(w)
+    built: dict[str, Any] = {n: None for n in list(pools) + available}
+    for name in (n for n in wanted if n in rw.DRIVER_STAGES):   # the summary reads committed rows: here
+        try:
+            built[name] = build_stage(name, cfg)
+        except Exception as exc:
+            if cfg.strict:
+                raise
+            warn(f"skipping stage {name}: {exc}")
+    indexer = Indexer(cfg, store, built=built)
+    board = rw.Board.remote()
+    limit = cfg.ray.max_in_flight or max(2, int(2 * info.cpus))
+    options = {"max_retries": cfg.ray.retries, "retry_exceptions": False}
+
+    queue = deque(enumerate(files))
+    waiting: list[tuple[int, Path]] = []     # same content as a video in flight: planned after it commits
+    flight: dict[Any, tuple[Job, int]] = {}  # task -> (job, tasks it holds)
+    outcomes: list[Outcome] = []
+
+    def finish(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        on_done(outcome)
+
+    def submit(i: int, path: Path) -> None:
+        planned = indexer.plan(path)
+        if isinstance(planned, Outcome):
+            on_start(path, i, len(files))
+            return finish(planned)
+        if any(j.fingerprint == planned.fingerprint for j, _ in flight.values()):
+            waiting.append((i, path))
+            return
+        on_start(path, i, len(files))
+        shards = shards_of(planned, cfg)
+        if shards:
+            parts = [rw.index_shard.options(**options).remote(planned, s, cfg, pools, board) for s in shards]
+            ref = rw.merge_video.options(**options).remote(planned, cfg, pools, board, *parts)
+        else:
+            ref = rw.index_video.options(**options).remote(planned, cfg, pools, board)
+        flight[ref] = (planned, max(1, len(shards)))
+
+    try:
+        while queue or flight or waiting:
+            while queue and sum(n for _, n in flight.values()) < limit:
+                submit(*queue.popleft())
+            if not flight:
+                queue.extendleft(reversed(waiting))
+                waiting.clear()
+                continue
+            ready, _ = ray.wait(list(flight), num_returns=1, timeout=0.5)
+            for path, (stage, fraction, pid, node) in ray.get(board.snapshot.remote()).items():
+                on_event(TaskProgress(path, stage, fraction, pid, node))
+            for ref in ready:
+                job, _ = flight.pop(ref)
+                try:
+                    outcome = indexer.commit(ray.get(ref), lambda s, f, p=job.path: on_event(TaskProgress(p, s, f, os.getpid(), "driver")))
+                except ray.exceptions.RayError as exc:
+                    outcome = Outcome(job.path, "failed", one_line(exc))
+                except (OSError, StoreError) as exc:
+                    outcome = Outcome(job.path, "failed", str(exc))
+                finish(outcome)
+                ready_again = [w for w in waiting if not any(j.fingerprint == job.fingerprint for j, _ in flight.values())]
+                for w in ready_again:
+                    waiting.remove(w)
+                    queue.appendleft(w)
+        for name, actors in pools.items():
+            calls = sum(r["calls"] for r in ray.get([a.ready.remote() for a in actors]))
+            note(f"actor pool {name}: {len(actors)} actor{'s' * (len(actors) != 1)} (one model each), {calls} calls")
+    finally:
+        for ref in flight:       # interrupted: nothing of these was written; the next run redoes them
+            ray.cancel(ref, force=True)
+        for actors in pools.values():
+            for a in actors:
+                ray.kill(a)
+        ray.kill(board)
+    return outcomes
+
+
+def shards_of(job: Job, cfg: Config) -> list:
+    """The time shards of a long video (none for a short or unreadable one: a plain task)."""
+    from vidrag.indexers.shards import plan_shards
+    try:
+        duration = probe(job.path).duration
+        return plan_shards(job.path, duration, cfg.ray.shard_over_s, cfg.ray.shard_s, cfg.ray.overlap_s)
+    except Exception:   # an unreadable file: its task reports the problem, one line, as ever
+        return []
+
+
+def one_line(exc: BaseException) -> str:
+    """A Ray error as one line: what went wrong in the task, not Ray's traceback."""
+    cause = getattr(exc, "cause", None)
+    if cause is not None:
+        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+

@@ -1,0 +1,163 @@
+"""`vidrag index --ray` on a real local Ray (2 CPUs): same rows as a local run, actor pools, a
+worker killed mid-task, the driver killed mid-run, long videos in shards."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from conftest import VIDRAG, cli, copy, speech_video, text_video
+from ray_rows import assert_same_rows, index_locally, library_rows
+from vidrag.config import load_config
+from vidrag.library import Library
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=300 * 2**20)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+
+
+def ray_index(root, files, stages=None, events=None, **overrides):
+    cfg = load_config(overrides={"library": str(root), **overrides}, environ={})
+    notes, done = [], []
+    with Library(config=cfg) as lib:
+        outcomes = lib.index(files, stages=stages, ray="auto", note=notes.append, on_done=done.append,
+                             on_event=events.append if events is not None else None)
+    return outcomes, notes, done
+
+
+def test_ray_rows_equal_a_local_run_with_stages_in_actor_pools(local_ray, samples, tmp_path):
+    """asr, objects and captions run in tasks; ocr and text embeddings in actor pools (the path a
+    GPU stage takes), each model loaded once per actor. Every row equals a local run's."""
+    files = [copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4"),
+             text_video(tmp_path / "in" / "signs.mp4", ["GATE 7", "", "WELCOME HOME"]),
+             speech_video(tmp_path / "in" / "talk.mp4", [(3.0, "0880")], seconds=20)]
+    want = index_locally(tmp_path / "local", files)
+    outcomes, notes, _ = ray_index(tmp_path / "ray", files, **{"ray": {"actor_stages": ["ocr", "embed"]}})
+    assert [o.status for o in outcomes] == ["indexed"] * 3
+    assert notes[0].startswith("indexing on Ray at ") and "1 node, 2 CPUs, 0 GPUs" in notes[0]
+    assert "actor pool ocr: 1 actor (one model each), 3 calls" in notes
+    assert "actor pool embed: 1 actor (one model each), 3 calls" in notes
+    got = library_rows(tmp_path / "ray")
+    assert_same_rows(got, want)
+    assert "GATE 7" in got["signs.mp4"]["scenes"][0][4] and got["talk.mp4"]["words"]   # not trivially empty
+
+
+def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(local_ray, samples, tmp_path):
+    files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"),
+             copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]
+    demo = str(files[0])
+    events, killed = [], []
+
+    def kill_demo_worker():
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            for e in list(events):
+                if e.path == demo and e.stage == "ocr" and e.node != "driver":
+                    os.kill(e.pid, signal.SIGKILL)
+                    killed.append(e.pid)
+                    return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_demo_worker)
+    killer.start()
+    outcomes, _, done = ray_index(tmp_path / "lib", files, stages=["ocr"], events=events)
+    killer.join()
+    assert killed, "the demo task was never seen running"
+    assert Counter(o.path for o in done) == {demo: 1, str(files[1]): 1}   # each result committed once
+    assert {o.status for o in outcomes} == {"indexed"}
+    workers = {e.pid for e in events if e.path == demo and e.node != "driver"}
+    assert killed[0] in workers and len(workers) >= 2                    # retried in another worker
+    rows = library_rows(tmp_path / "lib")
+    assert sorted(rows) == ["bikes.mp4", "demo.mp4"] and all(r["status"] == "indexed" for r in rows.values())
+    assert any(r[4] for r in rows["demo.mp4"]["scenes"])                  # the retry read the title cards
+
+
+def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples, tmp_path):
+    """The CLI joins the running Ray through RAY_ADDRESS (what `--ray auto` does on a cluster)."""
+    folder = tmp_path / "in"
+    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
+    copy(samples["demo.mp4"], folder / "b_demo.mp4")
+    lib = tmp_path / "lib"
+    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
+    proc = subprocess.Popen([VIDRAG, "index", str(folder), "--ray", "auto", "--stages", "ocr"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 180
+    committed = []
+    while time.time() < deadline and proc.poll() is None and not committed:
+        try:
+            with sqlite3.connect(lib / "library.db") as con:
+                committed = con.execute("SELECT name FROM videos WHERE status = 'indexed'").fetchall()
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    assert proc.poll() is None and committed == [("a_bikes.mp4",)], "the driver finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    again = cli(lib, "index", str(folder), "--ray", "auto", "--stages", "ocr", "--json", env={"RAY_ADDRESS": local_ray})
+    assert again.returncode == 0, again.stderr
+    assert f"indexing on Ray at {local_ray}: 1 node, 2 CPUs, 0 GPUs" in again.stderr
+    statuses = {o["path"].rsplit("/", 1)[1]: o["status"] for o in json.loads(again.stdout)}
+    assert statuses == {"a_bikes.mp4": "unchanged", "b_demo.mp4": "indexed"}
+    with sqlite3.connect(lib / "library.db") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        names = [r[0] for r in con.execute("SELECT name FROM videos ORDER BY name")]
+        assert names == ["a_bikes.mp4", "b_demo.mp4"]
+        assert con.execute("SELECT COUNT(*) FROM scenes_fts").fetchone() == con.execute("SELECT COUNT(*) FROM scenes").fetchone()
+    assert not list((lib / "scratch").glob("*")) if (lib / "scratch").exists() else True
+
+
+def test_without_ray_installed_the_flag_is_one_clear_line(tmp_path):
+    code = ("import sys; sys.modules['ray'] = None; from vidrag.cli import main; "
+            f"sys.argv = ['vidrag', 'index', {str(tmp_path)!r}, '--ray', 'auto', '--library', {str(tmp_path / 'lib')!r}]; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --ray needs Ray, which is not installed: pip install 'vidrag[cluster]'"
+    assert not (tmp_path / "lib").exists()
+
+
+SHARDS = {"shard_over_s": 30.0, "shard_s": 20.0, "overlap_s": 4.0}
+
+
+def test_a_long_video_in_three_shards_stitches_to_the_local_run(local_ray, samples, tmp_path):
+    """Shards cut at keyframes (here the talk's colour cuts at 20 s and 40 s, where sentences run
+    across the edges). Scenes, OCR lines and detections equal a local run's; speech may differ
+    only near an edge (the difference is printed)."""
+    talk = speech_video(tmp_path / "in" / "talk.mp4", [(16.0, "0880"), (36.5, "0930"), (45.0, "0890")], seconds=60)
+    files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"), talk]
+    stages = ["asr", "ocr", "objects"]
+    want = index_locally(tmp_path / "local", files, stages)
+    events = []
+    outcomes, _, _ = ray_index(tmp_path / "ray", files, stages, events, ray=SHARDS)
+    assert {o.status for o in outcomes} == {"indexed"}
+    shards = {e.path for e in events if "#" in e.path}
+    assert {p.rsplit("#", 1)[0] for p in shards} == {str(f) for f in files}
+    assert all(len([p for p in shards if p.startswith(str(f))]) >= 3 for f in files)
+    got = library_rows(tmp_path / "ray")
+    from vidrag.indexers.shards import plan_shards
+    from vidrag.media import probe
+    edges = {f.name: [s.start for s in plan_shards(str(f), probe(f).duration, *SHARDS.values())][1:] for f in files}
+    report = {}
+    for name in want:
+        g, w = got[name], want[name]
+        assert [s[:3] for s in g["scenes"]] == [s[:3] for s in w["scenes"]], name     # boundaries
+        assert g["ocr"] == w["ocr"] and g["detections"] == w["detections"], name
+        gw, ww = [(round(x[1], 1), x[3]) for x in g["words"]], [(round(x[1], 1), x[3]) for x in w["words"]]
+        only = [x for x in gw if x not in ww] + [x for x in ww if x not in gw]
+        far = [x for x in only if min(abs(x[0] - e) for e in edges[name]) > 2 * SHARDS["overlap_s"]]
+        report[name] = {"edges": edges[name], "words_local": len(ww), "words_sharded": len(gw),
+                        "differing": len(only), "differing_far_from_edges": len(far)}
+        assert not far, (name, far)
+    print("sharded speech vs local:", json.dumps(report))
+    assert len(want["talk.mp4"]["words"]) >= 20
+    assert abs(len(got["talk.mp4"]["words"]) - len(want["talk.mp4"]["words"])) <= 3
