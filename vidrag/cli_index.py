@@ -61,7 +61,7 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
     if ray is not None:
         import importlib.util
         if importlib.util.find_spec("ray") is None:   # before anything is opened or started
-            fail("--ray needs Ray, which is not installed: pip install 'vidrag[cluster]'", 2)
+            fail(escape("--ray needs Ray, which is not installed: pip install 'vidrag[cluster]'"), 2)
     lib = open_library(library, config, profile, create=True, strict=strict or None)
     from vidrag.indexers.stages import ALL_STAGES
     chosen = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
@@ -92,7 +92,7 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
         from vidrag.indexers.ray_driver import ClusterError   # imported late: it loads the indexers
         if not isinstance(exc, ClusterError):
             raise
-        fail(str(exc))
+        fail(escape(str(exc)))
     failed = sum(not o.ok for o in outcomes)
     if as_json:
         emit_json([vars(o) | {"ok": o.ok} for o in outcomes])
