@@ -19,14 +19,19 @@ app.add_typer(bench_app, name="bench")
 
 
 @bench_app.command("index")
-def bench_index(paths: Annotated[Optional[List[str]], typer.Argument(help="Videos (default: bbb.mp4 from the samples).")] = None,
+def bench_index(paths: Annotated[Optional[List[str]], typer.Argument(help="Videos (default: bbb.mp4 from the samples; with --ray all four sample videos).")] = None,
+                ray: Annotated[Optional[str], typer.Option("--ray", help="Also index on Ray ('auto' or an address) and compare with local; time the one writer's commits.")] = None,
                 config: ConfigOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False) -> None:
     """Index into a fresh temporary library and report real-time factors and peak memory."""
     from vidrag.eval.bench import bench_index as run
 
     try:
-        result = run(paths, load_config(config, {"profile": profile}), log=lambda m: err.print(m))
-    except (ConfigError, StoreError) as exc:
+        if ray is not None:
+            from vidrag.eval.bench_ray import bench_index_ray
+            result = bench_index_ray(paths, load_config(config, {"profile": profile}), ray, log=lambda m: err.print(m))
+        else:
+            result = run(paths, load_config(config, {"profile": profile}), log=lambda m: err.print(m))
+    except (ConfigError, StoreError, RuntimeError) as exc:
         fail(str(exc))
     if as_json:
         return emit_json(result)
