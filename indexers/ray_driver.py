@@ -128,7 +128,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
 
     queue = deque(enumerate(files))
     waiting: list[tuple[int, Path]] = []     # same content as a video in flight: planned after it commits
-    flight: dict[Any, tuple[Job, int]] = {}  # task -> (job, tasks it holds)
+    flight: dict[Any, tuple[Job, list]] = {}   # a video's last task -> (its job, its shard tasks)
     outcomes: list[Outcome] = []
 
     def finish(outcome: Outcome) -> None:
@@ -145,24 +145,26 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
             return
         on_start(path, i, len(files))
         shards = shards_of(planned, cfg)
-        if shards:
-            parts = [rw.index_shard.options(**options).remote(planned, s, cfg, pools, board) for s in shards]
+        parts = [rw.index_shard.options(**options).remote(planned, s, cfg, pools, board) for s in shards]
+        if parts:
             ref = rw.merge_video.options(**options).remote(planned, cfg, pools, board, *parts)
         else:
             ref = rw.index_video.options(**options).remote(planned, cfg, pools, board)
-        flight[ref] = (planned, max(1, len(shards)))
+        flight[ref] = (planned, parts)
 
     try:
         while queue or flight or waiting:
-            while queue and sum(n for _, n in flight.values()) < limit:
+            while queue and sum(max(1, len(p)) for _, p in flight.values()) < limit:
                 submit(*queue.popleft())
             if not flight:
                 queue.extendleft(reversed(waiting))
                 waiting.clear()
                 continue
             ready, _ = ray.wait(list(flight), num_returns=1, timeout=0.5)
+            running = {j.path for j, _ in flight.values()}
             for path, (stage, fraction, pid, node) in ray.get(board.snapshot.remote()).items():
-                on_event(TaskProgress(path, stage, fraction, pid, node))
+                if path.partition("#")[0] in running:   # a finished video's bars are gone for good
+                    on_event(TaskProgress(path, stage, fraction, pid, node))
             for ref in ready:
                 job, _ = flight.pop(ref)
                 try:
@@ -180,8 +182,9 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
             calls = sum(r["calls"] for r in ray.get([a.ready.remote() for a in actors]))
             note(f"actor pool {name}: {len(actors)} actor{'s' * (len(actors) != 1)} (one model each), {calls} calls")
     finally:
-        for ref in flight:       # interrupted: nothing of these was written; the next run redoes them
-            ray.cancel(ref, force=True)
+        for ref, (_, parts) in flight.items():   # interrupted: none of these was written; a rerun redoes them
+            for task in [ref, *parts]:
+                ray.cancel(task, force=True)
         for actors in pools.values():
             for a in actors:
                 ray.kill(a)
