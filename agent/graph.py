@@ -127,15 +127,18 @@ class Agent:
             return self._exact(text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick])
         if not p.subject:
             return {}
-        seen = operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
-        head = p.subject.split()[-1]
-        if not seen and head != p.subject and len(head) >= 3 and not head.isdigit():
-            # "the tabby cat": the describing words may be the asker's, the noun is what was indexed
-            seen = operate.occurrences(self.searcher.store, head, p.modality, ids, windows)
+        found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
+        # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
+        # the noun, else the word before it, is what was indexed
+        for word in p.subject.split()[::-1][:2] if not seen and " " in p.subject else ():
+            if len(word) >= 3 and not word.isdigit():
+                found, seen = word, operate.occurrences(self.searcher.store, word, p.modality, ids, windows)
+                if seen:
+                    break
         if not seen:
             return {}
         if p.intent == "count":
-            return self._exact(operate.count_answer(p.subject, seen), seen)
+            return self._exact(operate.count_answer(found, seen), seen)
         return self._exact(operate.when_answer(seen), seen)
 
     def _exact(self, text: str, found: list) -> dict:
@@ -189,7 +192,7 @@ class Agent:
         cited = [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)] or items[:1]
         answer = str(reply.get("answer", ""))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
-                                     p.question + " " + " ".join(state.get("options") or []))
+                                     p.question + " " + " ".join(state.get("options") or []), p.intent == "when")
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
         unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()]) if not any(contains_phrase(i.text(), n) for i in items)]

@@ -18,7 +18,7 @@ from vidrag.timecode import parse_timecode
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
-               "picture pictures image images logo overlay card cards line lines letters".split())
+               "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says"
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image)\b")
@@ -51,6 +51,10 @@ AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fift
           r"half(?: an?)?|an?)")
 DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
 CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+# "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
+# shown, named before the word for how it is shown (not "how many slides", nothing named; nor
+# "how many people will we hire", a number said)
+COUNT_SHOWN = re.compile(r"\bhow many\s+(?:\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
 
 
 @dataclass
@@ -216,7 +220,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
         return "neighbour", "before" if m.group(2) in ("before", "prior to") else "after"
     if re.search(r"\bhow (many times|often|frequently)\b|\bnumber of times\b|\bcount (the|how)\b", q) or (
             re.search(r"\bhow many\b", q) and re.search(
-                r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)):
+                r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)) \
+            or COUNT_SHOWN.search(q):
         return "count", ""
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
@@ -271,8 +276,8 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
     if m and p.intent == "lookup" and not p.alternatives:
         p.position = "first" if m.group(1) in ("first", "opening", "initial", "earliest") else "last"
         p.terms = [t for t in p.terms if t != m.group(1)] or p.terms   # "opening" says where, not what
-    p.subject = subject_of(p, rest)
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
+    p.subject = subject_of(p, rest)
     p.query = " ".join(p.terms) or question
     return p
 
@@ -287,6 +292,7 @@ def subject_of(p: QueryPlan, rest: str) -> str:
         return " ".join(words)
     if p.literals:
         return p.literals[0]
-    words = [w for w in p.terms if w not in SHOWN_AS and not re.search(r"^(times?|often|many)$", w)]
+    # what is asked, not where to look: "how many cups are in the walk" counts cups
+    words = [w for w in p.focus or p.terms if w not in SHOWN_AS and not re.search(r"^(times?|often|many)$", w)]
     return " ".join(words)
 
