@@ -14,16 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from vidrag.cluster import ClusterError, gpu_shares
 from vidrag.config import Config
 from vidrag.media import probe
 from vidrag.store import Store, StoreError
 from vidrag.indexers.compute import Job
 from vidrag.indexers.runner import Indexer, Outcome
 from vidrag.indexers.stages import ALL_STAGES, build_stage
-
-
-class ClusterError(RuntimeError):
-    """Ray is not installed, or cannot be started or joined; the message says which."""
 
 
 @dataclass
@@ -75,25 +72,36 @@ def actor_stage_names(cfg: Config, names: list[str]) -> list[str]:
     return on_gpu + (["caption"] if "caption" in names and cfg.caption.backend == "transformers" else [])
 
 
-def start_pools(cfg: Config, names: list[str], info: ClusterInfo, warn: Callable[[str], None]) -> dict[str, list]:
+def start_pools(cfg: Config, names: list[str], info: ClusterInfo, warn: Callable[[str], None],
+                pools: dict[str, list]) -> dict[str, list]:
+    """A pool of actors per stage in `names`. Stages on cuda share the cluster's GPUs (see
+    cluster.gpu_shares); a pool that cannot be placed, or is not ready within
+    `ray.actor_start_s`, is a ClusterError rather than a wait without end."""
+    import ray
     from vidrag.indexers.ray_worker import StageActor
-    pools = {}
+    n_cuda = sum(getattr(cfg, n).device == "cuda" for n in names)
+    size_gpu, each = gpu_shares(n_cuda, info.gpus, cfg.ray.gpus_per_actor, cfg.ray.actors_per_stage)
     for name in names:
         gpu = getattr(cfg, name).device == "cuda"
-        size = cfg.ray.actors_per_stage or max(1, int(info.gpus // cfg.ray.gpus_per_actor) if gpu else 1)
-        options = {"num_gpus": cfg.ray.gpus_per_actor, "num_cpus": 1} if gpu else {"num_cpus": 0}
+        size = size_gpu if gpu else (cfg.ray.actors_per_stage or 1)
+        options = {"num_gpus": each, "num_cpus": 1} if gpu else {"num_cpus": 0}
         actors = [StageActor.options(max_restarts=cfg.ray.retries, max_task_retries=cfg.ray.retries, **options)
                   .remote(cfg, name) for _ in range(size)]
-        import ray
-        missing = [r["missing"] for r in ray.get([a.ready.remote() for a in actors]) if r["missing"]]
+        pools[name] = actors   # the caller's dict: a failure below still leaves them to be killed
+        try:
+            states = ray.get([a.ready.remote() for a in actors], timeout=cfg.ray.actor_start_s)
+        except ray.exceptions.GetTimeoutError:
+            need = f"{each:g} GPU and 1 CPU" if gpu else "no CPU"
+            raise ClusterError(f"the {name} actor pool ({size} actor{'s' * (size != 1)}, {need} each) was not "
+                               f"ready within {cfg.ray.actor_start_s:g} s: the cluster cannot place it, or its "
+                               "model is still loading (ray.actor_start_s)") from None
+        missing = [r["missing"] for r in states if r["missing"]]
         if missing:
             if cfg.strict:
                 raise RuntimeError(missing[0])
             warn(f"skipping stage {name}: {missing[0]}")
-            for a in actors:
+            for a in pools.pop(name):
                 ray.kill(a)
-            continue
-        pools[name] = actors
     return pools
 
 
@@ -108,7 +116,8 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
 
     note(f"indexing on {info.describe()}")
     wanted = [n for n in ALL_STAGES if n in (stages if stages is not None else cfg.stages)]
-    pools = start_pools(cfg, actor_stage_names(cfg, wanted), info, warn)
+    pools: dict[str, list] = {}
+    start_pools(cfg, actor_stage_names(cfg, wanted), info, warn, pools)
     on_tasks = [n for n in wanted if n not in pools and n not in rw.DRIVER_STAGES]
     available, warnings = ray.get(rw.probe_stages.remote(cfg, on_tasks))
     for w in warnings:

@@ -54,6 +54,16 @@ def test_ray_rows_equal_a_local_run_with_stages_in_actor_pools(local_ray, sample
     assert "GATE 7" in got["signs.mp4"]["scenes"][0][4] and got["talk.mp4"]["words"]   # not trivially empty
 
 
+def test_a_cuda_stage_on_a_cluster_without_gpus_is_one_line_not_a_hang(local_ray, samples, tmp_path):
+    from vidrag.cluster import ClusterError
+    files = [copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]
+    started = time.time()
+    with pytest.raises(ClusterError) as exc:
+        ray_index(tmp_path / "lib", files, stages=["ocr"], ocr={"device": "cuda"})
+    assert "need GPUs (1 stage on cuda, 1 actor each) but the Ray cluster has 0" in str(exc.value)
+    assert "\n" not in str(exc.value) and time.time() - started < 60
+
+
 def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(local_ray, samples, tmp_path):
     files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"),
              copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]

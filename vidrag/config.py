@@ -53,7 +53,8 @@ class RayConfig:
     max_in_flight: int = 0          # tasks queued at once (backpressure); 0 = 2 per CPU of the cluster
     actor_stages: list[str] = field(default_factory=list)   # stages run by actor pools; [] = those on cuda
     actors_per_stage: int = 0       # 0 = one per GPU of the cluster (at least one)
-    gpus_per_actor: float = 1.0     # for a stage on cuda; CPU stages' actors take no CPU slot
+    gpus_per_actor: float = 0.0     # for a stage on cuda; 0 = the cluster's GPUs shared by all cuda stages' actors
+    actor_start_s: float = 600.0    # an actor pool not ready (model loaded) in this long is an error, not a hang
     shard_over_s: float = 1200.0    # videos longer than this are split into time shards
     shard_s: float = 600.0          # about this long each (cut at keyframes)
     overlap_s: float = 10.0         # shards decode and listen this far past their edges
