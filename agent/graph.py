@@ -128,10 +128,10 @@ class Agent:
         if not p.subject:
             return {}
         found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
-        # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
-        # the noun, else the word before it, is what was indexed
-        for word in p.subject.split()[::-1][:2] if not seen and " " in p.subject else ():
-            if len(word) >= 3 and not word.isdigit():
+        if not seen and " " in p.subject:
+            # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
+            # the noun, else the word before it, is what was indexed
+            for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
                 found, seen = word, operate.occurrences(self.searcher.store, word, p.modality, ids, windows)
                 if seen:
                     break
@@ -192,7 +192,7 @@ class Agent:
         cited = [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)] or items[:1]
         answer = str(reply.get("answer", ""))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
-                                     p.question + " " + " ".join(state.get("options") or []), p.intent == "when")
+                                     p.question + " " + " ".join(state.get("options") or []), p.asks_clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
         unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()]) if not any(contains_phrase(i.text(), n) for i in items)]

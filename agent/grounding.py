@@ -53,15 +53,15 @@ def in_text(value: str, text: str) -> bool:
     return False
 
 
-def unsupported(answer: str, cited: list[Item], others: list[Item], question: str, when: bool = False
+def unsupported(answer: str, cited: list[Item], others: list[Item], question: str, clock: bool = False
                 ) -> tuple[list[str], list[Item]]:
-    """(specifics that no evidence holds, evidence items to cite instead or as well). Only the
-    answer to a "when" question may give a moment of the video rather than a time read from it:
-    "what time does the zoo open" answered "00:00:32" names where the evidence sits, not a time."""
+    """(specifics that no evidence holds, evidence items to cite instead or as well). A question
+    that asks for a time said or shown (`clock`: "what time does the zoo open") is not answered
+    by a moment of the video: "00:00:32" names where the evidence sits, not a time."""
     missing, extra = [], []
     cited_text = " ".join(i.text() for i in cited)
     for value in specifics(answer):
-        if in_text(value, cited_text) or in_text(value, question) or when and in_clip(value, cited):
+        if in_text(value, cited_text) or in_text(value, question) or not clock and in_clip(value, cited):
             continue
         holder = next((i for i in others if in_text(value, i.text())), None)
         if holder is None:

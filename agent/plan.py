@@ -54,7 +54,10 @@ CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 # "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
 # shown, named before the word for how it is shown (not "how many slides", nothing named; nor
 # "how many people will we hire", a number said)
-COUNT_SHOWN = re.compile(r"\bhow many\s+(?:\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
+COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
+# A time of day asked for ("what time does it open", "when is the deadline"), read from what is
+# said or shown: unless the question asks for a moment of the video (intent "when")
+CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
 
 
 @dataclass
@@ -75,6 +78,7 @@ class QueryPlan:
     catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
+    asks_clock: bool = False                              # a time of day said or shown is asked for, not a video moment
     query: str = ""                                       # what to search for
 
     def to_dict(self) -> dict:
@@ -240,7 +244,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
                       r"\b(?:bit|part|moment|section|segment|scene|portion|stretch)s? (?:about|where|with|on|that)\b", q)
-    if locate or moment and (verbs or place):
+    # "when's the speed limit sign": a thing shown has a moment; "when is the deadline (on the
+    # slide)" asks for a date, and where it is shown is taken out of `framed`
+    shown = SHOWN_AS & set(framed.split())
+    if locate or moment and (verbs or place or shown):
         return "when", ""
     if has_window and not terms:
         return "window", ""
@@ -278,6 +285,7 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
         p.terms = [t for t in p.terms if t != m.group(1)] or p.terms   # "opening" says where, not what
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.subject = subject_of(p, rest)
+    p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(rest))
     p.query = " ".join(p.terms) or question
     return p
 

@@ -151,12 +151,17 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
     ("Count the red signs.", {"intent": "count", "subject": "red"}),
     ("How many slides did they go through?", {"intent": "lookup"}),       # no thing named: not a count of one
+    ("how many cars are in the picture", {"intent": "lookup"}),             # one picture, not appearances
+    ("What time does the zoo open?", {"asks_clock": True}),
+    ("when's the speed limit sign", {"asks_clock": False}),                 # a moment of the video
     ("how many times is budget mentioned in the team meeting", {"intent": "count", "subject": "budget",
                                                                "videos": ["team_meeting.mp4"], "modality": "speech"}),
     ("What did she say after the vote?", {"intent": "neighbour", "subject": "vote", "direction": "after"}),
     ("what's shown just before the GATE 7 sign", {"intent": "neighbour", "direction": "before", "subject": "gate 7"}),
     ("what time does the train leave", {"intent": "lookup", "start": None}),
     ("When is the deadline?", {"intent": "lookup"}),
+    ("When is the deadline on the slide?", {"intent": "lookup"}),        # a date; the slide says where
+    ("when's the speed limit sign", {"intent": "when", "subject": "speed limit"}),   # a thing shown: its moment
     ("When does the speaker mention the budget?", {"intent": "when", "subject": "budget"}),
     ("Did the cat appear before the astronaut?", {"intent": "order", "alternatives": ["cat", "astronaut"]}),
     ("Which sign comes first, GATE 7 or WELCOME HOME?", {"intent": "order", "alternatives": ["GATE 7", "WELCOME HOME"]}),
@@ -233,10 +238,10 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert specifics("the lecturer's point and the model's") == []                  # apostrophes are not quotes
     assert specifics("He said 'ill disposed' in bikes.mp4") == ["ill disposed"]     # file names are not numbers
     clip = Item("a.mp4", 1, "/a.mp4", 20, 40, 22, 25, [("screen", "And three rodent pests")], [1])
-    assert unsupported("At 00:00:24 (a.mp4)", [clip], [], "When are the rodent pests shown?", when=True)[0] == []   # where it sits
-    assert unsupported("At 00:01:24", [clip], [], "When are the rodent pests shown?", when=True)[0] == ["00:01:24"]
-    # a time asked for is read from the evidence, not from where it sits: "what time do they open"
-    assert unsupported("00:00:24", [clip], [], "What time do the pests come out?")[0] == ["00:00:24"]
+    assert unsupported("At 00:00:24 (a.mp4)", [clip], [], "When are the rodent pests shown?")[0] == []   # where it sits
+    assert unsupported("At 00:01:24", [clip], [], "When are the rodent pests shown?")[0] == ["00:01:24"]
+    # a time of day asked for is read from the evidence, not from where it sits
+    assert unsupported("00:00:24", [clip], [], "What time do the pests come out?", clock=True)[0] == ["00:00:24"]
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
 
