@@ -77,7 +77,8 @@ class Gatherer:
     def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
         """Hybrid search for the plan's words within its videos and window; the window is
         dropped when nothing in it matches (people misremember when things happen)."""
-        query = query or (" ".join(p.literals + p.terms) if wide else p.question)
+        # a wider second search reads the question's words alone ("what's in the bikes video" has none)
+        query = query or (" ".join(p.literals + p.terms) if wide else "") or p.question
         windows = {} if wide else self.windows(p)
         ids = self.video_ids(p)
         video = p.videos[0] if len(p.videos) == 1 else None

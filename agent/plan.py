@@ -212,9 +212,11 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                  r"highlights|story|plot|what goes on|"
                  r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
                                                                  r"immediately )?(?:after|before|when|once))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that) (?:\w+ ){0,2}\w+)?\s*(?:all )?about\s*(?:[?.!]|$)", q):
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that) (?:\w+ ){0,2}\w+)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
+            or re.search(r"^\W*what (?:is|was|are|were) (?:shown |going on |happening )?in\s*(?:(?:the|this|that|my)\s*"
+                         rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
         # "what is the meeting about?" (the video's name is taken out by then: "what is   about?"); not
-        # "what is the main risk they are worried about"
+        # "what is the main risk they are worried about"; "what's in the bikes video" ("what is in the  ")
         return "summarise", ""
     if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):
         return "order", "last" if re.search(r"\b(later|last)\b", q.split(" or ")[0]) else "first"

@@ -144,7 +144,10 @@ def run_questions(cfg: Config, split: str = "dev", baseline: bool = False, famil
             ask = lambda text: lib.ask(text).to_dict()
         for q in questions:
             t0 = time.perf_counter()
-            got = ask(q["question"])
+            try:
+                got = ask(q["question"])
+            except Exception as exc:   # one question's failure is a wrong answer, not the end of the run
+                got = {"found": False, "answer": f"error: {type(exc).__name__}: {exc}", "citations": []}
             seconds = time.perf_counter() - t0
             r = {**q, "split": split_of(q["fact"]), "found": bool(got.get("found")), "answer": got.get("answer", ""),
                  "citations": [{"video": Path(str(c.get("video", ""))).name, "start": c["start"], "end": c["end"]}

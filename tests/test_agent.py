@@ -195,6 +195,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("when does the narrator mention the ferry?", {"intent": "when"}),
     ("what is said 2 minutes in?", {"intent": "window", "start": 75, "end": 165}),
     ("whats going on in bikes.mp4", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # typed without the apostrophe
+    ("what's in the bikes video", {"intent": "summarise", "videos": ["bikes.mp4"]}),
+    ("what's in the video?", {"intent": "summarise"}),
+    ("what is in the fridge?", {"intent": "lookup"}),
     # the opening or closing one, and where to look apart from what is asked
     ("What does the opening title card say?", {"position": "first", "intent": "lookup"}),
     ("what was on the last slide of this lecture", {"position": "last", "videos": ["lecture.mp4"]}),
@@ -361,6 +364,12 @@ def test_a_rejected_answer_is_retried_at_most_max_refinements_times(lib):
             other.ask("What does the welcome sign say?")
     assert not a.found and a.outcome == "unconfirmed" and "ZORBLAX" in a.problem
     assert asked == 2 and len(seen) == 3          # the first question: once and one retry; then no retry
+    with chat_server(json.dumps(reply)) as (url, seen):
+        cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "m",
+                          "options": {"url": url}}}, environ={})
+        with Library(config=cfg) as other:
+            a = other.ask("What is it?")           # no word to search wider with: the retry reads the question
+    assert not a.found and a.outcome == "unconfirmed" and len(seen) == 2
 
 
 def test_whole_video_summary(lib):
