@@ -18,7 +18,7 @@ from vidrag.records import Scene, Word
 from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
 from vidrag.models import cached_model
 from vidrag.indexers.subtitles import SubtitleTrack
-from vidrag.indexers.asr_windows import transcribe_windows
+from vidrag.indexers.asr_windows import first_window_sample, transcribe_windows
 
 SAMPLE_RATE = 16000
 
@@ -103,6 +103,16 @@ def assign_words(scenes: list[Scene], words: list[Word]) -> None:
         s.transcript = " ".join(text[id(s)])
 
 
+def skip_samples(blocks, n: int):
+    """The blocks, less their first `n` samples."""
+    for b in blocks:
+        if n >= len(b):
+            n -= len(b)
+            continue
+        yield b[n:]
+        n = 0
+
+
 class AsrStage:
     name = "asr"
 
@@ -129,14 +139,22 @@ class AsrStage:
                                   self.window, self.pad)
 
     def transcribe_range(self, path: str, start: float, end: float, overlap: float) -> list[Word]:
-        """The words whose midpoint lies in [start, end) (a shard of a long video), heard with
-        `overlap` s of audio either side so a word at the edge is heard whole by both shards."""
+        """The words whose midpoint lies in [start, end) (a shard of a long video): the whole
+        run's windows that meet the range, heard from the first one's start, so each word is
+        the one a whole run hears. With `window_s = 0` (the whole track at once) the range is
+        heard alone, `overlap` s either side, and words near its edges may differ."""
         words = self.own_words(path)
-        if words is None:
+        if words is None and math.isfinite(self.window):
+            origin = first_window_sample(start, SAMPLE_RATE, self.window, self.pad)
+            preroll = min(origin, SAMPLE_RATE)   # a decoder just after a seek is off for a frame or so
+            blocks = skip_samples(audio_blocks(path, SAMPLE_RATE, (origin - preroll) / SAMPLE_RATE), preroll)
+            words = transcribe_windows(self.backend.transcribe, blocks, SAMPLE_RATE, self.window, self.pad,
+                                       origin, end)
+        elif words is None:
             a = max(0.0, start - overlap)
             blocks = audio_blocks(path, SAMPLE_RATE, a, end + overlap)
-            words = [Word(round(w.start + a, 2), round(w.end + a, 2), w.text, w.prob) for w in
-                     transcribe_windows(self.backend.transcribe, blocks, SAMPLE_RATE, self.window, self.pad)]
+            words = [Word(round(w.start + a, 2), round(w.end + a, 2), w.text, w.prob)
+                     for w in transcribe_windows(self.backend.transcribe, blocks, SAMPLE_RATE, math.inf, self.pad)]
         return [w for w in words if start <= (w.start + w.end) / 2 < end]
 
     place = staticmethod(assign_words)   # words computed elsewhere (a thread, shards) into scenes

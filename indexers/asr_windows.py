@@ -2,8 +2,9 @@
 
 Whole-track transcription held the decoded track (16 kHz float32: 691 MB at 3 h) and the
 model's features of all of it at once, so memory grew with a video's length. Here the track
-streams in; each window ends at the quietest moment near its target length (a pause, so a seam
-rarely falls inside a word) and runs `pad` seconds past it, and the next one starts `pad`
+streams in; each window ends at the quietest moment of the 20 s before the next multiple of its
+length on the track's timeline (a pause, so a seam rarely falls inside a word; fixed multiples,
+so a shard of a long video finds the seams a whole run has) and runs `pad` seconds past it, and the next one starts `pad`
 before it, so a word at a seam is heard whole by both windows. Each window keeps only the words
 whose midpoint lies on its side of the seam, and a word both windows kept (same text, times
 overlapping) is kept once.
@@ -35,35 +36,64 @@ def quietest(samples: np.ndarray, rate: int) -> int:
     return (int(np.argmin(smooth)) + SMOOTH // 2) * n + n // 2
 
 
-def windows(blocks: Iterable[np.ndarray], rate: int, length: float, pad: float
-            ) -> Iterator[tuple[float, np.ndarray, float, float]]:
+def windows(blocks: Iterable[np.ndarray], rate: int, length: float, pad: float, origin: int = 0,
+            until: float = math.inf) -> Iterator[tuple[float, np.ndarray, float, float]]:
     """Yield (offset s, samples, keep_from s, keep_to s) per window: samples start at `offset`;
-    the window owns the words whose midpoint is in [keep_from, keep_to)."""
+    the window owns the words whose midpoint is in [keep_from, keep_to).
+
+    Seam k goes at the quietest point of the `search` seconds before k * `length` on the track's
+    own timeline (not after the previous seam), so it depends only on the audio there: a shard of
+    a long video whose `blocks` begin at absolute sample `origin` places every seam it can see
+    where a whole run does, and yields the same windows from its first whole one on. `until`
+    (seconds): stop after the window that owns that moment."""
     target = int(length * rate) if math.isfinite(length) else sys.maxsize   # inf: the whole track at once
     padn = int(pad * rate)
-    search = min(int(20 * rate), target // 2)   # the seam goes at the quietest point of the last 20 s
-    origin, keep_from = 0, 0                    # absolute sample indexes: buf[0], and the last seam
-    buf = np.zeros(0, np.float32)
+    search = _search(target, rate)
+    if origin <= 0:
+        origin, k, keep_from = 0, 1, 0
+    else:                                       # the first seam whose search stretch and pad we hold
+        k, keep_from = -(-(origin + search + padn) // target), None
+    buf = np.zeros(0, np.float32)               # buf[0] is absolute sample `origin`
     pending: list[np.ndarray] = []
     have = 0
     for block in blocks:
         pending.append(block)
         have += len(block)
-        if origin + len(buf) + have < keep_from + target + padn:
+        if origin + len(buf) + have < k * target + padn:
             continue
         buf = np.concatenate([buf, *pending])
         pending, have = [], 0
-        while origin + len(buf) >= keep_from + target + padn:
-            lo = keep_from + target - search - origin
+        while origin + len(buf) >= k * target + padn:
+            lo = k * target - search - origin
             seam = origin + lo + quietest(buf[lo:lo + search], rate)
-            yield origin / rate, buf[:seam + padn - origin], keep_from / rate, seam / rate
+            if keep_from is not None:
+                yield origin / rate, buf[:seam + padn - origin], keep_from / rate, seam / rate
+                if seam / rate >= until:
+                    return
             start = max(origin, seam - padn)
             buf = buf[start - origin:].copy()   # a copy: the window's samples can be freed
-            origin, keep_from = start, seam
+            origin, keep_from, k = start, seam, k + 1
     if pending:
         buf = np.concatenate([buf, *pending])
-    if origin + len(buf) > keep_from:
+    if keep_from is not None and origin + len(buf) > keep_from:
         yield origin / rate, buf, keep_from / rate, math.inf
+
+
+def _search(target: int, rate: int) -> int:
+    """Samples before each seam's mark searched for its quietest point: 20 s, or a quarter window
+    (so a window, at most length + search + 2 pad, stays near its length)."""
+    return min(int(20 * rate), target // 4)
+
+
+def first_window_sample(start: float, rate: int, length: float, pad: float) -> int:
+    """Where a shard starting at `start` s must begin reading audio (a sample index) to hold the
+    whole-run window that owns `start`: the search stretch and pad of the seam before it."""
+    if not math.isfinite(length):
+        return 0
+    target, padn = int(length * rate), int(pad * rate)
+    search = _search(target, rate)
+    m = int(start * rate) // target   # that window's first seam is seam m (none for m = 0)
+    return max(0, m * target - search - padn) if m >= 1 else 0
 
 
 def _same(a: Word, b: Word) -> bool:
@@ -72,10 +102,11 @@ def _same(a: Word, b: Word) -> bool:
 
 
 def transcribe_windows(transcribe: Callable[[np.ndarray], list[Word]], blocks: Iterable[np.ndarray],
-                       rate: int, length: float, pad: float) -> list[Word]:
-    """Words of the whole track, with track times, transcribed one window at a time."""
+                       rate: int, length: float, pad: float, origin: int = 0, until: float = math.inf) -> list[Word]:
+    """Words of the whole track, with track times, transcribed one window at a time (with
+    `origin`/`until`, see windows(): the whole-run windows from the one holding `origin`)."""
     out: list[Word] = []
-    for offset, samples, keep_from, keep_to in windows(blocks, rate, length, pad):
+    for offset, samples, keep_from, keep_to in windows(blocks, rate, length, pad, origin, until):
         if len(samples) < rate // 4:
             continue   # too short to hold a word
         for w in transcribe(samples):

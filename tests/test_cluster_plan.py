@@ -28,3 +28,24 @@ def test_pools_that_cannot_be_placed_are_one_line_not_a_wait(n, gpus, each, says
     with pytest.raises(ClusterError) as exc:
         gpu_shares(n, gpus, each)
     assert says in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_shard_hears_the_whole_runs_asr_windows_from_any_start():
+    """ASR seams sit at fixed multiples of window_s on the track's timeline (at the quietest
+    point before each), so audio read from first_window_sample(start) yields exactly the whole
+    run's windows that meet [start, end)."""
+    import numpy as np
+
+    from vidrag.indexers.asr_windows import first_window_sample, windows
+    rate, length, pad = 1000, 8.0, 1.0
+    rng = np.random.default_rng(7)
+    track = (rng.standard_normal(60 * rate) * np.repeat(rng.uniform(0.01, 1, 60 * 4), rate // 4)).astype(np.float32)
+    blocks = lambda a: (track[i:i + 700] for i in range(a, len(track), 700))
+    whole = list(windows(blocks(0), rate, length, pad))
+    assert len(whole) >= 6
+    for start, end in [(0.0, 21.3), (21.3, 40.0), (40.0, np.inf), (8.0, 9.0), (3.5, 30.0)]:
+        origin = first_window_sample(start, rate, length, pad)
+        got = list(windows(blocks(origin), rate, length, pad, origin, end))
+        want = [w for w in whole if w[3] > start and w[2] < end]
+        assert [(o, kf, kt) for o, _, kf, kt in got] == [(o, kf, kt) for o, _, kf, kt in want], (start, end)
+        assert all(np.array_equal(a[1], b[1]) for a, b in zip(got, want))

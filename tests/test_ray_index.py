@@ -1,6 +1,7 @@
 """`vidrag index --ray` on a real local Ray (2 CPUs): same rows as a local run, actor pools, a
 worker killed mid-task, the driver killed mid-run, long videos in shards."""
 import json
+import re
 import os
 import signal
 import sqlite3
@@ -140,17 +141,21 @@ def test_without_ray_installed_the_flag_is_one_clear_line(tmp_path):
 SHARDS = {"shard_over_s": 30.0, "shard_s": 20.0, "overlap_s": 4.0}
 
 
+ASR_WINDOWS = {"options": {"window_s": 8.0, "window_pad_s": 1.0}}   # seams inside every shard
+
+
 def test_a_long_video_in_three_shards_stitches_to_the_local_run(local_ray, samples, tmp_path):
     """Shards cut at keyframes (here the talk's colour cuts at 20 s and 40 s, where sentences run
-    across the edges). Scenes, OCR lines and detections equal a local run's; speech may differ
-    only near an edge (the difference is printed)."""
+    across the edges). Scenes, OCR lines and detections equal a local run's. Speech is heard in
+    8 s windows, so ASR seams fall inside shards: a shard runs the whole run's windows, and its
+    words read as the local run's everywhere, edges included (text, time within 0.25 s)."""
     (tmp_path / "in").mkdir()
     talk = speech_video(tmp_path / "in" / "talk.mp4", [(16.0, "0880"), (36.5, "0930"), (45.0, "0890")], seconds=60)
     files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"), talk]
     stages = ["asr", "ocr", "objects"]
-    want = index_locally(tmp_path / "local", files, stages)
+    want = index_locally(tmp_path / "local", files, stages, asr=ASR_WINDOWS)
     events = []
-    outcomes, _, _ = ray_index(tmp_path / "ray", files, stages, events, ray=SHARDS)
+    outcomes, _, _ = ray_index(tmp_path / "ray", files, stages, events, ray=SHARDS, asr=ASR_WINDOWS)
     assert {o.status for o in outcomes} == {"indexed"}
     shards = {e.path for e in events if "#" in e.path}
     assert {p.rsplit("#", 1)[0] for p in shards} == {str(f) for f in files}
@@ -167,11 +172,13 @@ def test_a_long_video_in_three_shards_stitches_to_the_local_run(local_ray, sampl
         gw, ww = [(x[1], x[3]) for x in g["words"]], [(x[1], x[3]) for x in w["words"]]
         heard = lambda x, other: any(t == x[1] and abs(s - x[0]) <= 0.25 for s, t in other)   # same word, ~same time
         only = [x for x in gw if not heard(x, ww)] + [x for x in ww if not heard(x, gw)]
-        far = [x for x in only if min(abs(x[0] - e) for e in edges[name]) > 2 * SHARDS["overlap_s"]]
         report[name] = {"edges": edges[name], "words_local": len(ww), "words_sharded": len(gw),
-                        "exact_time_and_text": len(set(gw) & set(ww)), "differing": len(only),
-                        "differing_far_from_edges": len(far)}
-        assert not far, (name, far)
+                        "exact_time_and_text": len(set(gw) & set(ww)), "differing": len(only)}
+        # The same windows, so the same words at edges too; but AAC decoded after a seek differs
+        # from a decode from 0 by a few hundred samples here and there (measured: 0.017 at 39.05 s,
+        # whatever the preroll), and whisper then may split a word: "cold -hearted" / "coldhearted".
+        letters = lambda words: re.sub(r"\W+", "", "".join(x[3] for x in words).lower())
+        assert letters(g["words"]) == letters(w["words"]), name
+        assert len(only) <= 3, (name, only)
     print("sharded speech vs local:", json.dumps(report))
     assert len(want["talk.mp4"]["words"]) >= 20
-    assert abs(len(got["talk.mp4"]["words"]) - len(want["talk.mp4"]["words"])) <= 3
