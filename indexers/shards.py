@@ -51,6 +51,15 @@ class ShardPart:
     corrupt: int = 0
     items: dict[str, tuple[list, float]] = field(default_factory=dict)   # stage -> (items, seconds)
     seconds: float = 0.0
+    failed: dict[str, str] = field(default_factory=dict)   # stage -> its error in this shard
+
+
+class ShardStageError(RuntimeError):
+    """A per-time stage failed in a shard: the stitched video records that stage as failed."""
+
+
+def _raise(message: str):
+    raise ShardStageError(message)
 
 
 def keyframe_times(path: str) -> list[float]:
@@ -95,16 +104,19 @@ def compute_shard(job: Job, shard: Shard, cfg: Config, stages: dict[str, Any], s
                                   shard.end + shard.overlap)
         except MediaError as exc:
             return ShardPart(shard, error=str(exc))
-        items = {}
-        if "ocr" in job.todo and "ocr" in stages:
-            items["ocr"] = timed(stages["ocr"].read_lines, decoded.keyframes, shard.start)
-        if "objects" in job.todo and "objects" in stages:
-            items["objects"] = timed(stages["objects"].detect_all, decoded.keyframes, shard.start)
-        if words is not None:
-            items["asr"] = words.result()
+        items, failed = {}, {}
+        calls = {"ocr": lambda: timed(stages["ocr"].read_lines, decoded.keyframes, shard.start),
+                 "objects": lambda: timed(stages["objects"].detect_all, decoded.keyframes, shard.start),
+                 "asr": lambda: words.result()}
+        for name in ("ocr", "objects", "asr"):   # speech last: it is heard on the other thread meanwhile
+            if name in job.todo and name in stages and (name != "asr" or words is not None):
+                try:   # one broken stage must not lose the others' work, as in a whole run
+                    items[name] = calls[name]()
+                except Exception as exc:
+                    failed[name] = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
         owned = [(k.t, k.jpeg()) for k in decoded.keyframes if k.t >= shard.start]
     return ShardPart(shard, "", info, decoded.cuts, owned, decoded.end, decoded.corrupt, items,
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, failed)
 
 
 def stitch_words(parts: list[list]) -> list:
@@ -132,7 +144,10 @@ def merge_shards(job: Job, cfg: Config, stages: dict[str, Any], scratch: Path, p
                           parts[-1].end, sum(p.corrupt for p in parts))
         items = {}
         for name in ITEM_STAGES:
-            if all(name in p.items for p in parts):
+            broken = [f"shard {p.shard.index}: {p.failed[name]}" for p in parts if name in p.failed]
+            if broken:   # assemble records the stage as failed (a warning), so the video is partial
+                items[name] = lambda m="; ".join(broken): _raise(m)
+            elif all(name in p.items for p in parts):
                 found = [p.items[name][0] for p in parts]
                 stitched = stitch_words(found) if name == "asr" else [x for f in found for x in f]
                 seconds = sum(p.items[name][1] for p in parts)

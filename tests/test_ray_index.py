@@ -182,3 +182,19 @@ def test_a_long_video_in_three_shards_stitches_to_the_local_run(local_ray, sampl
         assert len(only) <= 3, (name, only)
     print("sharded speech vs local:", json.dumps(report))
     assert len(want["talk.mp4"]["words"]) >= 20
+
+
+def test_a_stage_failing_in_the_shards_leaves_the_video_partial_like_a_local_run(local_ray, samples, tmp_path):
+    """objects every = 0 fails in every shard (and in a local run): the others' rows are kept, the
+    video is committed partial with the stage recorded as failed, as locally."""
+    files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4")]
+    broken = {"options": {"every": 0}}
+    cfg = load_config(overrides={"library": str(tmp_path / "local"), "objects": broken}, environ={})
+    with Library(config=cfg) as lib:
+        local = lib.index(files, stages=["ocr", "objects"])
+    outcomes, _, _ = ray_index(tmp_path / "ray", files, ["ocr", "objects"], ray=SHARDS, objects=broken)
+    assert [o.status for o in local] == [o.status for o in outcomes] == ["partial"]
+    assert "objects failed" in outcomes[0].message and "ZeroDivisionError" in outcomes[0].message
+    got, want = library_rows(tmp_path / "ray"), library_rows(tmp_path / "local")
+    assert got["demo.mp4"]["status"] == want["demo.mp4"]["status"] and got["demo.mp4"]["stages"] == want["demo.mp4"]["stages"]
+    assert got["demo.mp4"]["ocr"] == want["demo.mp4"]["ocr"] and got["demo.mp4"]["ocr"]
