@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from vidrag.cluster import ClusterError, gpu_shares
 from vidrag.config import Config
+from vidrag.models import ModelMissing
 from vidrag.media import probe
 from vidrag.store import Store, StoreError
 from vidrag.indexers.compute import Job
@@ -89,7 +90,8 @@ def start_pools(cfg: Config, names: list[str], info: ClusterInfo, warn: Callable
                   .remote(cfg, name) for _ in range(size)]
         pools[name] = actors   # the caller's dict: a failure below still leaves them to be killed
         try:
-            states = ray.get([a.ready.remote() for a in actors], timeout=cfg.ray.actor_start_s)
+            states = setup_get([a.ready.remote() for a in actors], f"starting the {name} actor pool",
+                               timeout=cfg.ray.actor_start_s)
         except ray.exceptions.GetTimeoutError:
             need = f"{each:g} GPU and 1 CPU" if gpu else "no CPU"
             raise ClusterError(f"the {name} actor pool ({size} actor{'s' * (size != 1)}, {need} each) was not "
@@ -98,7 +100,7 @@ def start_pools(cfg: Config, names: list[str], info: ClusterInfo, warn: Callable
         missing = [r["missing"] for r in states if r["missing"]]
         if missing:
             if cfg.strict:
-                raise RuntimeError(missing[0])
+                raise ModelMissing(missing[0])
             warn(f"skipping stage {name}: {missing[0]}")
             for a in pools.pop(name):
                 ray.kill(a)
@@ -119,7 +121,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
     pools: dict[str, list] = {}
     start_pools(cfg, actor_stage_names(cfg, wanted), info, warn, pools)
     on_tasks = [n for n in wanted if n not in pools and n not in rw.DRIVER_STAGES]
-    available, warnings = ray.get(rw.probe_stages.remote(cfg, on_tasks))
+    available, warnings = setup_get(rw.probe_stages.remote(cfg, on_tasks), "probing the task stages on a worker")
     for w in warnings:
         warn(w)
     built: dict[str, Any] = {n: None for n in list(pools) + available}
@@ -188,7 +190,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                     waiting.remove(w)
                     queue.appendleft(w)
         for name, actors in pools.items():
-            calls = sum(r["calls"] for r in ray.get([a.ready.remote() for a in actors]))
+            calls = sum(r["calls"] for r in setup_get([a.ready.remote() for a in actors], f"asking the {name} pool"))
             note(f"actor pool {name}: {len(actors)} actor{'s' * (len(actors) != 1)} (one model each), {calls} calls")
     finally:
         for ref, (_, parts) in flight.items():   # interrupted: none of these was written; a rerun redoes them
@@ -211,11 +213,35 @@ def shards_of(job: Job, cfg: Config) -> list:
         return []
 
 
+def setup_get(refs: Any, doing: str, timeout: float | None = None) -> Any:
+    """ray.get for setting up (or reporting on) the run: a Ray error is one line, a ClusterError
+    (or the ModelMissing a worker raised under --strict), not Ray's remote traceback."""
+    import ray
+    try:
+        return ray.get(refs, timeout=timeout)
+    except ray.exceptions.GetTimeoutError:
+        raise
+    except ray.exceptions.RayError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, ModelMissing):
+            raise ModelMissing(first_line(str(cause))) from None
+        raise ClusterError(f"{doing}: {one_line(exc)}") from None
+
+
+def first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
+
+
 def one_line(exc: BaseException) -> str:
     """A Ray error as one line: what went wrong in the task, not Ray's traceback."""
     cause = getattr(exc, "cause", None)
-    if cause is not None:
-        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+    if cause is not None and not isinstance(cause, ray_error_types()):
+        return f"{type(cause).__name__}: {first_line(str(cause))}"[:300]
+    return f"{type(exc).__name__}: {first_line(str(exc))}"[:300]
+
+
+def ray_error_types() -> tuple:
+    import ray
+    return (ray.exceptions.RayError,)
 

@@ -198,3 +198,18 @@ def test_a_stage_failing_in_the_shards_leaves_the_video_partial_like_a_local_run
     got, want = library_rows(tmp_path / "ray"), library_rows(tmp_path / "local")
     assert got["demo.mp4"]["status"] == want["demo.mp4"]["status"] and got["demo.mp4"]["stages"] == want["demo.mp4"]["stages"]
     assert got["demo.mp4"]["ocr"] == want["demo.mp4"]["ocr"] and got["demo.mp4"]["ocr"]
+
+
+@pytest.mark.parametrize("toml, says", [
+    ('[ocr]\ndevice = "cuda"\n', "error: the GPU actor pools need GPUs (1 stage on cuda, 1 actor each) but the Ray cluster has 0"),
+    ('[objects]\nbackend = "yolo"\nmodel = "no-such-weights.pt"\n[ray]\nactor_stages = ["objects"]\n', "error: objects (yolo): no weights for 'no-such-weights.pt'"),
+])
+def test_setup_errors_on_ray_are_one_line_not_a_traceback(local_ray, samples, tmp_path, toml, says):
+    copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")
+    (tmp_path / "config.toml").write_text(toml)
+    stage = "ocr" if "ocr" in toml else "objects"
+    done = cli(tmp_path / "lib", "index", str(tmp_path / "in"), "--ray", "auto", "--stages", stage, "--strict",
+               "--config", str(tmp_path / "config.toml"), env={"RAY_ADDRESS": local_ray})
+    lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("indexing on Ray")]
+    assert done.returncode == 1 and len(lines) == 1 and lines[0].startswith(says), done.stderr
+    assert "Traceback" not in done.stderr

@@ -12,6 +12,7 @@ from rich.table import Table
 from typing_extensions import Annotated
 
 from vidrag.cli_common import ConfigOpt, JsonOpt, LibraryOpt, ProfileOpt, app, emit_json, err, fail, open_library, out
+from vidrag.cluster import ClusterError
 from vidrag.models import ModelMissing
 from vidrag.store import StoreError
 from vidrag.timecode import hms
@@ -83,16 +84,13 @@ def index(paths: Annotated[List[str], typer.Argument(help="Video files and folde
                                  on_start=bars.start, on_progress=lambda s, f: bars.update(bars.current, s, f),
                                  on_done=on_done, ray=ray, note=lambda m: err.print(escape(m)),
                                  on_event=lambda e: bars.update(e.path, e.stage, e.fraction))
+    except ClusterError as exc:
+        fail(escape(str(exc)))
     except (StoreError, ModelMissing, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err.print("interrupted: videos finished so far are saved; run the same command again to resume")
         raise typer.Exit(130)
-    except RuntimeError as exc:
-        from vidrag.indexers.ray_driver import ClusterError   # imported late: it loads the indexers
-        if not isinstance(exc, ClusterError):
-            raise
-        fail(escape(str(exc)))
     failed = sum(not o.ok for o in outcomes)
     if as_json:
         emit_json([vars(o) | {"ok": o.ok} for o in outcomes])
