@@ -129,6 +129,31 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
     assert not list((lib / "scratch").glob("*")) if (lib / "scratch").exists() else True
 
 
+def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_path):
+    """ray.init installs its own SIGTERM handler; vidrag's goes in after it: SIGTERM mid-run gives
+    the "interrupted" line and exit 130, with the videos committed so far kept."""
+    folder = tmp_path / "in"
+    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
+    copy(samples["demo.mp4"], folder / "b_demo.mp4")
+    lib = tmp_path / "lib"
+    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
+    proc = subprocess.Popen([VIDRAG, "index", str(folder), "--ray", "auto", "--stages", "ocr"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline, committed = time.time() + 180, []
+    while time.time() < deadline and proc.poll() is None and not committed:
+        try:
+            with sqlite3.connect(lib / "library.db") as con:
+                committed = con.execute("SELECT name FROM videos WHERE status = 'indexed'").fetchall()
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    assert proc.poll() is None and committed, "the run finished before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: videos finished so far are saved" in stderr and "Traceback" not in stderr
+
+
 def test_without_ray_installed_the_flag_is_one_clear_line(tmp_path):
     code = ("import sys; sys.modules['ray'] = None; from vidrag.cli import main; "
             f"sys.argv = ['vidrag', 'index', {str(tmp_path)!r}, '--ray', 'auto', '--library', {str(tmp_path / 'lib')!r}]; main()")

@@ -142,6 +142,9 @@ class Library:
         outcomes = [Outcome(p, "failed", msg) for p, msg in errors]
         for o in outcomes:
             on_done(o)
+        if ray is not None:   # ray.init installs its own SIGTERM handler: start Ray before ours goes in
+            from vidrag.indexers.ray_driver import connect
+            connect(ray)
         with self.store.writer_lock(), _sigterm_as_interrupt():
             if ray is not None:
                 from vidrag.indexers.ray_driver import index_on_ray
