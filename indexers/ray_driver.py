@@ -118,52 +118,53 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
 
     note(f"indexing on {info.describe()}")
     wanted = [n for n in ALL_STAGES if n in (stages if stages is not None else cfg.stages)]
-    pools: dict[str, list] = {}
-    start_pools(cfg, actor_stage_names(cfg, wanted), info, warn, pools)
-    on_tasks = [n for n in wanted if n not in pools and n not in rw.DRIVER_STAGES]
-    available, warnings = setup_get(rw.probe_stages.remote(cfg, on_tasks), "probing the task stages on a worker")
-    for w in warnings:
-        warn(w)
-    built: dict[str, Any] = {n: None for n in list(pools) + available}
-    for name in (n for n in wanted if n in rw.DRIVER_STAGES):   # the summary reads committed rows: here
-        try:
-            built[name] = build_stage(name, cfg)
-        except Exception as exc:
-            if cfg.strict:
-                raise
-            warn(f"skipping stage {name}: {exc}")
-    indexer = Indexer(cfg, store, built=built)
-    board = rw.Board.remote()
-    limit = cfg.ray.max_in_flight or max(2, int(2 * info.cpus))
-    options = {"max_retries": cfg.ray.retries, "retry_exceptions": False}
-
-    queue = deque(enumerate(files))
-    waiting: list[tuple[int, Path]] = []     # same content as a video in flight: planned after it commits
+    pools: dict[str, list] = {}                # created so far: killed however this ends
     flight: dict[Any, tuple[Job, list]] = {}   # a video's last task -> (its job, its shard tasks)
-    outcomes: list[Outcome] = []
-
-    def finish(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        on_done(outcome)
-
-    def submit(i: int, path: Path) -> None:
-        planned = indexer.plan(path)
-        if isinstance(planned, Outcome):
-            on_start(path, i, len(files))
-            return finish(planned)
-        if any(j.fingerprint == planned.fingerprint for j, _ in flight.values()):
-            waiting.append((i, path))
-            return
-        on_start(path, i, len(files))
-        shards = shards_of(planned, cfg)
-        parts = [rw.index_shard.options(**options).remote(planned, s, cfg, pools, board) for s in shards]
-        if parts:
-            ref = rw.merge_video.options(**options).remote(planned, cfg, pools, board, *parts)
-        else:
-            ref = rw.index_video.options(**options).remote(planned, cfg, pools, board)
-        flight[ref] = (planned, parts)
-
+    board = None
     try:
+        start_pools(cfg, actor_stage_names(cfg, wanted), info, warn, pools)
+        on_tasks = [n for n in wanted if n not in pools and n not in rw.DRIVER_STAGES]
+        available, warnings = setup_get(rw.probe_stages.remote(cfg, on_tasks), "probing the task stages on a worker")
+        for w in warnings:
+            warn(w)
+        built: dict[str, Any] = {n: None for n in list(pools) + available}
+        for name in (n for n in wanted if n in rw.DRIVER_STAGES):   # the summary reads committed rows: here
+            try:
+                built[name] = build_stage(name, cfg)
+            except Exception as exc:
+                if cfg.strict:
+                    raise
+                warn(f"skipping stage {name}: {exc}")
+        indexer = Indexer(cfg, store, built=built)
+        board = rw.Board.remote()
+        limit = cfg.ray.max_in_flight or max(2, int(2 * info.cpus))
+        options = {"max_retries": cfg.ray.retries, "retry_exceptions": False}
+
+        queue = deque(enumerate(files))
+        waiting: list[tuple[int, Path]] = []     # same content as a video in flight: planned after it commits
+        outcomes: list[Outcome] = []
+
+        def finish(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            on_done(outcome)
+
+        def submit(i: int, path: Path) -> None:
+            planned = indexer.plan(path)
+            if isinstance(planned, Outcome):
+                on_start(path, i, len(files))
+                return finish(planned)
+            if any(j.fingerprint == planned.fingerprint for j, _ in flight.values()):
+                waiting.append((i, path))
+                return
+            on_start(path, i, len(files))
+            shards = shards_of(planned, cfg)
+            parts = [rw.index_shard.options(**options).remote(planned, s, cfg, pools, board) for s in shards]
+            if parts:
+                ref = rw.merge_video.options(**options).remote(planned, cfg, pools, board, *parts)
+            else:
+                ref = rw.index_video.options(**options).remote(planned, cfg, pools, board)
+            flight[ref] = (planned, parts)
+
         while queue or flight or waiting:
             while queue and sum(max(1, len(p)) for _, p in flight.values()) < limit:
                 submit(*queue.popleft())
@@ -199,7 +200,8 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
         for actors in pools.values():
             for a in actors:
                 ray.kill(a)
-        ray.kill(board)
+        if board is not None:
+            ray.kill(board)
     return outcomes
 
 

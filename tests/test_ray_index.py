@@ -65,6 +65,25 @@ def test_a_cuda_stage_on_a_cluster_without_gpus_is_one_line_not_a_hang(local_ray
     assert "\n" not in str(exc.value) and time.time() - started < 60
 
 
+def alive_stage_actors():
+    from ray._private import state   # the GCS's actor table (no dashboard here for ray.util.state)
+    return [a for a in state.actors().values() if a["State"] != "DEAD" and "StageActor" in str(a.get("ActorClassName"))]
+
+
+def test_an_error_while_setting_up_leaves_no_actor_behind(local_ray, samples, tmp_path):
+    from vidrag.models import ModelMissing
+    files = [copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]
+    before = len(alive_stage_actors())
+    with pytest.raises(ModelMissing) as raised:   # held, as a caller that logs it would: its frames live on
+        ray_index(tmp_path / "lib", files, stages=["ocr", "objects"], strict=True,
+                  objects={"backend": "yolo", "model": "no-such-weights.pt"}, ray={"actor_stages": ["ocr", "objects"]})
+    deadline = time.time() + 20
+    while len(alive_stage_actors()) > before and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(alive_stage_actors()) == before   # the ocr pool, ready before objects failed, is gone too
+    assert "no-such-weights.pt" in str(raised.value)
+
+
 def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(local_ray, samples, tmp_path):
     files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"),
              copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]
