@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,9 @@ from vidrag.indexers.compute import Job, Result, compute
 from vidrag.indexers.shards import Shard, ShardPart, compute_shard, merge_shards
 from vidrag.indexers.stages import VideoContext, build_stage
 
-SCRATCH = Path(tempfile.gettempdir()) / "vidrag-scratch"   # keyframe spools, local to each node
+SCRATCH = Path(tempfile.gettempdir()) / "vidrag-scratch"   # keyframe spools, local to each node: a folder per
+                                                           # worker process, {pid}-{uuid}, so two drivers
+                                                           # indexing the same content never share a file
 KEYFRAME_STAGES = ("ocr", "objects", "caption", "clip")    # stages that look at pictures
 DRIVER_STAGES = ("summary",)                                # read committed rows: run by the writer
 
@@ -142,6 +146,37 @@ class OnDriver:
 
 
 _built: dict[tuple, tuple[dict, list[str]]] = {}   # this worker process's stages, per configuration
+_scratch: list[Path] = []                          # this worker process's spool folder, once made
+
+
+def worker_scratch() -> Path:
+    """This process's spool folder under SCRATCH. The first call sweeps the folders of worker
+    processes that are gone (a worker killed mid-task leaves its spool behind)."""
+    if not _scratch:
+        sweep_scratch(SCRATCH)
+        _scratch.append(SCRATCH / f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    return _scratch[0]
+
+
+def sweep_scratch(root: Path) -> list[Path]:
+    """Remove the spool folders ({pid}-{uuid}) of processes no longer running; returns them."""
+    gone = []
+    for folder in root.glob("*-*") if root.is_dir() else []:
+        pid = folder.name.partition("-")[0]
+        if folder.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            gone.append(folder)
+    return gone
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: alive
+        return True
+    return True
 
 
 def worker_stages(cfg: Config, names: list[str], pools: dict[str, list]) -> tuple[dict[str, Any], list[str]]:
@@ -149,6 +184,7 @@ def worker_stages(cfg: Config, names: list[str], pools: dict[str, list]) -> tupl
     key = (json.dumps(cfg.to_dict(), sort_keys=True, default=str), tuple(names),
            tuple((n, tuple(a._actor_id.hex() for a in pool)) for n, pool in sorted(pools.items())))
     if key not in _built:
+        worker_scratch()   # sweeps dead workers' spools, once per process
         stages, warnings = {}, []
         for name in names:
             if name in pools:
@@ -176,16 +212,16 @@ def probe_stages(cfg: Config, names: list[str]) -> tuple[list[str], list[str]]:
 @ray.remote(num_cpus=1)
 def index_video(job: Job, cfg: Config, pools: dict[str, list], board: Any) -> Result:
     stages, _ = worker_stages(cfg, job.stages, pools)
-    return compute(job, cfg, stages, SCRATCH, Reporter(board, job.path))
+    return compute(job, cfg, stages, worker_scratch(), Reporter(board, job.path))
 
 
 @ray.remote(num_cpus=1)
 def index_shard(job: Job, shard: Shard, cfg: Config, pools: dict[str, list], board: Any) -> ShardPart:
     stages, _ = worker_stages(cfg, job.stages, pools)
-    return compute_shard(job, shard, cfg, stages, SCRATCH, Reporter(board, f"{job.path}#{shard.index}"))
+    return compute_shard(job, shard, cfg, stages, worker_scratch(), Reporter(board, f"{job.path}#{shard.index}"))
 
 
 @ray.remote(num_cpus=1)
 def merge_video(job: Job, cfg: Config, pools: dict[str, list], board: Any, *parts: ShardPart) -> Result:
     stages, _ = worker_stages(cfg, job.stages, pools)
-    return merge_shards(job, cfg, stages, SCRATCH, list(parts), Reporter(board, job.path))
+    return merge_shards(job, cfg, stages, worker_scratch(), list(parts), Reporter(board, job.path))

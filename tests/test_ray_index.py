@@ -135,6 +135,11 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
     assert proc.poll() is None and committed == [("a_bikes.mp4",)], "the driver finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    from vidrag.indexers.ray_worker import SCRATCH, pid_alive
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (SCRATCH / f"{dead.pid}-0123456789ab").mkdir(parents=True)
+    (SCRATCH / f"{dead.pid}-0123456789ab" / "left.keyframes").write_bytes(b"x")   # a killed worker's spool
     again = cli(lib, "index", str(folder), "--ray", "auto", "--stages", "ocr", "--json", env={"RAY_ADDRESS": local_ray})
     assert again.returncode == 0, again.stderr
     assert f"indexing on Ray at {local_ray}: 1 node, 2 CPUs, 0 GPUs" in again.stderr
@@ -145,7 +150,9 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
         names = [r[0] for r in con.execute("SELECT name FROM videos ORDER BY name")]
         assert names == ["a_bikes.mp4", "b_demo.mp4"]
         assert con.execute("SELECT COUNT(*) FROM scenes_fts").fetchone() == con.execute("SELECT COUNT(*) FROM scenes").fetchone()
-    assert not list((lib / "scratch").glob("*")) if (lib / "scratch").exists() else True
+    # Spools are the workers' (per process, {pid}-{uuid}), not the library's: a dead worker's are swept
+    assert not (SCRATCH / f"{dead.pid}-0123456789ab").exists()
+    assert not [f for f in SCRATCH.glob("*/*.keyframes") if not pid_alive(int(f.parent.name.partition("-")[0]))]
 
 
 def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_path):
