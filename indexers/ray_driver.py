@@ -141,7 +141,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
         options = {"max_retries": cfg.ray.retries, "retry_exceptions": False}
 
         queue = deque(enumerate(files))
-        waiting: list[tuple[int, Path]] = []     # same content as a video in flight: planned after it commits
+        waiting: list[tuple[int, Path, str]] = []   # same content (fingerprint) as a video in flight: planned after it commits
         outcomes: list[Outcome] = []
 
         def finish(outcome: Outcome) -> None:
@@ -154,7 +154,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                 on_start(path, i, len(files))
                 return finish(planned)
             if any(j.fingerprint == planned.fingerprint for j, _ in flight.values()):
-                waiting.append((i, path))
+                waiting.append((i, path, planned.fingerprint))
                 return
             on_start(path, i, len(files))
             shards = shards_of(planned, cfg)
@@ -169,7 +169,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
             while queue and sum(max(1, len(p)) for _, p in flight.values()) < limit:
                 submit(*queue.popleft())
             if not flight:
-                queue.extendleft(reversed(waiting))
+                queue.extendleft(reversed([(i, p) for i, p, _ in waiting]))
                 waiting.clear()
                 continue
             ready, _ = ray.wait(list(flight), num_returns=1, timeout=0.5)
@@ -186,10 +186,10 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                 except (OSError, StoreError) as exc:
                     outcome = Outcome(job.path, "failed", str(exc))
                 finish(outcome)
-                ready_again = [w for w in waiting if not any(j.fingerprint == job.fingerprint for j, _ in flight.values())]
-                for w in ready_again:
-                    waiting.remove(w)
-                    queue.appendleft(w)
+                # the files waiting for this content: planned next, in their order (now moved or unchanged)
+                ready_again = [w for w in waiting if w[2] == job.fingerprint]
+                waiting[:] = [w for w in waiting if w[2] != job.fingerprint]
+                queue.extendleft(reversed([(i, p) for i, p, _ in ready_again]))
         for name, actors in pools.items():
             calls = sum(r["calls"] for r in setup_get([a.ready.remote() for a in actors], f"asking the {name} pool"))
             note(f"actor pool {name}: {len(actors)} actor{'s' * (len(actors) != 1)} (one model each), {calls} calls")

@@ -84,6 +84,19 @@ def test_an_error_while_setting_up_leaves_no_actor_behind(local_ray, samples, tm
     assert "no-such-weights.pt" in str(raised.value)
 
 
+def test_two_copies_of_one_video_are_committed_once_as_in_a_local_run(local_ray, samples, tmp_path):
+    files = [copy(samples["bikes.mp4"], tmp_path / "in" / "a.mp4"), copy(samples["bikes.mp4"], tmp_path / "in" / "b.mp4"),
+             text_video(tmp_path / "in" / "c.mp4", ["GATE 7"])]
+    cfg = load_config(overrides={"library": str(tmp_path / "local")}, environ={})
+    with Library(config=cfg) as lib:
+        local = lib.index(files, stages=["ocr"])
+    outcomes, _, done = ray_index(tmp_path / "ray", files, stages=["ocr"])
+    assert [(o.path, o.status) for o in outcomes] == [(o.path, o.status) for o in local]
+    assert [o.status for o in local][0] == "indexed" and [o.status for o in local][1] in ("moved", "unchanged")
+    assert sum(o.status == "indexed" for o in done) == 2   # a.mp4 and c.mp4: bikes computed once
+    assert sorted(library_rows(tmp_path / "ray")) == sorted(library_rows(tmp_path / "local"))
+
+
 def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(local_ray, samples, tmp_path):
     files = [copy(samples["demo.mp4"], tmp_path / "in" / "demo.mp4"),
              copy(samples["bikes.mp4"], tmp_path / "in" / "bikes.mp4")]
