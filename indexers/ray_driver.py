@@ -136,7 +136,9 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                     raise
                 warn(f"skipping stage {name}: {exc}")
         indexer = Indexer(cfg, store, built=built)
-        board = rw.Board.remote()
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+        here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+        board = rw.Board.options(scheduling_strategy=here).remote()   # on the driver's node: read every tick
         limit = cfg.ray.max_in_flight or max(2, int(2 * info.cpus))
         options = {"max_retries": cfg.ray.retries, "retry_exceptions": False}
 
@@ -174,7 +176,11 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                 continue
             ready, _ = ray.wait(list(flight), num_returns=1, timeout=0.5)
             running = {j.path for j, _ in flight.values()}
-            for path, (stage, fraction, pid, node) in ray.get(board.snapshot.remote()).items():
+            try:
+                posted = ray.get(board.snapshot.remote(), timeout=5)
+            except (ray.exceptions.RayError, TimeoutError):   # the board is slow or gone: no progress this tick
+                posted = {}
+            for path, (stage, fraction, pid, node) in posted.items():
                 if path.partition("#")[0] in running:   # a finished video's bars are gone for good
                     on_event(TaskProgress(path, stage, fraction, pid, node))
             for ref in ready:
@@ -186,6 +192,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                 except (OSError, StoreError) as exc:
                     outcome = Outcome(job.path, "failed", str(exc))
                 finish(outcome)
+                board.forget.remote(job.path)
                 # the files waiting for this content: planned next, in their order (now moved or unchanged)
                 ready_again = [w for w in waiting if w[2] == job.fingerprint]
                 waiting[:] = [w for w in waiting if w[2] != job.fingerprint]

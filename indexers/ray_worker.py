@@ -49,6 +49,11 @@ class Board:
     def snapshot(self) -> dict[str, tuple]:
         return self.state
 
+    def forget(self, path: str) -> None:
+        """A committed video: drop it and its shards (path#n), so the board stays small."""
+        for key in [k for k in self.state if k.partition("#")[0] == path]:
+            del self.state[key]
+
 
 class Reporter:
     """A task's progress callback: posts to the board when the stage changes or moved 5 %."""

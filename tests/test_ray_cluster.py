@@ -28,10 +28,19 @@ def test_two_nodes_index_the_same_rows_as_a_local_run(two_nodes, samples, tmp_pa
              text_video(tmp_path / "in" / "signs.mp4", ["EXIT 12", "", "PLATFORM 3"])]
     stages = ["ocr", "objects", "caption", "embed"]
     want = index_locally(tmp_path / "local", files, stages)
-    notes, events = [], []
+    notes, events, boards = [], [], set()
+
+    def on_event(e):
+        events.append(e)
+        if not boards:   # where the progress board runs: pinned to the driver's node
+            from ray._private import state
+            boards.update(a["Address"]["NodeID"] for a in state.actors().values()
+                          if a["ActorClassName"] == "Board" and a["State"] == "ALIVE")
+
     cfg = load_config(overrides={"library": str(tmp_path / "ray")}, environ={})
     with Library(config=cfg) as lib:
-        outcomes = lib.index(files, stages=stages, ray="auto", note=notes.append, on_event=events.append)
+        outcomes = lib.index(files, stages=stages, ray="auto", note=notes.append, on_event=on_event)
+    assert boards == {ray.get_runtime_context().get_node_id()}
     assert [o.status for o in outcomes] == ["indexed", "indexed"]
     assert "2 nodes, 2 CPUs, 0 GPUs" in notes[0]
     assert len({e.node for e in events if e.node != "driver"}) == 2      # both nodes computed a video
