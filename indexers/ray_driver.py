@@ -144,17 +144,18 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
 
         queue = deque(enumerate(files))
         waiting: list[tuple[int, Path, str]] = []   # same content (fingerprint) as a video in flight: planned after it commits
-        outcomes: list[Outcome] = []
+        outcomes: dict[int, Outcome] = {}   # by the file's place in `files`: returned in that order
+        order: dict[Any, int] = {}          # a video's last task -> its file's place
 
-        def finish(outcome: Outcome) -> None:
-            outcomes.append(outcome)
+        def finish(i: int, outcome: Outcome) -> None:
+            outcomes[i] = outcome
             on_done(outcome)
 
         def submit(i: int, path: Path) -> None:
             planned = indexer.plan(path)
             if isinstance(planned, Outcome):
                 on_start(path, i, len(files))
-                return finish(planned)
+                return finish(i, planned)
             if any(j.fingerprint == planned.fingerprint for j, _ in flight.values()):
                 waiting.append((i, path, planned.fingerprint))
                 return
@@ -166,6 +167,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
             else:
                 ref = rw.index_video.options(**options).remote(planned, cfg, pools, board)
             flight[ref] = (planned, parts)
+            order[ref] = i
 
         while queue or flight or waiting:
             while queue and sum(max(1, len(p)) for _, p in flight.values()) < limit:
@@ -191,7 +193,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                     outcome = Outcome(job.path, "failed", one_line(exc))
                 except (OSError, StoreError) as exc:
                     outcome = Outcome(job.path, "failed", str(exc))
-                finish(outcome)
+                finish(order.pop(ref), outcome)
                 board.forget.remote(job.path)
                 # the files waiting for this content: planned next, in their order (now moved or unchanged)
                 ready_again = [w for w in waiting if w[2] == job.fingerprint]
@@ -209,7 +211,7 @@ def index_on_ray(cfg: Config, store: Store, files: list[Path], stages: list[str]
                 ray.kill(a)
         if board is not None:
             ray.kill(board)
-    return outcomes
+    return [outcomes[i] for i in sorted(outcomes)]   # in the files' order, as a local run
 
 
 def shards_of(job: Job, cfg: Config) -> list:

@@ -119,6 +119,7 @@ def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(loca
     killer.join()
     assert killed, "the demo task was never seen running"
     assert Counter(o.path for o in done) == {demo: 1, str(files[1]): 1}   # each result committed once
+    assert [o.path for o in outcomes] == [str(f) for f in files]          # in the files' order, as locally
     assert {o.status for o in outcomes} == {"indexed"}
     workers = {e.pid for e in events if e.path == demo and e.node != "driver"}
     assert killed[0] in workers and len(workers) >= 2                    # retried in another worker
