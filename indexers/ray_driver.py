@@ -47,7 +47,8 @@ class ClusterInfo:
 
 
 def connect(address: str | None) -> ClusterInfo:
-    """`auto` (or nothing): join RAY_ADDRESS when set, else start a local Ray; or an address."""
+    """`auto` (or nothing): join RAY_ADDRESS when set, else start a new local Ray (address
+    "local": never a Ray someone else left running on this machine); or an address."""
     try:
         import ray
     except ModuleNotFoundError:
@@ -55,7 +56,7 @@ def connect(address: str | None) -> ClusterInfo:
     if not ray.is_initialized():
         target = os.environ.get("RAY_ADDRESS") if address in (None, "", "auto") else address
         try:
-            ray.init(address=target or None, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+            ray.init(address=target or "local", include_dashboard=False, log_to_driver=False, logging_level="ERROR")
         except Exception as exc:   # no cluster there, a version mismatch: one line, not Ray's traceback
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ClusterError(f"cannot {'join Ray at ' + target if target else 'start a local Ray'}: {first}") from None

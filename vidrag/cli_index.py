@@ -18,7 +18,7 @@ from vidrag.store import StoreError
 from vidrag.timecode import hms
 
 RayOpt = Annotated[Optional[str], typer.Option(
-    "--ray", help="Compute on Ray: 'auto' joins RAY_ADDRESS when set, else starts a local Ray; or a cluster "
+    "--ray", help="Compute on Ray: 'auto' joins RAY_ADDRESS when set, else starts a new local Ray; or a cluster "
                   "address. This process stays the library's only writer. Needs the 'cluster' extra.")]
 
 
