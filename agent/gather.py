@@ -194,4 +194,6 @@ class Gatherer:
                 if item and item.fields:
                     out.append(item)
                 t += step
+        if p.around is not None:   # "around the 2 minute mark": what is nearest that moment first
+            out.sort(key=lambda i: abs((i.start + i.end) / 2 - p.around))
         return out

@@ -73,6 +73,7 @@ class QueryPlan:
     modality: str = ""                                    # "speech" | "screen" | "" (either)
     start: float | None = None                            # a window of video time
     end: float | None = None
+    around: float | None = None                           # "around the 2 minute mark": the moment the window is around
     from_end: bool = False                                # start/end count back from each video's end
     videos: list[str] = field(default_factory=list)       # file names the question refers to
     catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
@@ -94,8 +95,9 @@ def seconds(value: str, unit: str = "") -> float:
     return parse_timecode(value) if ":" in value else amount(value) * UNIT.get(unit.rstrip("."), 60)
 
 
-def time_window(q: str) -> tuple[float | None, float | None, bool, str]:
-    """(start, end, counted from the end, the words that said it) of a window of video time."""
+def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
+    """(start, end, counted from the end, the words that said it[, the moment it is around]) of a
+    window of video time."""
     m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}(?:\s+mark)?)\s+(?:and|to|until|till|-)\s+"
                   rf"(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
     if m:
@@ -121,7 +123,7 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str]:
                 r"\b(leave|leaves|depart\w*|arriv\w*|open\w*|clos\w*|start\w*|meet\w*|due|train|bus|ferry|flight)\b", q):
             t = seconds(clock) if clock else seconds(n, unit) if n else float(minute) * 60
             pad = (10.0 if clock else 20.0) if word in ("at", "by") else 45.0   # "at 0:30" is to the second
-            return max(0.0, t - pad), t + pad, False, m.group(0)
+            return max(0.0, t - pad), t + pad, False, m.group(0), t
     m = re.search(rf"\b(after|before|past|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
     if m and (m.group(2) or m.group(3)):
         t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
@@ -263,7 +265,8 @@ def plan(question: str, video_names: list[str]) -> QueryPlan:
     rest = q
     for s in said:
         rest = rest.replace(s, " ")
-    p.start, p.end, p.from_end, when_words = time_window(rest)
+    p.start, p.end, p.from_end, when_words, *p.around = time_window(rest)
+    p.around = p.around[0] if p.around else None
     rest = rest.replace(when_words, " ") if when_words else rest
     p.literals = literals_of(question)
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
