@@ -135,17 +135,7 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
     copy(samples["demo.mp4"], folder / "b_demo.mp4")
     lib = tmp_path / "lib"
     env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
-    proc = subprocess.Popen([VIDRAG, "index", str(folder), "--ray", "auto", "--stages", "ocr"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 180
-    committed = []
-    while time.time() < deadline and proc.poll() is None and not committed:
-        try:
-            with sqlite3.connect(lib / "library.db") as con:
-                committed = con.execute("SELECT name FROM videos WHERE status = 'indexed'").fetchall()
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.2)
+    proc, committed = index_until_first_commit(folder, lib, env, stderr=subprocess.DEVNULL)
     assert proc.poll() is None and committed == [("a_bikes.mp4",)], "the driver finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -169,16 +159,11 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
     assert not [f for f in SCRATCH.glob("*/*.keyframes") if not pid_alive(int(f.parent.name.partition("-")[0]))]
 
 
-def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_path):
-    """ray.init installs its own SIGTERM handler; vidrag's goes in after it: SIGTERM mid-run gives
-    the "interrupted" line and exit 130, with the videos committed so far kept."""
-    folder = tmp_path / "in"
-    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
-    copy(samples["demo.mp4"], folder / "b_demo.mp4")
-    lib = tmp_path / "lib"
-    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
+def index_until_first_commit(folder, lib, env, stderr):
+    """Start `vidrag index --ray` on a folder; return (the process, the videos committed) once the
+    first video is committed (or the run ends, or 180 s pass)."""
     proc = subprocess.Popen([VIDRAG, "index", str(folder), "--ray", "auto", "--stages", "ocr"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     deadline, committed = time.time() + 180, []
     while time.time() < deadline and proc.poll() is None and not committed:
         try:
@@ -187,6 +172,18 @@ def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_pat
         except sqlite3.OperationalError:
             pass
         time.sleep(0.2)
+    return proc, committed
+
+
+def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_path):
+    """ray.init installs its own SIGTERM handler; vidrag's goes in after it: SIGTERM mid-run gives
+    the "interrupted" line and exit 130, with the videos committed so far kept."""
+    folder = tmp_path / "in"
+    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
+    copy(samples["demo.mp4"], folder / "b_demo.mp4")
+    lib = tmp_path / "lib"
+    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
+    proc, committed = index_until_first_commit(folder, lib, env, stderr=subprocess.PIPE)
     assert proc.poll() is None and committed, "the run finished before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
