@@ -130,12 +130,7 @@ def test_a_worker_killed_mid_task_is_retried_and_every_video_committed_once(loca
 
 def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples, tmp_path):
     """The CLI joins the running Ray through RAY_ADDRESS (what `--ray auto` does on a cluster)."""
-    folder = tmp_path / "in"
-    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
-    copy(samples["demo.mp4"], folder / "b_demo.mp4")
-    lib = tmp_path / "lib"
-    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
-    proc, committed = index_until_first_commit(folder, lib, env, stderr=subprocess.DEVNULL)
+    folder, lib, proc, committed = index_until_first_commit(samples, tmp_path, local_ray, subprocess.DEVNULL)
     assert proc.poll() is None and committed == [("a_bikes.mp4",)], "the driver finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -159,9 +154,14 @@ def test_the_driver_killed_mid_run_resumes_without_duplicates(local_ray, samples
     assert not [f for f in SCRATCH.glob("*/*.keyframes") if not pid_alive(int(f.parent.name.partition("-")[0]))]
 
 
-def index_until_first_commit(folder, lib, env, stderr):
-    """Start `vidrag index --ray` on a folder; return (the process, the videos committed) once the
-    first video is committed (or the run ends, or 180 s pass)."""
+def index_until_first_commit(samples, tmp_path, local_ray, stderr):
+    """Start `vidrag index --ray` on a folder of two samples; return (folder, library, the process,
+    the videos committed) once the first video is committed (or the run ends, or 180 s pass)."""
+    folder = tmp_path / "in"
+    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
+    copy(samples["demo.mp4"], folder / "b_demo.mp4")
+    lib = tmp_path / "lib"
+    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
     proc = subprocess.Popen([VIDRAG, "index", str(folder), "--ray", "auto", "--stages", "ocr"], env=env,
                             stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     deadline, committed = time.time() + 180, []
@@ -172,18 +172,13 @@ def index_until_first_commit(folder, lib, env, stderr):
         except sqlite3.OperationalError:
             pass
         time.sleep(0.2)
-    return proc, committed
+    return folder, lib, proc, committed
 
 
 def test_sigterm_on_a_ray_run_is_the_usual_interrupt(local_ray, samples, tmp_path):
     """ray.init installs its own SIGTERM handler; vidrag's goes in after it: SIGTERM mid-run gives
     the "interrupted" line and exit 130, with the videos committed so far kept."""
-    folder = tmp_path / "in"
-    copy(samples["bikes.mp4"], folder / "a_bikes.mp4")
-    copy(samples["demo.mp4"], folder / "b_demo.mp4")
-    lib = tmp_path / "lib"
-    env = dict(os.environ, VIDRAG_LIBRARY=str(lib), RAY_ADDRESS=local_ray)
-    proc, committed = index_until_first_commit(folder, lib, env, stderr=subprocess.PIPE)
+    folder, lib, proc, committed = index_until_first_commit(samples, tmp_path, local_ray, subprocess.PIPE)
     assert proc.poll() is None and committed, "the run finished before it could be stopped"
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
