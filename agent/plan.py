@@ -214,7 +214,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                  r"highlights|story|plot|what goes on|"
                  r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
                                                                  r"immediately )?(?:after|before|when|once))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that) (?:\w+ ){0,2}\w+)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
             or re.search(r"^\W*what (?:is|was|are|were) (?:shown |going on |happening )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
         # "what is the meeting about?" (the video's name is taken out by then: "what is   about?"); not

@@ -197,6 +197,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("what is said 2 minutes in?", {"intent": "window", "start": 75, "end": 165}),
     ("whats going on in bikes.mp4", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # typed without the apostrophe
     ("what's in the bikes video", {"intent": "summarise", "videos": ["bikes.mp4"]}),
+    ("what's the bikes clip about", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # the name leaves "the  about"
     ("what's in the video?", {"intent": "summarise"}),
     ("what is in the fridge?", {"intent": "lookup"}),
     # the opening or closing one, and where to look apart from what is asked
