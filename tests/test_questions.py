@@ -194,3 +194,20 @@ def test_bank_answers_score_themselves(bank):
         w = q["windows"][0]
         r = score(q, ans(text, cites=[(q["video"], w[0], w[1])]))
         assert r["correct"] and r["grounded"], q["id"]
+
+
+def test_the_fresh_set_keeps_the_banks_rules():
+    """eval/questions/fresh.jsonl (written later, without the agent's code): same fields and values,
+    its own ids, answers that score themselves, windows inside their videos."""
+    from vidrag.eval.questions_run import FRESH
+    fresh, dur = load_bank(FRESH), durations()
+    ids = [q["id"] for q in fresh]
+    assert len(fresh) >= 80 and len(ids) == len(set(ids)) and not set(ids) & {q["id"] for q in load_bank(BANK)}
+    for q in fresh:
+        assert q["family"] in FAMILIES and q["kind"] in KINDS and (q["video"] is None or q["video"] in VIDEOS), q["id"]
+        assert q["absent"] == (not q["answers"] and not q["windows"] and q["kind"] != "when"), q["id"]
+        for start, end in q["windows"]:
+            assert 0.0 <= start < end <= dur[q["video"]] + 1e-6, (q["id"], start, end)
+        if q["answers"] and q["windows"]:
+            w = q["windows"][0]
+            assert score(q, ans(q["answers"][0], cites=[(q["video"], w[0], w[1])]))["correct"], q["id"]
