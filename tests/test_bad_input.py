@@ -76,3 +76,18 @@ def test_empty_library_and_unknown_video(library, tmp_path):
     assert done.returncode == 1 and "no video 'nothing.mp4'" in done.stderr
     done = cli(library, "remove", "nothing.mp4")
     assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_thumbnails_that_cannot_be_written_fail_the_video_in_one_line(library, tmp_path):
+    from vidrag.media import fingerprint
+    video = make_video(tmp_path / "v.mp4", seconds=6, colour_every=2.0)
+    blocker = library / "thumbs" / fingerprint(video)[:16]      # a file where its thumbnail folder goes
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("in the way")
+    done = cli(library, "index", str(video))
+    [line] = [l for l in done.stderr.splitlines() if l.startswith("failed")]
+    assert done.returncode == 1 and "cannot write its thumbnails" in line and "Traceback" not in done.stderr
+    assert cli_json(library, "list")[1] == []                    # nothing of it was saved
+    blocker.unlink()
+    code, out = index_json(library, video)                       # space freed: the rerun completes
+    assert code == 0 and out["v.mp4"]["status"] == "indexed"
