@@ -26,6 +26,15 @@ class Gatherer:
             return None
         return [v.id for name in p.videos for v in self.store.find_videos(name)]
 
+    def described(self, words: str, videos: list) -> list[str] | None:
+        """The videos a description names ("the bunny movie"): those whose speech, text or objects
+        hold its words; [] (no scope) when every video does, None when none does."""
+        ids = self.store.scenes_with_phrase(words)
+        held = {vid for vid, _, _ in self.store.scene_spans(ids).values()} if ids else set()
+        indexed = [v for v in videos if v.status != "failed"]
+        names = [v.name for v in indexed if v.id in held]
+        return None if not names else [] if len(names) == len(indexed) else names
+
     def windows(self, p: QueryPlan) -> dict[int, tuple[float, float]]:
         """Each video's window of time for the plan ({} when the question names none)."""
         if p.start is None and p.end is None:
@@ -188,9 +197,10 @@ class Gatherer:
         out = []
         for vid, (a, b) in self.windows(p).items():
             step = max(20.0, (b - a) / 4)
-            t = a
+            # "around the 2 minute mark": one stretch is centred on that moment, not cut there
+            t = a if p.around is None else a - (step - (p.around - step / 2 - a) % step) % step
             while t < b and len(out) < 8:
-                item = self.span_item(vid, *names[vid], t, min(b, t + step), p, "")
+                item = self.span_item(vid, *names[vid], max(a, t), min(b, t + step), p, "")
                 if item and item.fields:
                     out.append(item)
                 t += step

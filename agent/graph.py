@@ -26,7 +26,8 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import about_question, line_holding, lone_names, repeats_question, unsupported
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, repeats_question,
+                                    time_line, unsupported)
 from vidrag.agent.text import contains_phrase
 from vidrag.agent.plan import SHOWN_AS, QueryPlan, plan
 
@@ -105,6 +106,12 @@ class Agent:
         p = plan(state["question"], [v.name for v in videos])
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]
+        elif p.described:
+            named = self.gather.described(p.described, videos)
+            if named is None:   # "the cooking video" and nothing says cooking: it may be what is asked
+                p.terms += [w for w in p.described.split() if w not in p.terms]
+                p.query = " ".join(p.terms)
+            p.videos = named or []
         return {"plan": p, "attempts": 0}
 
     def operate(self, state: State) -> dict:
@@ -191,6 +198,11 @@ class Agent:
             return {"outcome": "unconfirmed" if items and about else "not_found", "problem": ""}
         cited = [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)] or items[:1]
         answer = str(reply.get("answer", ""))
+        if p.asks_clock and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items):
+            # a time of day was asked and the reply names none: the line that holds one and the
+            # question's words answers ("5/6 / HIRING" for "what time does the offsite start")
+            answer, holder = time_line(p.focus or p.terms, items)
+            cited, reply = [holder], dict(reply, answer=answer)
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                      p.question + " " + " ".join(state.get("options") or []), p.asks_clock)
         if missing:
@@ -214,11 +226,12 @@ class Agent:
                 "reply": dict(reply, citations=[items.index(i) for i in cited])}
 
     def _on_topic(self, p: QueryPlan, scope: list[Item], cited: list[Item]) -> bool:
-        """Whether the cited evidence is about the question: it holds one of the words of what is
-        asked (not of where to look, "in the bunny credits", nor of how a thing is shown, "sign"),
-        or it is the very place the question points at (the opening or closing text it asks for,
-        a moment in the window it names)."""
-        terms = [t for t in p.focus if t not in SHOWN_AS] or [t for t in p.terms if t not in SHOWN_AS]
+        """Whether the cited evidence is about the question: it holds one of the question's words
+        (not one that says how a thing is shown, "sign"; any other, since what is asked is often
+        said in other words: "where does the walk begin" is answered by "we walk from the old
+        harbor"), or it is the very place the question points at (the opening or closing text it
+        asks for, a moment in the window it names)."""
+        terms = [t for t in p.terms if t not in SHOWN_AS]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True
         windows = self.gather.windows(p)

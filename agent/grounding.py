@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 
-from vidrag.agent.evidence import Item
+from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.text import STOP, contains_phrase, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
                 "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+# A time of day as people say or write it: 9:30 am, 18.15, 6 pm, half past nine, ten o'clock, noon
+TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\b\.?)?|\d{1,2}\s*(?:[ap]\.?m\b\.?|o'?clock)|"
+                         r"(?:half|quarter) (?:past|to) \w+|\w+ o'?clock|noon|midnight)", re.I)
 # Words an answer uses to frame a value ("The sign says ...", "He mentions ..."), never specifics.
 FRAMING = set("the a an he she they it we you i this that there sign says said mentions speaker narrator video "
               "answer yes no on at in".split())
@@ -34,7 +37,9 @@ def specifics(answer: str) -> list[str]:
             word = tok.strip(".,;:!?()\"'“”‘’")
             if len(word) < 2 or word.lower() in FRAMING:
                 continue
-            if word.isupper() and sum(c.isalpha() for c in word) >= 2 or (i > 0 and word[0].isupper() and word[1:].islower()):
+            # a sentence's first word is capitalised anyway, but a short answer is the name itself ("PayPal")
+            named = word[0].isupper() and not word.isupper() and (i > 0 or len(tokens) <= 4)
+            if word.isupper() and sum(c.isalpha() for c in word) >= 2 or named:
                 out.append(word)
     return list(dict.fromkeys(o.strip() for o in out if o.strip()))
 
@@ -92,8 +97,11 @@ def repeats_question(answer: str, question: str) -> bool:
 
 
 def about_question(items: list[Item], terms: list[str]) -> bool:
-    """Whether any item holds one of the question's words (stemmed; OCR slips tolerated)."""
-    return any(contains_phrase(i.text(), t) for i in items for t in terms)
+    """Whether any item holds one of the question's words (stemmed; OCR slips tolerated, and
+    words OCR ran together: "gate" in "GATEB")."""
+    held = lambda text, t: contains_phrase(text, t) or len(t) >= 4 and " " not in t and any(
+        h.startswith(s) for s in stems(t) for h in stems(text))
+    return any(held(i.text(), t) for i in items for t in terms)
 
 
 def lone_names(question: str, video_names: list[str]) -> list[str]:
@@ -112,10 +120,22 @@ def lone_names(question: str, video_names: list[str]) -> list[str]:
     return out
 
 
+def lines_of(item: Item) -> list[str]:
+    """An item's sentences and on-screen rows (a detector's label is not a line)."""
+    return [l.strip(" …-") for label, text in item.fields if label in ("speech", "on-screen text")
+            for l in re.split(r" \| | / |(?<=[.!?]) ", text)]
+
+
 def line_holding(answer: str, items: list[Item]) -> str:
     """The shortest evidence line (a sentence, an on-screen row) holding every word of the answer."""
     want = set(stems(answer)) - set(STOP)
-    lines = [l.strip(" …") for i in items for label, text in i.fields if label in ("speech", "on-screen text")
-             for l in re.split(r" \| | / |(?<=[.!?]) ", text)]   # a detector's label is not a line
-    fits = [l for l in lines if want and want <= set(stems(l))]
+    fits = [l for i in items for l in lines_of(i) if want and want <= set(stems(l))]
     return min(fits, key=len, default="")
+
+
+def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:
+    """For "what time does the offsite start": the line that holds a time of day and most of the
+    question's words ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item."""
+    best = max(((hits_terms(l, terms), hits_terms(i.text(), terms), -n, l, i) for n, i in enumerate(items)
+                for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:3], default=None)
+    return (best[3], best[4]) if best and best[0] else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import content_words, normalise
+from vidrag.agent.text import STOP, content_words, normalise
 from vidrag.timecode import parse_timecode
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
@@ -51,6 +51,12 @@ AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fift
           r"half(?: an?)?|an?)")
 DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
 CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+# "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
+DESCRIBED = re.compile(r"\b(?:the|this|that)\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|"
+                       r"cartoon|animation)\b")
+GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
+              "next previous new old main original above following my your our which what any each every actual "
+              "complete real uploaded".split())
 # "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
 # shown, named before the word for how it is shown (not "how many slides", nothing named; nor
 # "how many people will we hire", a number said)
@@ -76,6 +82,7 @@ class QueryPlan:
     around: float | None = None                           # "around the 2 minute mark": the moment the window is around
     from_end: bool = False                                # start/end count back from each video's end
     videos: list[str] = field(default_factory=list)       # file names the question refers to
+    described: str = ""                                   # a video named by what it shows ("the bunny movie")
     catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
@@ -140,10 +147,11 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     return None, None, False, ""
 
 
-def named_videos(q: str, names: list[str]) -> tuple[list[str], list[str]]:
+def named_videos(q: str, names: list[str], titled: str | None = None) -> tuple[list[str], list[str]]:
     """(file names the question names, the words that named them). A name counts written out
-    ("bikes.mp4"), as its words ("team meeting" for team_meeting.mp4), or, for a one-word name
-    that is also an everyday word ("demo"), beside a word for a video ("the demo video")."""
+    ("bikes.mp4"), as its words ("team meeting" for team_meeting.mp4), for a one-word name
+    that is also an everyday word ("demo"), beside a word for a video ("the demo video"), and a
+    short name as the initials of a title (`titled`: the question as written, for its capitals)."""
     found: list[tuple[int, str, str, tuple[int, int]]] = []
     split = {n: [p.lower() for p in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", n.rsplit(".", 1)[0]) if p] for n in names}
     owners: dict[str, set[str]] = {}
@@ -162,8 +170,25 @@ def named_videos(q: str, names: list[str]) -> tuple[list[str], list[str]]:
         forms += [rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
-                  rf"is|was|are|were|has|had|have|do|does|did)\b))"
+                  rf"is|was|are|were|has|had|have|do|does|did|\w+(?:s|ed))\b))"   # "the trailer announces"
                   for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
+        # "what does the bunny trailer announce": the subject of a question's verb
+        forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"
+                  rf"(?:\s+{VIDEO_NOUN})?(?=\s+[a-z])"
+                  for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
+        stem = name.rsplit(".", 1)[0].lower()
+        if stem.isalpha() and 3 <= len(stem) <= 5 and titled:
+            # "Big Buck Bunny" for bbb.mp4: a short name as the initials of a title, written as one
+            # (capitals) or called a video ("the big buck bunny movie")
+            title = re.search(r"\b" + r"\s+".join(f"{c.upper()}[a-z]*" for c in stem) + r"\b", titled)
+            if title:
+                forms.append(re.escape(title.group(0).lower()) + rf"(?:\s+{VIDEO_NOUN})?\b")
+            # without capitals or a word for a video, only a name with no vowel is surely initials
+            tail = "" if not re.search(r"[aeiou]", stem) else rf"\s+{VIDEO_NOUN}"
+            runs = (m.group(0) for m in re.finditer(r"\b" + r"\s+".join(f"{c}[a-z]{{2,}}" for c in stem) + rf"{tail}\b", q))
+            run = next((r for r in runs if not set(r.split()) & STOP), None)   # not "but both banks"
+            if run:
+                forms.append(re.escape(run))
         for form in forms:
             m = re.search(form, q)
             if m:
@@ -261,10 +286,15 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
 def plan(question: str, video_names: list[str]) -> QueryPlan:
     q = normalise(question).strip()
     p = QueryPlan(question=question.strip())
-    p.videos, said = named_videos(q, video_names)
+    p.videos, said = named_videos(q, video_names, question)
     rest = q
-    for s in said:
-        rest = rest.replace(s, " ")
+    for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
+        rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
+    m = None if p.videos else DESCRIBED.search(rest)
+    if m and not set(m.group(1).split()) <= GENERIC:
+        # "the bunny movie": what a video shows names it; the words say which video, not what is asked
+        p.described = " ".join(w for w in m.group(1).split() if w not in GENERIC)
+        rest = rest[:m.start(1)] + rest[m.end(1):]
     p.start, p.end, p.from_end, when_words, *p.around = time_window(rest)
     p.around = p.around[0] if p.around else None
     rest = rest.replace(when_words, " ") if when_words else rest

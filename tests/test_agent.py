@@ -204,6 +204,12 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("What does the opening title card say?", {"position": "first", "intent": "lookup"}),
     ("what was on the last slide of this lecture", {"position": "last", "videos": ["lecture.mp4"]}),
     ("In the bunny movie credits, who did the music?", {"focus": ["music"]}),
+    # a video named by its title's initials, or by what it shows (its words are not what is asked)
+    ("Who directed Big Buck Bunny?", {"videos": ["bbb.mp4"], "terms": ["directed"]}),
+    ("what does the big buck bunny movie show at the end", {"videos": ["bbb.mp4"]}),
+    ("What did Bob Brown say?", {"videos": [], "terms": ["bob", "brown"]}),
+    ("who wrote the score for the bunny video?", {"videos": [], "described": "bunny", "terms": ["score"]}),
+    ("what happens at the end of the whole video", {"described": ""}),
     ("what did Maria say just before she asked about the budget sheet, in the meeting?",
      {"intent": "neighbour", "direction": "before", "subject": "asked budget sheet", "immediate": True}),
     ("What happened after the vote?", {"intent": "neighbour", "direction": "after", "immediate": False}),
@@ -247,6 +253,18 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert unsupported("At 00:01:24", [clip], [], "When are the rodent pests shown?")[0] == ["00:01:24"]
     # a time of day asked for is read from the evidence, not from where it sits
     assert unsupported("00:00:24", [clip], [], "What time do the pests come out?", clock=True)[0] == ["00:00:24"]
+    # a short answer is the name itself, first word included: an invented one is caught
+    pay = item("our biggest risk is the payment provider integration")
+    assert unsupported("PayPal", [pay], [], "Which payment provider?")[0] == ["PayPal"]
+    assert unsupported("Thursday", [item("send it by Thursday")], [], "By when?")[0] == []
+    from vidrag.agent.grounding import about_question
+    assert about_question([item("GATEB | FERRY TERMINAL")], ["gate"])          # words OCR ran together
+    assert not about_question([item("ROSE BAKERY")], ["gate"])
+    # a time of day asked for: the line holding one and the question's words, not a slide number
+    from vidrag.agent.grounding import time_line
+    slide = item("TEAM OFFSITE | - Lakeview Hotel | - Friday 9:30 am | 5/6")
+    assert time_line(["friday", "offsite", "start"], [pay, slide]) == ("Friday 9:30 am", slide)
+    assert time_line(["museum", "close"], [pay, slide]) is None
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
 
@@ -419,3 +437,11 @@ def test_multiple_choice_options_and_time_windows():
 def test_a_multiple_choice_question_picks_an_option(lib):
     a = lib.ask("Which sign is shown in signs.mp4?", options=["EXIT 9", "WELCOME HOME", "PARKING"])
     assert a.choice == 1 and a.answer == "B. WELCOME HOME"
+
+
+def test_a_video_named_by_what_it_shows_scopes_the_question(lib):
+    ask = lambda q: lib.agent().understand({"question": q})["plan"]
+    p = ask("In the bunny cartoon, what is written on screen?")
+    assert p.described == "bunny" and p.videos == ["trailer_bbb.mp4"]      # the one video whose text says bunny
+    dragon = ask("what is the dragon in the dragon film called?")
+    assert dragon.videos == [] and "dragon" in dragon.terms                 # nothing holds it: no scope, still asked

@@ -31,7 +31,10 @@ def test_schema_wal_fts_and_details(tmp_path):
     assert len(st.keyword_search("hello rabbit")) == 3                     # any term
     [both] = st.keyword_search("hello rabbit", every_term=True)            # every term
     assert st.scenes_by_id([both[0]])[both[0]].transcript == "hello rabbit"
-    rarity = st.term_rarity(["hello", "quiet", "submarine"])               # in 2, 1 and 0 of 4 scenes
+    st.save_video(Video("fp3", "/v/c.mp4", "c.mp4", duration=10), [scene(0, "SACHA GOEDEGEBURE Director")])
+    assert len(st.keyword_search("directed")) == 1        # a long word matches as the start of its stem
+    assert st.keyword_search("dire") == []                # a short one only as itself
+    rarity = st.term_rarity(["hello", "quiet", "submarine"])               # in 2, 1 and 0 of 5 scenes
     assert rarity["quiet"] > rarity["hello"] > 0 and "submarine" not in rarity
 
 

@@ -65,6 +65,9 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
+PREFIX_FROM = 6   # letters from which a keyword matches as a prefix of its stem
+
+
 class StoreError(Exception):
     """The library cannot be opened or written; the message says why and what to do."""
 
@@ -330,7 +333,9 @@ class Store:
         terms = [t for t in "".join(c if c.isalnum() else " " for c in query.lower()).split() if t]
         if not terms:
             return []
-        match = (" AND " if every_term else " OR ").join(f'"{t}"' for t in terms)
+        # a long word also matches as the start of its stem: "directed" finds "Director" ("-or"
+        # nouns keep their ending under porter), "edited" finds "editor"
+        match = (" AND " if every_term else " OR ").join(f'"{t}"*' if len(t) >= PREFIX_FROM else f'"{t}"' for t in terms)
         rows = self.db.execute("SELECT rowid, bm25(scenes_fts) FROM scenes_fts WHERE scenes_fts MATCH ? "
                                "ORDER BY bm25(scenes_fts) LIMIT ?", (match, limit)).fetchall()
         return [(r[0], -r[1]) for r in rows]
