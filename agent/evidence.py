@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import join_words, stems
+from vidrag.agent.text import holds_term, join_words, stems
 from vidrag.records import OcrLine, Scene, Word
-from vidrag.store import PREFIX_FROM
 from vidrag.timecode import hms
 
 SHORT = {"speech": "said", "on-screen text": "on screen"}   # fewer prompt tokens
@@ -60,11 +59,9 @@ def clip(text: str, n: int) -> str:
 
 
 def hits_terms(text: str, terms: list[str]) -> int:
-    """How many of the question's words a text holds, compared as keyword search compares them
-    (stems; a long word's stem also as the start of a longer one, "directed" in "Director")."""
+    """How many of the question's words a text holds, compared as keyword search compares them."""
     have = set(stems(text))
-    return sum(1 for t in terms if set(stems(t)) & have or len(t) >= PREFIX_FROM and
-               any(h.startswith(s) for s in stems(t) for h in have))
+    return sum(1 for t in terms if holds_term(have, t))
 
 
 def sentences(words: list[Word]) -> list[tuple[float, float, str]]:

@@ -26,14 +26,12 @@ class Gatherer:
             return None
         return [v.id for name in p.videos for v in self.store.find_videos(name)]
 
-    def described(self, words: str, videos: list) -> list[str] | None:
-        """The videos a description names ("the bunny movie"): those whose speech, text or objects
-        hold its words; [] (no scope) when every video does, None when none does."""
-        ids = self.store.scenes_with_phrase(words)
+    def holders(self, phrase: str) -> list[str]:
+        """The videos whose speech, on-screen text or objects hold a phrase (for plan(): "the bunny
+        movie", "Big Buck Bunny")."""
+        ids = self.store.scenes_with_phrase(phrase)
         held = {vid for vid, _, _ in self.store.scene_spans(ids).values()} if ids else set()
-        indexed = [v for v in videos if v.status != "failed"]
-        names = [v.name for v in indexed if v.id in held]
-        return None if not names else [] if len(names) == len(indexed) else names
+        return [v.name for v in self.store.videos() if v.id in held and v.status != "failed"]
 
     def windows(self, p: QueryPlan) -> dict[int, tuple[float, float]]:
         """Each video's window of time for the plan ({} when the question names none)."""

@@ -28,8 +28,8 @@ from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, repeats_question,
                                     time_line, unsupported)
-from vidrag.agent.text import contains_phrase
-from vidrag.agent.plan import SHOWN_AS, QueryPlan, plan
+from vidrag.agent.text import contains_phrase, normalise
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, SHOWN_AS, QueryPlan, lookups, plan
 
 MAX_QUESTION = 2000
 
@@ -102,16 +102,11 @@ class Agent:
 
     # ---- nodes --------------------------------------------------------------------------
     def understand(self, state: State) -> dict:
-        videos = self.searcher.store.videos()
-        p = plan(state["question"], [v.name for v in videos])
+        names = [v.name for v in self.searcher.store.videos() if v.status != "failed"]
+        held = {phrase: self.gather.holders(phrase) for phrase in lookups(state["question"], names)}
+        p = plan(state["question"], names, held)
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]
-        elif p.described:
-            named = self.gather.described(p.described, videos)
-            if named is None:   # "the cooking video" and nothing says cooking: it may be what is asked
-                p.terms += [w for w in p.described.split() if w not in p.terms]
-                p.query = " ".join(p.terms)
-            p.videos = named or []
         return {"plan": p, "attempts": 0}
 
     def operate(self, state: State) -> dict:
@@ -198,10 +193,12 @@ class Agent:
             return {"outcome": "unconfirmed" if items and about else "not_found", "problem": ""}
         cited = [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)] or items[:1]
         answer = str(reply.get("answer", ""))
-        if p.asks_clock and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items):
-            # a time of day was asked and the reply names none: the line that holds one and the
-            # question's words answers ("5/6 / HIRING" for "what time does the offsite start")
-            answer, holder = time_line(p.focus or p.terms, items)
+        timed = ASKS_TIME_OF_DAY.search(normalise(p.question)) and not TIME_OF_DAY.search(answer) and \
+            time_line(p.focus or p.terms, items)
+        if timed:
+            # a time of day was asked and the reply names none (a slide's page number, say): the line
+            # holding one in the evidence about the question answers ("Friday 9:30 am")
+            answer, holder = timed
             cited, reply = [holder], dict(reply, answer=answer)
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                      p.question + " " + " ".join(state.get("options") or []), p.asks_clock)

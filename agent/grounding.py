@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.text import STOP, contains_phrase, stems, words
+from vidrag.agent.text import STOP, contains_phrase, holds_term, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                 "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
                 "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 # A time of day as people say or write it: 9:30 am, 18.15, 6 pm, half past nine, ten o'clock, noon
-TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\b\.?)?|\d{1,2}\s*(?:[ap]\.?m\b\.?|o'?clock)|"
-                         r"(?:half|quarter) (?:past|to) \w+|\w+ o'?clock|noon|midnight)", re.I)
+TIME_OF_DAY = re.compile(r"(?<![$€£\d.,])\b(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?![\d.])(?:\s*[ap]\.?m\b\.?)?|"
+                         r"\d{1,2}\s*(?:[ap]\.?m\b\.?|o'?clock)|(?:half|quarter) (?:past|to) \w+|\w+ o'?clock|noon|midnight)", re.I)
 # Words an answer uses to frame a value ("The sign says ...", "He mentions ..."), never specifics.
 FRAMING = set("the a an he she they it we you i this that there sign says said mentions speaker narrator video "
               "answer yes no on at in".split())
@@ -37,8 +37,10 @@ def specifics(answer: str) -> list[str]:
             word = tok.strip(".,;:!?()\"'“”‘’")
             if len(word) < 2 or word.lower() in FRAMING:
                 continue
-            # a sentence's first word is capitalised anyway, but a short answer is the name itself ("PayPal")
-            named = word[0].isupper() and not word.isupper() and (i > 0 or len(tokens) <= 4)
+            # a sentence's first word is capitalised anyway, but a short answer all in capitals is the
+            # name itself ("PayPal", "Sun Microsystems"; not "Probably next week")
+            title = len(tokens) <= 4 and all(t[:1].isupper() for t in tokens) and word.lower() not in STOP
+            named = word[0].isupper() and not word.isupper() and (i > 0 or title)
             if word.isupper() and sum(c.isalpha() for c in word) >= 2 or named:
                 out.append(word)
     return list(dict.fromkeys(o.strip() for o in out if o.strip()))
@@ -99,9 +101,8 @@ def repeats_question(answer: str, question: str) -> bool:
 def about_question(items: list[Item], terms: list[str]) -> bool:
     """Whether any item holds one of the question's words (stemmed; OCR slips tolerated, and
     words OCR ran together: "gate" in "GATEB")."""
-    held = lambda text, t: contains_phrase(text, t) or len(t) >= 4 and " " not in t and any(
-        h.startswith(s) for s in stems(t) for h in stems(text))
-    return any(held(i.text(), t) for i in items for t in terms)
+    return any(contains_phrase(i.text(), t) or holds_term(set(stems(i.text())), t, prefix_from=4)
+               for i in items for t in terms)
 
 
 def lone_names(question: str, video_names: list[str]) -> list[str]:
@@ -134,8 +135,8 @@ def line_holding(answer: str, items: list[Item]) -> str:
 
 
 def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:
-    """For "what time does the offsite start": the line that holds a time of day and most of the
-    question's words ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item."""
-    best = max(((hits_terms(l, terms), hits_terms(i.text(), terms), -n, l, i) for n, i in enumerate(items)
+    """For "what time does the offsite start": a line holding a time of day in the evidence item
+    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item."""
+    best = max(((hits_terms(i.text(), terms), hits_terms(l, terms), -n, l, i) for n, i in enumerate(items)
                 for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:3], default=None)
     return (best[3], best[4]) if best and best[0] else None

@@ -54,6 +54,8 @@ CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
 DESCRIBED = re.compile(r"\b(?:the|this|that)\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|"
                        r"cartoon|animation)\b")
+# "what time does the offsite start": a time of day is the answer (not "when is the deadline": a day)
+ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
 GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
               "next previous new old main original above following my your our which what any each every actual "
               "complete real uploaded".split())
@@ -147,11 +149,25 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     return None, None, False, ""
 
 
-def named_videos(q: str, names: list[str], titled: str | None = None) -> tuple[list[str], list[str]]:
+def initial_runs(q: str, names: list[str]) -> dict[str, str]:
+    """Words whose initials spell a short file name ("big buck bunny" for bbb.mp4): a title,
+    perhaps. Only the library can tell ("the big brown bear" is not one): plan() takes those it
+    confirms as `titles`."""
+    out = {}
+    for name in names:
+        stem = name.rsplit(".", 1)[0].lower()
+        if stem.isalpha() and 3 <= len(stem) <= 5:
+            for m in re.finditer(r"\b" + r"\s+".join(f"{c}[a-z]{{2,}}" for c in stem) + r"\b", q):
+                if not set(m.group(0).split()) & STOP:
+                    out[m.group(0)] = name
+    return out
+
+
+def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """(file names the question names, the words that named them). A name counts written out
     ("bikes.mp4"), as its words ("team meeting" for team_meeting.mp4), for a one-word name
-    that is also an everyday word ("demo"), beside a word for a video ("the demo video"), and a
-    short name as the initials of a title (`titled`: the question as written, for its capitals)."""
+    that is also an everyday word ("demo"), beside a word for a video ("the demo video"), and as
+    a title its initials spell that the video itself shows or says (`titles`: words -> name)."""
     found: list[tuple[int, str, str, tuple[int, int]]] = []
     split = {n: [p.lower() for p in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", n.rsplit(".", 1)[0]) if p] for n in names}
     owners: dict[str, set[str]] = {}
@@ -176,19 +192,7 @@ def named_videos(q: str, names: list[str], titled: str | None = None) -> tuple[l
         forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"
                   rf"(?:\s+{VIDEO_NOUN})?(?=\s+[a-z])"
                   for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
-        stem = name.rsplit(".", 1)[0].lower()
-        if stem.isalpha() and 3 <= len(stem) <= 5 and titled:
-            # "Big Buck Bunny" for bbb.mp4: a short name as the initials of a title, written as one
-            # (capitals) or called a video ("the big buck bunny movie")
-            title = re.search(r"\b" + r"\s+".join(f"{c.upper()}[a-z]*" for c in stem) + r"\b", titled)
-            if title:
-                forms.append(re.escape(title.group(0).lower()) + rf"(?:\s+{VIDEO_NOUN})?\b")
-            # without capitals or a word for a video, only a name with no vowel is surely initials
-            tail = "" if not re.search(r"[aeiou]", stem) else rf"\s+{VIDEO_NOUN}"
-            runs = (m.group(0) for m in re.finditer(r"\b" + r"\s+".join(f"{c}[a-z]{{2,}}" for c in stem) + rf"{tail}\b", q))
-            run = next((r for r in runs if not set(r.split()) & STOP), None)   # not "but both banks"
-            if run:
-                forms.append(re.escape(run))
+        forms += [re.escape(run) + rf"(?:\s+{VIDEO_NOUN})?\b" for run, owner in (titles or {}).items() if owner == name]
         for form in forms:
             m = re.search(form, q)
             if m:
@@ -283,18 +287,36 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     return "lookup", ""
 
 
-def plan(question: str, video_names: list[str]) -> QueryPlan:
+def described_in(q: str) -> re.Match | None:
+    """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the video")."""
+    return next((m for m in DESCRIBED.finditer(q) if not set(m.group(1).split()) & STOP
+                 and not set(m.group(1).split()) <= GENERIC), None)
+
+
+def lookups(question: str, video_names: list[str]) -> list[str]:
+    """The phrases plan() needs the library to look up: which videos show or say each."""
+    q = normalise(question).strip()
+    m = described_in(q)
+    return list(initial_runs(q, video_names)) + ([" ".join(w for w in m.group(1).split() if w not in GENERIC)] if m else [])
+
+
+def plan(question: str, video_names: list[str], held: dict[str, list[str]] | None = None) -> QueryPlan:
+    """The plan of a question; `held` maps the phrases of lookups() to the videos holding them."""
     q = normalise(question).strip()
     p = QueryPlan(question=question.strip())
-    p.videos, said = named_videos(q, video_names, question)
+    held = held or {}
+    titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
+    p.videos, said = named_videos(q, video_names, titles)
     rest = q
     for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
         rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
-    m = None if p.videos else DESCRIBED.search(rest)
-    if m and not set(m.group(1).split()) <= GENERIC:
-        # "the bunny movie": what a video shows names it; the words say which video, not what is asked
+    m = None if p.videos else described_in(rest)
+    if m:
         p.described = " ".join(w for w in m.group(1).split() if w not in GENERIC)
-        rest = rest[:m.start(1)] + rest[m.end(1):]
+        if held.get(p.described):
+            # "the bunny movie": the videos that show or say it; the words say which, not what is asked
+            p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
+            rest = rest[:m.start(1)] + rest[m.end(1):]
     p.start, p.end, p.from_end, when_words, *p.around = time_window(rest)
     p.around = p.around[0] if p.around else None
     rest = rest.replace(when_words, " ") if when_words else rest

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
-from vidrag.agent.text import content_words
+from vidrag.agent.text import content_words, stems
 from vidrag.config import Config
 from vidrag.models import ModelMissing
 from vidrag.records import Scene
@@ -90,9 +90,11 @@ class Searcher:
     def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
         """(scene id -> fused score, -> text cosine, -> CLIP text-to-image cosine, ids matched by keyword)."""
         terms = " ".join(query_terms(query)) or query
-        lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(terms, pool)]}
+        # a word with a long stem also finds longer stems: "directed" finds "Director" (porter keeps -or nouns whole)
+        long = frozenset(t for t in terms.lower().split() if len(max(stems(t), key=len, default="")) >= 6)
+        lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(terms, pool, prefixes=long)]}
         if len(terms.split()) > 1:   # BM25 favours short texts with a common term over long ones with all terms
-            lists["every_term"] = [i for i, _ in self.store.keyword_search(terms, pool, every_term=True)]
+            lists["every_term"] = [i for i, _ in self.store.keyword_search(terms, pool, every_term=True, prefixes=long)]
         dense: dict[int, float] = {}
         visual: dict[int, float] = {}
         text_index = self.index("text")

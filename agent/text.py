@@ -122,3 +122,11 @@ def join_words(texts: list[str]) -> str:
     """Words as text. ASR splits some words into pieces ("$31" ",000", "off" "-site"); a piece
     that continues its word is joined to it, or "$31 ,000" reads as two numbers."""
     return re.sub(r" (?=[,.'-]\w)", "", " ".join(texts))
+
+
+def holds_term(have: set[str], term: str, prefix_from: int = 6) -> bool:
+    """Whether a text's stems (`have`) hold a term: its stems, or one starting with a stem of at
+    least `prefix_from` letters ("direct" in "director": porter keeps "-or" nouns whole; shorter
+    stems would find "organ" in "organic")."""
+    want = stems(term)
+    return bool(set(want) & have) or any(len(s) >= prefix_from and h.startswith(s) for s in want for h in have)

@@ -99,12 +99,16 @@ class Indexer:
             self.store.record_failure(Video(job.fingerprint, job.path, job.name, job.size, status="failed",
                                             error=result.error))
             return Outcome(job.path, "failed", result.error, seconds=result.seconds)
+        written: list[Path] = []
         try:
             for rel, jpeg in result.thumbs.items():
                 target = self.store.root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(jpeg)
-        except OSError as exc:   # a full disk, a read-only or broken library folder
+                written.append(target)
+        except OSError as exc:   # a full disk, a read-only or broken library folder: not recorded, a rerun retries
+            for f in written:
+                f.unlink(missing_ok=True)
             return Outcome(job.path, "failed", f"cannot write its thumbnails into {self.store.root} "
                            f"({exc.strerror or exc}); nothing of this video was saved", seconds=result.seconds)
         video, warnings, ran = result.video, list(result.warnings), list(result.ran)

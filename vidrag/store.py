@@ -65,9 +65,6 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
-PREFIX_FROM = 6   # letters from which a keyword matches as a prefix of its stem
-
-
 class StoreError(Exception):
     """The library cannot be opened or written; the message says why and what to do."""
 
@@ -327,15 +324,14 @@ class Store:
         ids = np.array([r[0] for r in rows], np.int64)
         return ids, np.vstack([np.frombuffer(r[2], np.float32) for r in rows])
 
-    def keyword_search(self, query: str, limit: int = 50, every_term: bool = False) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, limit: int = 50, every_term: bool = False, prefixes: frozenset = frozenset()
+                       ) -> list[tuple[int, float]]:
         """BM25 over scene texts: (scene id, score), higher is better. Scenes with any query term,
-        or with every one of them."""
+        or with every one of them; a word in `prefixes` also as the start of a longer stem."""
         terms = [t for t in "".join(c if c.isalnum() else " " for c in query.lower()).split() if t]
         if not terms:
             return []
-        # a long word also matches as the start of its stem: "directed" finds "Director" ("-or"
-        # nouns keep their ending under porter), "edited" finds "editor"
-        match = (" AND " if every_term else " OR ").join(f'"{t}"*' if len(t) >= PREFIX_FROM else f'"{t}"' for t in terms)
+        match = (" AND " if every_term else " OR ").join(f'"{t}"*' if t in prefixes else f'"{t}"' for t in terms)
         rows = self.db.execute("SELECT rowid, bm25(scenes_fts) FROM scenes_fts WHERE scenes_fts MATCH ? "
                                "ORDER BY bm25(scenes_fts) LIMIT ?", (match, limit)).fetchall()
         return [(r[0], -r[1]) for r in rows]
