@@ -17,7 +17,7 @@ from vidrag.config import Config
 from vidrag.eval.bench import machine, percentiles
 
 BANK = Path(__file__).parent / "questions" / "bank.jsonl"
-# Written later, by someone who had not read the agent nor the bank: every question is held out
+# Written later, by someone who had read neither the agent nor the bank; all of it is one split
 FRESH = Path(__file__).parent / "questions" / "fresh.jsonl"
 SPLIT_SALT = "vidrag-questions-v1"
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
