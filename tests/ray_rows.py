@@ -37,8 +37,12 @@ def assert_same_rows(got: dict, want: dict) -> None:
     assert sorted(got) == sorted(want)
     for name in want:
         g, w = got[name], want[name]
-        for key in ("status", "stages", "scenes", "words", "ocr", "detections"):
+        for key in ("status", "stages", "scenes", "ocr", "detections"):
             assert g[key] == w[key], (name, key)
+        # the same words; their times to float noise: whisper in a Ray worker (OMP_NUM_THREADS=1)
+        # sums in another order and can move a word's edge by 20 ms
+        assert [(i, t) for i, _, _, t in g["words"]] == [(i, t) for i, _, _, t in w["words"]], name
+        assert all(abs(a[1] - b[1]) <= 0.1 and abs(a[2] - b[2]) <= 0.1 for a, b in zip(g["words"], w["words"])), name
         assert [(i, k) for i, k, _ in g["vectors"]] == [(i, k) for i, k, _ in w["vectors"]], name
         for (_, _, a), (_, _, b) in zip(g["vectors"], w["vectors"]):
             assert np.allclose(a, b, atol=1e-4), name   # the same model on another process: float noise only
