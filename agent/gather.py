@@ -26,12 +26,12 @@ class Gatherer:
             return None
         return [v.id for name in p.videos for v in self.store.find_videos(name)]
 
-    def holders(self, phrase: str) -> list[str]:
-        """The videos whose speech, on-screen text or objects hold a phrase (for plan(): "the bunny
-        movie", "Big Buck Bunny")."""
+    def holders(self, phrase: str, videos: list) -> list[str]:
+        """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():
+        "the bunny movie", "Big Buck Bunny")."""
         ids = self.store.scenes_with_phrase(phrase)
         held = {vid for vid, _, _ in self.store.scene_spans(ids).values()} if ids else set()
-        return [v.name for v in self.store.videos() if v.id in held and v.status != "failed"]
+        return [v.name for v in videos if v.id in held]
 
     def windows(self, p: QueryPlan) -> dict[int, tuple[float, float]]:
         """Each video's window of time for the plan ({} when the question names none)."""

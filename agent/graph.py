@@ -102,8 +102,9 @@ class Agent:
 
     # ---- nodes --------------------------------------------------------------------------
     def understand(self, state: State) -> dict:
-        names = [v.name for v in self.searcher.store.videos() if v.status != "failed"]
-        held = {phrase: self.gather.holders(phrase) for phrase in lookups(state["question"], names)}
+        videos = [v for v in self.searcher.store.videos() if v.status != "failed"]
+        names = [v.name for v in videos]
+        held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(state["question"], names)}
         p = plan(state["question"], names, held)
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]

@@ -183,15 +183,15 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)
+        own = [p for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
         forms += [rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|\w+(?:s|ed))\b))"   # "the trailer announces"
-                  for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
+                  for p in own]
         # "what does the bunny trailer announce": the subject of a question's verb
         forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"
-                  rf"(?:\s+{VIDEO_NOUN})?(?=\s+[a-z])"
-                  for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
+                  rf"(?:\s+{VIDEO_NOUN})?(?=\s+[a-z])" for p in own]
         forms += [re.escape(run) + rf"(?:\s+{VIDEO_NOUN})?\b" for run, owner in (titles or {}).items() if owner == name]
         for form in forms:
             m = re.search(form, q)
@@ -287,17 +287,19 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     return "lookup", ""
 
 
-def described_in(q: str) -> re.Match | None:
-    """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the video")."""
-    return next((m for m in DESCRIBED.finditer(q) if not set(m.group(1).split()) & STOP
-                 and not set(m.group(1).split()) <= GENERIC), None)
+def described_in(q: str) -> tuple[str, re.Match] | None:
+    """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the
+    video"); (its describing words, the match)."""
+    m = next((m for m in DESCRIBED.finditer(q) if not set(m.group(1).split()) & STOP
+              and not set(m.group(1).split()) <= GENERIC), None)
+    return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 
 
 def lookups(question: str, video_names: list[str]) -> list[str]:
     """The phrases plan() needs the library to look up: which videos show or say each."""
     q = normalise(question).strip()
-    m = described_in(q)
-    return list(initial_runs(q, video_names)) + ([" ".join(w for w in m.group(1).split() if w not in GENERIC)] if m else [])
+    described = described_in(q)
+    return list(initial_runs(q, video_names)) + ([described[0]] if described else [])
 
 
 def plan(question: str, video_names: list[str], held: dict[str, list[str]] | None = None) -> QueryPlan:
@@ -310,9 +312,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     rest = q
     for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
         rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
-    m = None if p.videos else described_in(rest)
-    if m:
-        p.described = " ".join(w for w in m.group(1).split() if w not in GENERIC)
+    described = None if p.videos else described_in(rest)
+    if described:
+        p.described, m = described
         if held.get(p.described):
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
