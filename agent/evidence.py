@@ -113,6 +113,12 @@ def reading_rows(lines: list[OcrLine]) -> list[str]:
     return out + [l.text for l in lines if len(l.box) != 4]
 
 
+def held_text(scene: Scene) -> list[str]:
+    """Lines on screen since before the scene began (a slide held past a cut): in its text, not read in it."""
+    own = {l.text for l in scene.ocr_lines}
+    return [x for x in scene.ocr_text.split(" | ") if x and x not in own] if scene.ocr_text else []
+
+
 def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str, float, float] | None:
     """On-screen text of a scene, frame by frame in reading order: frames that hold the question's
     words first; a long frame keeps its matching rows with the row before and two after."""
@@ -122,8 +128,8 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     for l in scene.ocr_lines:
         frames.setdefault(l.t, []).append(l)
     parts = []
-    for t, lines in frames.items():
-        rows = reading_rows(lines)
+    held = held_text(scene)
+    for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
         hit = [i for i, r in enumerate(rows) if hits_terms(r, terms)]
         if hit and sum(map(len, rows)) > budget:
             near = sorted({j for i in hit for j in range(i - 1, i + 3) if 0 <= j < len(rows)})

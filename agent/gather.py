@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.evidence import Item, hits_terms, objects_field, reading_rows, scene_item, sentences
+from vidrag.agent.evidence import Item, held_text, hits_terms, objects_field, reading_rows, scene_item, sentences
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import contains_phrase
 from vidrag.agent.choices import mentions
+from vidrag.records import OcrLine
 
 QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide)$", re.I)
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
@@ -174,6 +175,9 @@ class Gatherer:
             return None
         frames = {}
         for s in scenes:
+            held = held_text(s)
+            if held and all(l.t > a for l in s.ocr_lines):   # a slide held past a cut is still up at `a`
+                frames[max(a, s.start)] = [OcrLine(max(a, s.start), x, 1.0) for x in held]
             for l in s.ocr_lines:
                 if a - 2 <= l.t < b:
                     frames.setdefault(l.t, []).append(l)

@@ -26,10 +26,11 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, repeats_question,
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, near_in_meaning, repeats_question,
                                     time_line, unsupported)
 from vidrag.agent.text import contains_phrase, normalise
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, SHOWN_AS, QueryPlan, lookups, plan
+from vidrag.agent.plan import ANSWER_KINDS, ASKS_TIME_OF_DAY, SHOWN_AS, QueryPlan, lookups, plan
+from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
 
@@ -228,13 +229,23 @@ class Agent:
         (not one that says how a thing is shown, "sign"; any other, since what is asked is often
         said in other words: "where does the walk begin" is answered by "we walk from the old
         harbor"), or it is the very place the question points at (the opening or closing text it
-        asks for, a moment in the window it names)."""
-        terms = [t for t in p.terms if t not in SHOWN_AS]
+        asks for, a moment in the window it names), or it says one of them in other words."""
+        terms = [t for t in p.terms if t not in SHOWN_AS and t not in ANSWER_KINDS]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True
         windows = self.gather.windows(p)
-        return bool(windows) and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
-                                     and i.cite_end > windows[i.video_id][0] for i in cited)
+        if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
+                           and i.cite_end > windows[i.video_id][0] for i in cited):
+            return True
+        return self._means(terms, scope)
+
+    def _means(self, terms: list[str], scope: list[Item]) -> bool:
+        """The evidence says it in other words ("a car" for "vehicles"): the text embedder decides,
+        when the library has one."""
+        try:
+            return near_in_meaning(self.searcher.embedder().encode, terms, scope)
+        except ModelMissing:
+            return False
 
     def refine(self, state: State) -> dict:
         return {"attempts": state.get("attempts", 0) + 1}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.text import STOP, contains_phrase, holds_term, stems, words
+from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -30,6 +30,10 @@ def specifics(answer: str) -> list[str]:
     (capitalised words not starting a sentence, or words in capitals)."""
     answer = re.sub(r"\b[\w\-]+\.(?:mp4|mkv|mov|avi|webm|m4v|mpg|mpeg|wmv|flv|ts)\b", " ", answer, flags=re.I)  # file names
     out = re.findall(r"(?:^|\s)[\"“‘']([^\"”’']{2,60})[\"”’'](?=[\s.,;:!?)]|$)", answer)
+    # web and mail addresses ("bigbuckbunny.org"), which a small model invents readily: the name
+    # without the scheme and "www.", which a screen often leaves out
+    out += re.findall(r"(?:https?://)?(?:www\.)?((?:[\w\-]+\.)+(?:com|org|net|io|edu|gov|tv|info|co|uk|de|fr|eu)\b)",
+                      answer, flags=re.I)
     out += re.findall(r"(?<![\w.])\d+(?:[:.,]\d+)*(?![\w])", answer)
     for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
         tokens = sentence.split()
@@ -103,6 +107,17 @@ def about_question(items: list[Item], terms: list[str]) -> bool:
     words OCR ran together: "gate" in "GATEB")."""
     return any(contains_phrase(i.text(), t) or holds_term(set(stems(i.text())), t, prefix_from=4)
                for i in items for t in terms)
+
+
+def near_in_meaning(encode, terms: list[str], items: list[Item], threshold: float = 0.6) -> bool:
+    """Whether a word of the evidence means about what a question's word does: "vehicles" is
+    answered by a "car", "wife" by "married", which no stemmer relates. Word against word with
+    the library's text embedder, so a sentence's general drift does not count."""
+    have = list(dict.fromkeys(w for i in items for w in content_words(i.text()) if len(w) >= 3 and not w.isdigit()))
+    if not terms or not have:
+        return False
+    sims = encode(list(terms)) @ encode(have).T
+    return bool(sims.max() >= threshold)
 
 
 def lone_names(question: str, video_names: list[str]) -> list[str]:

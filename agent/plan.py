@@ -19,6 +19,9 @@ INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
                "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
+# The kind of thing asked for, not what it is about: "who is the man named in the first sentence"
+ANSWER_KINDS = set("man men woman women person people guy guys girl boy lady someone somebody name names named "
+                   "called thing things sentence sentences word words".split())
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says"
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image)\b")
@@ -104,6 +107,20 @@ def seconds(value: str, unit: str = "") -> float:
     return parse_timecode(value) if ":" in value else amount(value) * UNIT.get(unit.rstrip("."), 60)
 
 
+SECONDS_SAID = r"(\d{1,2}|five|ten|fifteen|twenty|thirty|forty(?: five)?|fifty)"
+# "a minute forty", "2 minutes 30 seconds", "one minute and twenty seconds", "3 and a half minutes":
+# said as a clock (1:40), so the window readers below see one moment, not "a minute" and a stray "forty"
+COMPOUND = [re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_SAID}(?:\s*(?:seconds?|secs?|s)\b|"
+                       r"(?=\s+(?:into|in|mark)\b|\s*(?:[,?.!;]|$)))"),
+            re.compile(rf"\b{AMOUNT}\s+and\s+a\s+half\s+(?:minutes?|mins?)\b")]
+
+
+def clock_said(q: str) -> str:
+    """The question with compound durations written as clocks ("a minute forty" -> "1:40")."""
+    q = COMPOUND[0].sub(lambda m: f"{int(amount(m.group(1)))}:{int(amount(m.group(2)) if m.group(2)[0].isdigit() else NUMBER_WORDS[m.group(2)]):02d}", q)
+    return COMPOUND[1].sub(lambda m: f"{int(amount(m.group(1)))}:30", q)
+
+
 def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
     """(start, end, counted from the end, the words that said it[, the moment it is around]) of a
     window of video time."""
@@ -123,8 +140,9 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         return length, 0.0, True, m.group(0)
     m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
                   rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
-    # "what is said 2 minutes in?", "thirty seconds into the video, ..."
-    m = m or re.search(rf"()(){DURATION}()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
+    # "what is said 2 minutes in?", "thirty seconds into the video, ..." (not "after 0:10 in signs.mp4":
+    # once the name is out, "in" ends it, and "after" says the window)
+    m = m or re.search(rf"()(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?:{CLOCK}|{DURATION})()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
     if m:
         word, clock, n, unit, minute, tail = m.groups()
         # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
@@ -319,6 +337,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
             rest = rest[:m.start(1)] + rest[m.end(1):]
+    rest = clock_said(rest)
     p.start, p.end, p.from_end, when_words, *p.around = time_window(rest)
     p.around = p.around[0] if p.around else None
     rest = rest.replace(when_words, " ") if when_words else rest

@@ -1,7 +1,10 @@
 """On-screen text: OCR on keyframes, skipping near-duplicates of the last frame read.
 
 Each kept line carries its time and confidence; low-confidence junk is dropped. A line repeated
-over consecutive keyframes (a caption held on screen) is stored once per scene.
+over consecutive keyframes (a caption held on screen) is stored once per scene. A picture that
+stays on screen past a scene cut (a slide held for minutes, split into several scenes) lends its
+text to the later scenes' `ocr_text`, so they can be found by it; `ocr_lines` keep only the
+reads, so a held slide still counts as one appearance.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import numpy as np
 
 from vidrag.config import Config
 from vidrag.models import resolve
-from vidrag.records import OcrLine, Scene
+from vidrag.records import HeldLine, OcrLine, Scene
 from vidrag.indexers.stages import VideoContext, pick_backend, scene_at
 from vidrag.models import cached_model
 from vidrag.indexers.compute import sample_due
@@ -90,9 +93,10 @@ class OcrStage:
     def read_lines(self, keyframes: list, own_from: float = -math.inf) -> list[OcrLine]:
         """Lines of the first keyframe in each `every`-second slot (slots, so a shard of a long
         video reads the frames a whole run reads), skipping pictures unchanged since the last
-        one read. Keyframes before `own_from` (a shard's overlap) only replay that last picture."""
+        one read; such a skipped picture yields the last read's lines again, as HeldLines.
+        Keyframes before `own_from` (a shard's overlap) only replay that last picture."""
         lines: list[OcrLine] = []
-        last_hash, next_t = None, 0.0
+        last_hash, last_img, last_lines, next_t = None, None, None, 0.0
         for k in keyframes:
             due, next_t = sample_due(k.t, next_t, self.every)
             if not due:
@@ -100,24 +104,37 @@ class OcrStage:
             img = k.image()
             h = phash(img)
             if last_hash is not None and hamming(h, last_hash) <= self.same_frame:
-                continue  # the picture did not change: its text was already read
-            last_hash = h
-            if k.t < own_from:
+                if k.t >= own_from:   # the picture did not change: its text is still on screen
+                    if last_lines is None:   # read in the overlap, where it was not read yet
+                        last_lines = self.read_frame(last_img, k.t)
+                    lines += [HeldLine(round(k.t, 2), o.text, o.conf, o.box) for o in last_lines]
                 continue
-            for text, conf, box in self.backend.read(img):
-                text = " ".join(text.split())
-                if conf >= self.min_conf and sum(c.isalnum() for c in text) >= 2:
-                    lines.append(OcrLine(round(k.t, 2), text, round(conf, 3), [round(v, 1) for v in box]))
+            last_hash, last_img, last_lines = h, img, None
+            if k.t >= own_from:
+                last_lines = self.read_frame(img, k.t)
+                lines += last_lines
         return lines
+
+    def read_frame(self, img, t: float) -> list[OcrLine]:
+        out = []
+        for text, conf, box in self.backend.read(img):
+            text = " ".join(text.split())
+            if conf >= self.min_conf and sum(c.isalnum() for c in text) >= 2:
+                out.append(OcrLine(round(t, 2), text, round(conf, 3), [round(v, 1) for v in box]))
+        return out
 
     @staticmethod
     def place(scenes: list[Scene], lines: list[OcrLine]) -> None:
-        """Each line into the scene of its time, once per scene (a caption held on screen)."""
+        """Each read line into the scene of its time, once per scene (a caption held on screen);
+        a held line only into that scene's text, when the scene did not read it itself."""
+        texts: dict[int, list[str]] = {s.idx: [] for s in scenes}
         for s in scenes:
             s.ocr_lines = []
         for line in lines:
             scene = scene_at(scenes, line.t)
-            if not any(o.text == line.text for o in scene.ocr_lines):
+            if not isinstance(line, HeldLine) and not any(o.text == line.text for o in scene.ocr_lines):
                 scene.ocr_lines.append(line)
+            if line.text not in texts[scene.idx]:
+                texts[scene.idx].append(line.text)
         for s in scenes:
-            s.ocr_text = " | ".join(line.text for line in s.ocr_lines)
+            s.ocr_text = " | ".join(texts[s.idx])

@@ -44,8 +44,8 @@ def scene_at(scenes: list[Scene], t: float) -> Scene:
 
 
 # Bumped when a stage's code changes what it stores, so libraries indexed before re-run it
-# (asr 2: transcripts hold whole sentences across cuts).
-CODE_VERSIONS = {"asr": 2}
+# (asr 2: transcripts hold whole sentences across cuts; ocr 2: text held past a cut).
+CODE_VERSIONS = {"asr": 2, "ocr": 2}
 
 
 def stage_hash(cfg: Config, name: str, active: dict[str, str]) -> str:

@@ -172,6 +172,11 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("What is said between 0:25 and 0:40 in the trailer?", {"intent": "window", "start": 25, "end": 40,
                                                            "videos": ["trailer_bbb.mp4"]}),
     ("what's on screen around the 2 minute mark", {"start": 75, "end": 165, "around": 120}),
+    # durations said in two parts are one moment, not "a minute" and a stray "forty"
+    ("what animal fills the screen about a minute forty into the walk", {"around": 100, "start": 55}),
+    ("what is said at 2 minutes 30 seconds in", {"around": 150}),
+    ("what happens 3 and a half minutes in", {"around": 210}),
+    ("it took 2 minutes, 3 people came", {"start": None}),
     ("what is said between 0:25 and 0:40", {"start": 25, "end": 40, "around": None}),
     ("what does he say in the first ten minutes", {"start": 0, "end": 600}),
     ("How far is the museum? The sign said 500 m", {"start": None, "end": None}),
@@ -269,6 +274,9 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert unsupported("PayPal", [pay], [], "Which payment provider?")[0] == ["PayPal"]
     assert unsupported("Thursday", [item("send it by Thursday")], [], "By when?")[0] == []
     assert specifics("Probably next week") == []                                 # a sentence, not a name
+    site = item("WWW.BIGBUCKBUNNY.ORG | Blender Foundation")                   # an invented address is caught
+    assert unsupported("www.bigbuckbunny.org", [site], [], "Which website?")[0] == []
+    assert unsupported("https://www.youtube.com/watch?v=Zbb", [site], [], "Which website?")[0] == ["youtube.com"]
     from vidrag.agent.grounding import about_question
     assert about_question([item("GATEB | FERRY TERMINAL")], ["gate"])          # words OCR ran together
     assert not about_question([item("ROSE BAKERY")], ["gate"])
@@ -279,6 +287,22 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert time_line(["museum", "close"], [pay, slide]) is None
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
+
+
+def test_evidence_in_other_words_is_about_the_question_and_unrelated_evidence_is_not():
+    """The real packaged text embedder, word against word: a kind of thing is answered by one
+    of its kind, a paraphrase by its words; a neighbouring topic is not."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import near_in_meaning
+    from vidrag.encoders import TextEmbedder
+    encode = TextEmbedder(load_config(environ={})).encode
+    item = lambda text: Item("a.mp4", 1, "/a.mp4", 0, 5, 0, 5, [("speech", text)], [1])
+    assert near_in_meaning(encode, ["vehicles"], [item("1 car, 2 person")])
+    assert near_in_meaning(encode, ["wife"], [item("Had he married a more amiable woman")])
+    assert near_in_meaning(encode, ["animal"], [item("a dog runs across the square")])
+    assert not near_in_meaning(encode, ["payment"], [item("remember to buy bread and honey at the bakery")])
+    assert not near_in_meaning(encode, ["cafe"], [item("ROSE BAKERY | ELM STREET")])
+    assert not near_in_meaning(encode, ["vehicles"], [])
 
 
 def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_join():

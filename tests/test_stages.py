@@ -1,7 +1,7 @@
 """Each indexing stage on real footage, with the real packaged models."""
 import json
 
-from conftest import chat_server, cli, cli_json, copy, make_video, speech_video
+from conftest import chat_server, cli, cli_json, copy, make_video, speech_video, text_video
 from vidrag.config import load_config
 from vidrag.indexers.asr import assign_words
 from vidrag.library import Library
@@ -34,6 +34,32 @@ def test_ocr_reads_the_trailer_captions_in_the_right_scenes(samples, tmp_path):
     assert times == sorted(times)                      # trailer.py shows them in this order
     _, intro = find_line(scenes, "Peach Project")
     assert 3 <= intro.t <= 9.5                         # intro text: from 3 s for 6 s
+
+
+def test_a_slide_held_past_scene_cuts_is_text_of_every_scene_it_spans_and_counts_once(tmp_path):
+    """A lecture slide stays up for minutes and is split into several scenes; each of them is
+    findable by the slide's words, while the slide is one read line (one appearance)."""
+    from vidrag.agent.operate import occurrences
+    from vidrag.indexers.compute import decode_pass
+    from vidrag.indexers.keyframes import KeyframeSpool
+    from vidrag.indexers.ocr import OcrStage
+    from vidrag.media import probe
+    video = text_video(tmp_path / "talk.mp4", ["", "HIRING PLAN 2027", "THANK YOU"], seconds_per_scene=14)
+    lib, [o] = indexed(tmp_path, video, stages=["ocr"], scenes={"max_len": 5.0})
+    scenes = lib.store.scenes(lib.video("talk.mp4").id, details=True)
+    slide = [s for s in scenes if 15 <= s.start < 28]
+    assert len(slide) >= 2 and all("HIRING PLAN 2027" in s.ocr_text for s in slide), [s.ocr_text for s in scenes]
+    assert sum("HIRING PLAN 2027" == l.text for s in scenes for l in s.ocr_lines) == 1
+    assert not any("HIRING" in s.ocr_text for s in scenes if s.start >= 28 or s.end <= 14)
+    assert len(occurrences(lib.store, "hiring plan", "screen")) == 1
+    assert max(h.end for h in lib.search("hiring plan", k=10, modality="text")) >= 24   # later slide scenes found
+    # a shard that starts mid-slide reads the held slide in its overlap: it gets what a whole run has
+    stage = OcrStage(lib.config)
+    with KeyframeSpool(tmp_path, "kf") as spool:
+        kf = decode_pass(str(video), probe(str(video)), lib.config, spool, lambda s, f: None).keyframes
+        whole = [(type(l).__name__, l.t, l.text) for l in stage.read_lines(kf)]
+        split = [l for l in stage.read_lines(kf) if l.t < 21.0] + stage.read_lines(kf, 21.0)
+    assert [(type(l).__name__, l.t, l.text) for l in split] == whole and ("HeldLine", 22.0, "HIRING PLAN 2027") in whole
 
 
 def test_asr_words_and_times_land_in_the_right_scenes(tmp_path):

@@ -22,6 +22,12 @@ class OcrLine:
 
 
 @dataclass
+class HeldLine(OcrLine):
+    """A line still on screen at a later sample than its read (ocr.py): it lends its text to the
+    scene of that time, and is never stored as a line of its own."""
+
+
+@dataclass
 class Detection:
     t: float
     label: str
