@@ -196,13 +196,15 @@ def test_bank_answers_score_themselves(bank):
         assert r["correct"] and r["grounded"], q["id"]
 
 
-def test_the_fresh_set_keeps_the_banks_rules():
-    """eval/questions/fresh.jsonl (written later, without the agent's code): same fields and values,
-    its own ids, answers that score themselves, windows inside their videos."""
-    from vidrag.eval.questions_run import FRESH
-    fresh, dur = load_bank(FRESH), durations()
+@pytest.mark.parametrize("name", ["fresh", "fresh2"])
+def test_the_fresh_sets_keep_the_banks_rules(name):
+    """eval/questions/fresh*.jsonl (written later, without the agent's code): same fields and values,
+    their own ids, answers that score themselves, windows inside their videos."""
+    from vidrag.eval.questions_run import FRESH_SETS
+    fresh, dur = load_bank(FRESH_SETS[name]), durations()
     ids = [q["id"] for q in fresh]
-    assert len(fresh) >= 80 and len(ids) == len(set(ids)) and not set(ids) & {q["id"] for q in load_bank(BANK)}
+    others = {q["id"] for path in [BANK, *FRESH_SETS.values()] if path != FRESH_SETS[name] for q in load_bank(path)}
+    assert len(fresh) >= 80 and len(ids) == len(set(ids)) and not set(ids) & others
     for q in fresh:
         assert q["family"] in FAMILIES and q["kind"] in KINDS and (q["video"] is None or q["video"] in VIDEOS), q["id"]
         assert q["absent"] == (not q["answers"] and not q["windows"] and q["kind"] != "when"), q["id"]

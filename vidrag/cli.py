@@ -229,7 +229,7 @@ def eval_dataset(fmt: Annotated[str, typer.Option("--format", help="videomme, lo
 
 
 @eval_app.command("questions")
-def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all of the bank (the split keeps each fact's phrasings together), or fresh: a second set, all held out.")] = "dev",
+def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all of the bank (the split keeps each fact's phrasings together), or fresh / fresh2: later sets, all held out.")] = "dev",
                    baseline: Annotated[bool, typer.Option("--baseline", help="Score the rule-free baseline (search + one prompt) instead of the agent.")] = False,
                    family: Annotated[Optional[str], typer.Option(help="Only one phrasing family (meeting, lecture, credits, signage, casual, library).")] = None,
                    limit: Annotated[Optional[int], typer.Option(help="At most N questions, a hash-ordered spread over the split.")] = None,
@@ -237,10 +237,10 @@ def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all 
                    library: Annotated[Optional[Path], typer.Option("--library", help="The corpus library [cache/eval/questions/lib], indexed once.")] = None,
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Ask the natural-phrasing question bank about its corpus; correct, grounded and abstention rates, misses."""
-    from vidrag.eval.questions_run import markdown, run_questions
+    from vidrag.eval.questions_run import SPLITS, markdown, run_questions
 
-    if split not in ("dev", "heldout", "all", "fresh"):
-        fail("--split must be dev, heldout, all or fresh", 2)
+    if split not in SPLITS:
+        fail(f"--split must be one of {', '.join(SPLITS)}", 2)
     try:
         report = run_questions(load_config(config), split, baseline, family, limit, out_dir, library,
                                log=lambda m: err.print(m, markup=False, highlight=False))
