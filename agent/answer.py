@@ -125,7 +125,10 @@ class Reader:
         choice = None
         # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
         bare = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip()
-        text = bare or ("" if p.intent == "which_video" and cites else text)   # "E2" alone: the video it cites is the answer
+        if not bare and cites:   # "E2" alone: the moment (or, for "which video", the video) it cites is the answer
+            text = "" if p.intent == "which_video" else Citation.of(cites[0]).label()
+        else:
+            text = bare or text
         if options:
             ranked = cites + [i for i in items if i not in cites]
             by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])

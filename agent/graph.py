@@ -29,7 +29,7 @@ from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, near_in_meaning, repeats_question,
                                     time_line, unsupported)
 from vidrag.agent.text import contains_phrase, normalise
-from vidrag.agent.plan import ANSWER_KINDS, ASKS_TIME_OF_DAY, SHOWN_AS, QueryPlan, lookups, plan
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
@@ -206,8 +206,12 @@ class Agent:
                                      p.question + " " + " ".join(state.get("options") or []), p.asks_clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()]) if not any(contains_phrase(i.text(), n) for i in items)]
-        if unheard:   # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her
+        # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her (but "the
+        # Austen reading" names the video, whose words need not say "Austen")
+        naming = set(" ".join(p.named_by).split())
+        unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()])
+                   if n.lower() not in naming and not any(contains_phrase(i.text(), n) for i in items)]
+        if unheard:
             return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
         if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):
@@ -230,7 +234,7 @@ class Agent:
         said in other words: "where does the walk begin" is answered by "we walk from the old
         harbor"), or it is the very place the question points at (the opening or closing text it
         asks for, a moment in the window it names), or it says one of them in other words."""
-        terms = [t for t in p.terms if t not in SHOWN_AS and t not in ANSWER_KINDS]
+        terms = [t for t in p.terms if t not in NOT_TOPIC]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True
         windows = self.gather.windows(p)

@@ -19,9 +19,16 @@ INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
                "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
-# The kind of thing asked for, not what it is about: "who is the man named in the first sentence"
+# The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
+# "which novel is this reading from" (a title on screen names a work without saying "novel")
 ANSWER_KINDS = set("man men woman women person people guy guys girl boy lady someone somebody name names named "
-                   "called thing things sentence sentences word words".split())
+                   "called thing things sentence sentences word words novel novels book books story song songs "
+                   "track album show series episode character characters".split())
+# Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ..."
+LIGHT_VERBS = set("go goes going went gone get gets got come comes came make makes made take takes took "
+                  "give gives gave put puts".split())
+# A question's words that do not say what it is about, for the check that the evidence is about it
+NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says"
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image)\b")
@@ -88,6 +95,7 @@ class QueryPlan:
     from_end: bool = False                                # start/end count back from each video's end
     videos: list[str] = field(default_factory=list)       # file names the question refers to
     described: str = ""                                   # a video named by what it shows ("the bunny movie")
+    named_by: list[str] = field(default_factory=list)     # the words that named the videos ("the austen reading")
     catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
@@ -115,8 +123,22 @@ COMPOUND = [re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_
             re.compile(rf"\b{AMOUNT}\s+and\s+a\s+half\s+(?:minutes?|mins?)\b")]
 
 
+# Durations said in words: "half a minute", "a minute and a half", "a quarter of an hour", "an hour and a half"
+SAID_DURATIONS = [
+    (re.compile(r"\bhalf (?:a|an) (?:minute|min)\b"), lambda m: "30 seconds"),
+    (re.compile(r"\bhalf (?:an|a) hour\b"), lambda m: "30 minutes"),
+    (re.compile(r"\b(?:a|one) quarter (?:of an )?hour\b"), lambda m: "15 minutes"),
+    (re.compile(r"\bthree quarters of an hour\b"), lambda m: "45 minutes"),
+    (re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)))}:30"),
+    (re.compile(rf"\b{AMOUNT}\s+hours?\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)) * 60 + 30)} minutes"),
+]
+
+
 def clock_said(q: str) -> str:
-    """The question with compound durations written as clocks ("a minute forty" -> "1:40")."""
+    """The question with durations said in words written as numbers, and compound ones as clocks
+    ("a minute forty" -> "1:40", "half a minute" -> "30 seconds")."""
+    for pattern, said in SAID_DURATIONS:
+        q = pattern.sub(said, q)
     q = COMPOUND[0].sub(lambda m: f"{int(amount(m.group(1)))}:{int(amount(m.group(2)) if m.group(2)[0].isdigit() else NUMBER_WORDS[m.group(2)]):02d}", q)
     return COMPOUND[1].sub(lambda m: f"{int(amount(m.group(1)))}:30", q)
 
@@ -139,10 +161,10 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
             return 0.0, length, False, m.group(0)
         return length, 0.0, True, m.group(0)
     m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
-                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
+                  rf"(\s+mark|\s+in\s+(?:the\s+)?{VIDEO_NOUN}|\s+into\b(?:\s+(?:the|this|that|my|our)\s+\w+)?|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
     # "what is said 2 minutes in?", "thirty seconds into the video, ..." (not "after 0:10 in signs.mp4":
     # once the name is out, "in" ends it, and "after" says the window)
-    m = m or re.search(rf"()(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?:{CLOCK}|{DURATION})()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
+    m = m or re.search(rf"()(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?:{CLOCK}|{DURATION})()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\b(?:\s+(?:the|this|that|my|our)\s+\w+)?)", q)
     if m:
         word, clock, n, unit, minute, tail = m.groups()
         # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
@@ -259,7 +281,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     so the narrow forms come before the broad ones."""
     if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
                  r"highlights|story|plot|what goes on|"
-                 r"what is going on|describe)\b", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
+                 r"what is going on)\b", q) or re.search(r"\bdescribe\b", q) and not re.search(
+                 r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
                                                                  r"immediately )?(?:after|before|when|once))", q) \
             or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
             or re.search(r"^\W*what (?:is|was|are|were) (?:shown |going on |happening )?in\s*(?:(?:the|this|that|my)\s*"
@@ -273,8 +296,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     if m and m.group(2) in ("after", "before", "following", "prior to") and re.search(
             r"\b(what|who|which)\b", q) and not has_window:
         return "neighbour", "before" if m.group(2) in ("before", "prior to") else "after"
+    # "how many loaves did the narrator say", "how many people did she say would come": a number
+    # said, not a count of mentions (that is "how many times ...")
+    quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
+                              r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b", q)
     if re.search(r"\bhow (many times|often|frequently)\b|\bnumber of times\b|\bcount (the|how)\b", q) or (
-            re.search(r"\bhow many\b", q) and re.search(
+            not quantity_said and re.search(r"\bhow many\b", q) and re.search(
                 r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)) \
             or COUNT_SHOWN.search(q):
         return "count", ""
@@ -327,6 +354,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     held = held or {}
     titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
     p.videos, said = named_videos(q, video_names, titles)
+    p.named_by = said
     rest = q
     for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
         rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
@@ -337,10 +365,10 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
             rest = rest[:m.start(1)] + rest[m.end(1):]
-    rest = clock_said(rest)
-    p.start, p.end, p.from_end, when_words, *p.around = time_window(rest)
+    timed = clock_said(rest)   # the durations said in words, read as numbers only where they say a window
+    p.start, p.end, p.from_end, when_words, *p.around = time_window(timed)
     p.around = p.around[0] if p.around else None
-    rest = rest.replace(when_words, " ") if when_words else rest
+    rest = timed.replace(when_words, " ") if when_words else rest
     p.literals = literals_of(question)
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)

@@ -148,6 +148,13 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # what is asked for: a number said is not a count of appearances, a clock is not a video time
     ("What's the number of the platform the train leaves from?", {"intent": "lookup"}),
     ("How many people will we hire?", {"intent": "lookup"}),
+    ("how many loaves did the narrator say", {"intent": "lookup"}),                # a number said
+    ("how does the reader describe him?", {"intent": "lookup"}),                   # what is said of him
+    ("describe the team meeting", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
+    ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
+    ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    ("how many times did the narrator say loaves", {"intent": "count", "subject": "loaves"}),
+    ("how many cats are shown in the walk", {"intent": "count"}),
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
     ("Count the red signs.", {"intent": "count", "subject": "red"}),
     ("How many slides did they go through?", {"intent": "lookup"}),       # no thing named: not a count of one
@@ -177,6 +184,13 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("what is said at 2 minutes 30 seconds in", {"around": 150}),
     ("what happens 3 and a half minutes in", {"around": 210}),
     ("it took 2 minutes, 3 people came", {"start": None}),
+    # durations said in words, and "into" any named stretch ("into the meeting") as video time
+    ("around half a minute into the meeting, how much was spent", {"around": 30, "terms": ["spent"]}),
+    ("what happens a minute and a half in", {"around": 90}),
+    ("at 30 seconds into the walk what sign is shown", {"start": 10, "end": 50}),
+    ("what is said a quarter of an hour into the recording", {"around": 900}),
+    ("the train leaves in half an hour, which platform?", {"start": None, "terms": ["train", "leaves", "half", "hour", "platform"]}),
+    ("How many times does GATE 7 appear after 0:10 in signs.mp4?", {"intent": "count", "start": 10, "around": None}),
     ("what is said between 0:25 and 0:40", {"start": 25, "end": 40, "around": None}),
     ("what does he say in the first ten minutes", {"start": 0, "end": 600}),
     ("How far is the museum? The sign said 500 m", {"start": None, "end": None}),
@@ -302,7 +316,22 @@ def test_evidence_in_other_words_is_about_the_question_and_unrelated_evidence_is
     assert near_in_meaning(encode, ["animal"], [item("a dog runs across the square")])
     assert not near_in_meaning(encode, ["payment"], [item("remember to buy bread and honey at the bakery")])
     assert not near_in_meaning(encode, ["cafe"], [item("ROSE BAKERY | ELM STREET")])
+    assert not near_in_meaning(encode, ["rain"], [item("umbrella (0.84), person (0.52)")])   # related, not said
+    assert not near_in_meaning(encode, ["cinematographer"], [item("SACHA GOEDEGEBURE — Director")])
     assert not near_in_meaning(encode, ["vehicles"], [])
+
+
+def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
+    """"find the clip with 'revenge is coming' on screen" -> "E1": the cited moment is the answer."""
+    from vidrag.agent.answer import Reader
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    cue = Item("trailer.mp4", 1, "/trailer.mp4", 40, 55, 47.5, 50, [("on-screen text", "Revenge is coming...")], [1])
+    text, _ = Reader(None, None).finish(plan("find the clip with 'revenge is coming' on screen", ["trailer.mp4"]),
+                                        "E1", [cue], [cue], None)
+    assert text == "trailer.mp4 @ 00:00:47–00:00:50"
+    which = plan("which video says revenge is coming", ["trailer.mp4"])
+    assert Reader(None, None).finish(which, "E1", [cue], [cue], None)[0] == "trailer.mp4"
 
 
 def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_join():
