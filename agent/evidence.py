@@ -121,7 +121,9 @@ def held_text(scene: Scene) -> list[str]:
 
 def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str, float, float] | None:
     """On-screen text of a scene, frame by frame in reading order: frames that hold the question's
-    words first; a long frame keeps its matching rows with the row before and two after."""
+    words first, the one whose single row holds most of them leading ("RENDERING PROVIDED BY" before
+    "ENVIRONMENT RENDERING SOFTWARE" for "who provided the rendering"); a long frame keeps its
+    matching rows with the row before and two after."""
     if not scene.ocr_lines:
         return (scene.ocr_text, scene.start, scene.end) if scene.ocr_text else None
     frames: dict[float, list[OcrLine]] = {}
@@ -130,21 +132,22 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     parts = []
     held = held_text(scene)
     for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
-        hit = [i for i, r in enumerate(rows) if hits_terms(r, terms)]
+        held_by = [hits_terms(r, terms) for r in rows]
+        hit = [i for i, n in enumerate(held_by) if n]
         if hit and sum(map(len, rows)) > budget:
             near = sorted({j for i in hit for j in range(i - 1, i + 3) if 0 <= j < len(rows)})
             rows = [rows[j] for j in near]
-        parts.append((-len(hit), t, " | ".join(rows)))
+        parts.append((-max(held_by, default=0), -len(hit), t, " | ".join(rows)))
     parts.sort()
     if parts and parts[0][0]:   # frames that hold the question's words, and one other for context
         parts = [x for x in parts if x[0]] + [x for x in parts if not x[0]][:1]
     text, used = [], 0
-    for _, t, frame in parts:
+    for _, _, t, frame in parts:
         if used >= budget:
             break
         text.append(frame)   # no frame times: a clock question would take them for the answer
         used += len(frame)
-    first = min((t for n, t, _ in parts if n), default=None)
+    first = parts[0][2] if parts and parts[0][0] else None   # the cite: the frame that holds most
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
 
 

@@ -125,8 +125,8 @@ COMPOUND = [re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_
 
 # Durations said in words: "half a minute", "a minute and a half", "a quarter of an hour", "an hour and a half"
 SAID_DURATIONS = [
-    (re.compile(r"\bhalf (?:a|an) (?:minute|min)\b"), lambda m: "30 seconds"),
-    (re.compile(r"\bhalf (?:an|a) hour\b"), lambda m: "30 minutes"),
+    (re.compile(r"\b(?:a )?half (?:a |an )?(?:minute|min)\b"), lambda m: "30 seconds"),
+    (re.compile(r"\b(?:a )?half (?:an |a )?hour\b"), lambda m: "30 minutes"),
     (re.compile(r"\b(?:a|one) quarter (?:of an )?hour\b"), lambda m: "15 minutes"),
     (re.compile(r"\bthree quarters of an hour\b"), lambda m: "45 minutes"),
     (re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)))}:30"),

@@ -187,6 +187,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # durations said in words, and "into" any named stretch ("into the meeting") as video time
     ("around half a minute into the meeting, how much was spent", {"around": 30, "terms": ["spent"]}),
     ("what happens a minute and a half in", {"around": 90}),
+    ("what's being read at the half minute mark", {"around": 30}),
     ("at 30 seconds into the walk what sign is shown", {"start": 10, "end": 50}),
     ("what is said a quarter of an hour into the recording", {"around": 900}),
     ("the train leaves in half an hour, which platform?", {"start": None, "terms": ["train", "leaves", "half", "hour", "platform"]}),
@@ -319,6 +320,19 @@ def test_evidence_in_other_words_is_about_the_question_and_unrelated_evidence_is
     assert not near_in_meaning(encode, ["rain"], [item("umbrella (0.84), person (0.52)")])   # related, not said
     assert not near_in_meaning(encode, ["cinematographer"], [item("SACHA GOEDEGEBURE — Director")])
     assert not near_in_meaning(encode, ["vehicles"], [])
+
+
+def test_the_credit_frame_whose_line_holds_most_of_the_question_leads_and_is_cited():
+    """Two credit frames say "rendering"; the one whose row says "rendering provided by" answers
+    "who provided the rendering", so it comes first and the cite is its frame."""
+    from vidrag.agent.evidence import screen_field
+    from vidrag.records import OcrLine, Scene
+    box = lambda y: [10, y, 200, y, 200, y + 10, 10, y + 10]
+    scene = Scene(0, 500, 540, ocr_text="x", ocr_lines=[
+        OcrLine(510, "HAIR AND ENVIRONMENT RENDERING SOFTWARE", 0.9, box(10)), OcrLine(510, "Brecht van Lommel", 0.9, box(30)),
+        OcrLine(530, "RENDERING PROVIDED BY", 0.9, box(10)), OcrLine(530, "Sun Microsystems", 0.9, box(30))])
+    text, start, end = screen_field(scene, ["rendering", "provided"])
+    assert text.startswith("RENDERING PROVIDED BY | Sun Microsystems") and "Brecht" in text and start == 530
 
 
 def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
