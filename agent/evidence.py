@@ -132,12 +132,12 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     parts = []
     held = held_text(scene)
     for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
-        held_by = [hits_terms(r, terms) for r in rows]
-        hit = [i for i, n in enumerate(held_by) if n]
+        row_hits = [hits_terms(r, terms) for r in rows]
+        hit = [i for i, n in enumerate(row_hits) if n]
         if hit and sum(map(len, rows)) > budget:
             near = sorted({j for i in hit for j in range(i - 1, i + 3) if 0 <= j < len(rows)})
             rows = [rows[j] for j in near]
-        parts.append((-max(held_by, default=0), -len(hit), t, " | ".join(rows)))
+        parts.append((-max(row_hits, default=0), -len(hit), t, " | ".join(rows)))
     parts.sort()
     if parts and parts[0][0]:   # frames that hold the question's words, and one other for context
         parts = [x for x in parts if x[0]] + [x for x in parts if not x[0]][:1]

@@ -182,7 +182,7 @@ class Gatherer:
         for s in scenes:
             held = held_text(s)
             if held and all(l.t > a for l in s.ocr_lines):   # a slide held past a cut is still up at `a`
-                frames[max(a, s.start)] = [OcrLine(max(a, s.start), x, 1.0) for x in held]
+                frames.setdefault(max(a, s.start), []).extend(OcrLine(max(a, s.start), x, 1.0) for x in held)
             for l in s.ocr_lines:
                 if a - 2 <= l.t < b:
                     frames.setdefault(l.t, []).append(l)

@@ -115,32 +115,29 @@ def seconds(value: str, unit: str = "") -> float:
     return parse_timecode(value) if ":" in value else amount(value) * UNIT.get(unit.rstrip("."), 60)
 
 
-SECONDS_SAID = r"(\d{1,2}|five|ten|fifteen|twenty|thirty|forty(?: five)?|fifty)"
-# "a minute forty", "2 minutes 30 seconds", "one minute and twenty seconds", "3 and a half minutes":
-# said as a clock (1:40), so the window readers below see one moment, not "a minute" and a stray "forty"
-COMPOUND = [re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_SAID}(?:\s*(?:seconds?|secs?|s)\b|"
-                       r"(?=\s+(?:into|in|mark)\b|\s*(?:[,?.!;]|$)))"),
-            re.compile(rf"\b{AMOUNT}\s+and\s+a\s+half\s+(?:minutes?|mins?)\b")]
-
-
-# Durations said in words: "half a minute", "a minute and a half", "a quarter of an hour", "an hour and a half"
+SECONDS_SAID = r"([0-5]?\d|five|ten|fifteen|twenty|thirty|forty(?: five)?|fifty)"
+# Durations said in two parts or in words, written as one number of seconds or minutes, so the
+# window readers below see one moment ("a minute forty" is 100 s, not "a minute" and a stray "forty")
 SAID_DURATIONS = [
-    (re.compile(r"\b(?:a )?half (?:a |an )?(?:minute|min)\b"), lambda m: "30 seconds"),
-    (re.compile(r"\b(?:a )?half (?:an |a )?hour\b"), lambda m: "30 minutes"),
+    # "a minute forty", "2 minutes 30 seconds", "one minute and twenty seconds"
+    (re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_SAID}(?:\s*(?:seconds?|secs?|s)\b|"
+                r"(?=\s+(?:into|in|mark)\b|\s*(?:[,?.!;]|$)))"),
+     lambda m: f"{int(amount(m.group(1)) * 60 + amount(m.group(2)))} seconds"),
+    # "3 and a half minutes", "a minute and a half"
+    (re.compile(rf"\b{AMOUNT}\s+(?:and\s+a\s+half\s+(?:minutes?|mins?)|(?:minutes?|mins?)\s+and\s+a\s+half)\b"),
+     lambda m: f"{int(amount(m.group(1)) * 60 + 30)} seconds"),
+    (re.compile(rf"\b{AMOUNT}\s+hours?\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)) * 60 + 30)} minutes"),
     (re.compile(r"\b(?:a|one) quarter (?:of an )?hour\b"), lambda m: "15 minutes"),
     (re.compile(r"\bthree quarters of an hour\b"), lambda m: "45 minutes"),
-    (re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)))}:30"),
-    (re.compile(rf"\b{AMOUNT}\s+hours?\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)) * 60 + 30)} minutes"),
 ]
 
 
 def clock_said(q: str) -> str:
-    """The question with durations said in words written as numbers, and compound ones as clocks
-    ("a minute forty" -> "1:40", "half a minute" -> "30 seconds")."""
+    """The question with durations said in words or in two parts written as one number
+    ("a minute forty" -> "100 seconds", "a quarter of an hour" -> "15 minutes")."""
     for pattern, said in SAID_DURATIONS:
         q = pattern.sub(said, q)
-    q = COMPOUND[0].sub(lambda m: f"{int(amount(m.group(1)))}:{int(amount(m.group(2)) if m.group(2)[0].isdigit() else NUMBER_WORDS[m.group(2)]):02d}", q)
-    return COMPOUND[1].sub(lambda m: f"{int(amount(m.group(1)))}:30", q)
+    return q
 
 
 def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
@@ -161,10 +158,11 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
             return 0.0, length, False, m.group(0)
         return length, 0.0, True, m.group(0)
     m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
-                  rf"(\s+mark|\s+in\s+(?:the\s+)?{VIDEO_NOUN}|\s+into\b(?:\s+(?:the|this|that|my|our)\s+\w+)?|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
-    # "what is said 2 minutes in?", "thirty seconds into the video, ..." (not "after 0:10 in signs.mp4":
-    # once the name is out, "in" ends it, and "after" says the window)
-    m = m or re.search(rf"()(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?:{CLOCK}|{DURATION})()(\s+in(?=\s*(?:$|[,?.!;]))|\s+into\b(?:\s+(?:the|this|that|my|our)\s+\w+)?)", q)
+                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+into(?=\s*(?:$|[,?.!;]))|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
+    # "what is said 2 minutes in?", "thirty seconds into the video, ...", "two minutes into the meeting,
+    # ..." (its name taken out, "into" ends it); not "after 2 minutes in signs.mp4", where "after" says it
+    m = m or re.search(rf"()()(?<![\w.:])(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?<!forty )(?<!half ){DURATION}()"
+                       rf"(\s+in(?=\s*(?:$|[,?.!;]))|\s+into(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
     if m:
         word, clock, n, unit, minute, tail = m.groups()
         # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
@@ -173,10 +171,10 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
             t = seconds(clock) if clock else seconds(n, unit) if n else float(minute) * 60
             pad = (10.0 if clock else 20.0) if word in ("at", "by") else 45.0   # "at 0:30" is to the second
             return max(0.0, t - pad), t + pad, False, m.group(0), t
-    m = re.search(rf"\b(after|before|past|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
+    m = re.search(rf"\b(after|before|past|since|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
     if m and (m.group(2) or m.group(3)):
         t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
-        return (t, None, False, m.group(0)) if m.group(1) in ("after", "past") else (None, t, False, m.group(0))
+        return (t, None, False, m.group(0)) if m.group(1) in ("after", "past", "since") else (None, t, False, m.group(0))
     m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
                   r"|\b(end|closing|opening)\s+credits\b|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
     if m:

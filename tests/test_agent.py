@@ -188,7 +188,12 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("around half a minute into the meeting, how much was spent", {"around": 30, "terms": ["spent"]}),
     ("what happens a minute and a half in", {"around": 90}),
     ("what's being read at the half minute mark", {"around": 30}),
-    ("at 30 seconds into the walk what sign is shown", {"start": 10, "end": 50}),
+    ("at 30 seconds into the video what sign is shown", {"start": 10, "end": 50}),
+    ("after 12:30 in the walk", {"start": 750, "around": None}),              # not "2:30" read inside "12:30"
+    ("after half an hour in", {"start": 1800, "around": None}),
+    ("since 5 minutes in", {"start": 300}),
+    ("he put 20 minutes into the report", {"start": None}),                   # not video time
+    ("what platform is the 14:35 in?", {"start": None}),
     ("what is said a quarter of an hour into the recording", {"around": 900}),
     ("the train leaves in half an hour, which platform?", {"start": None, "terms": ["train", "leaves", "half", "hour", "platform"]}),
     ("How many times does GATE 7 appear after 0:10 in signs.mp4?", {"intent": "count", "start": 10, "around": None}),
