@@ -48,9 +48,20 @@ class Item:
     def render(self, n: int, limit: int = 700) -> str:
         head = f"E{n} [{self.video} {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}]"
         fields = [(label, text) for label, text in self.fields if text]
-        each = max(80, limit // max(1, len(fields)))   # every field keeps its start: the matching part leads
-        body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, each)}" for label, text in fields)
+        # every field keeps its start (the matching part leads); what a short one leaves, the long ones get
+        body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, n)}"
+                       for (label, text), n in zip(fields, shares([len(t) for _, t in fields], limit)))
         return head + body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
+
+
+def shares(lengths: list[int], limit: int, floor: int = 80) -> list[int]:
+    """Characters for each field out of `limit`: the shortest take what they need, the rest split
+    what is left (each at least `floor`)."""
+    out, left = [0] * len(lengths), limit
+    for k, i in enumerate(sorted(range(len(lengths)), key=lambda i: lengths[i])):
+        out[i] = min(lengths[i], max(floor, left // (len(lengths) - k)))
+        left -= out[i]
+    return out
 
 
 def clip(text: str, n: int) -> str:
@@ -119,11 +130,14 @@ def held_text(scene: Scene) -> list[str]:
     return [x for x in scene.ocr_text.split(" | ") if x and x not in own] if scene.ocr_text else []
 
 
+TRIM = 120   # characters of one frame past which it is read from its matching rows
+
+
 def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str, float, float] | None:
     """On-screen text of a scene, frame by frame in reading order: frames that hold the question's
     words first, the one whose single row holds most of them leading ("RENDERING PROVIDED BY" before
     "ENVIRONMENT RENDERING SOFTWARE" for "who provided the rendering"); a long frame keeps its
-    matching rows with the row before and two after."""
+    best matching rows first, each with the row before and two after."""
     if not scene.ocr_lines:
         return (scene.ocr_text, scene.start, scene.end) if scene.ocr_text else None
     frames: dict[float, list[OcrLine]] = {}
@@ -134,9 +148,13 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
         row_hits = [hits_terms(r, terms) for r in rows]
         hit = [i for i, n in enumerate(row_hits) if n]
-        if hit and sum(map(len, rows)) > budget:
-            near = sorted({j for i in hit for j in range(i - 1, i + 3) if 0 <= j < len(rows)})
-            rows = [rows[j] for j in near]
+        if hit and sum(map(len, rows)) > TRIM:
+            # a long frame (a page of credits) is read from its best rows: each with the row before
+            # and two after (a name sits above its role, or a heading above its names), best first,
+            # so that a cut keeps the row asked about
+            blocks = [j for i in sorted(hit, key=lambda i: (-row_hits[i], i)) for j in (i - 1, i, i + 1, i + 2)
+                      if 0 <= j < len(rows)]
+            rows = [rows[j] for j in dict.fromkeys(blocks)]
         parts.append((-max(row_hits, default=0), -len(hit), t, " | ".join(rows)))
     parts.sort()
     if parts and parts[0][0]:   # frames that hold the question's words, and one other for context

@@ -340,6 +340,24 @@ def test_the_credit_frame_whose_line_holds_most_of_the_question_leads_and_is_cit
     assert text.startswith("RENDERING PROVIDED BY | Sun Microsystems") and "Brecht" in text and start == 530
 
 
+def test_a_page_of_credits_cut_to_an_items_share_keeps_the_role_asked_about():
+    """A credits card of eight name-and-role rows, read into an item the answer model sees at 160
+    characters: the row with the role asked for, and its name, survive the cut."""
+    from vidrag.agent.evidence import scene_item
+    from vidrag.records import OcrLine, Scene
+    credits = [("SACHA GOEDEGEBURE", "Director"), ("ANDREAS GORALCZYK", "Art Director"), ("ENRICO VALENZA", "Lead Artist"),
+               ("NATHAN VEGDAHL", "Character Rigger"), ("WILLIAM REYNISH", "Character Animator"),
+               ("CAMPBELL BARTON", "Technical Director"), ("BRECHT VAN LOMMEL", "Software Developer")]
+    lines = [OcrLine(492, text, 0.9, [x, 130 + 24 * n, x + 150, 150 + 24 * n])
+             for n, pair in enumerate(credits) for text, x in zip(pair, (150, 350))]
+    scene = Scene(0, 490, 512, ocr_text=" | ".join(l.text for l in lines), ocr_lines=lines, objects="1 person")
+    item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], ["character", "rigger"])
+    shown = item.render(1, 160)
+    assert "NATHAN VEGDAHL — Character Rigger" in shown and "objects: 1 person" in shown
+    assert "CAMPBELL BARTON — Technical Director" in scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [],
+                                                                ["technical", "director"]).render(1, 160)
+
+
 def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
     """"find the clip with 'revenge is coming' on screen" -> "E1": the cited moment is the answer."""
     from vidrag.agent.answer import Reader
