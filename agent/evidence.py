@@ -157,8 +157,11 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
             rows = [rows[j] for j in dict.fromkeys(blocks)]
         parts.append((-max(row_hits, default=0), -len(hit), t, " | ".join(rows)))
     parts.sort()
-    if parts and parts[0][0]:   # frames that hold the question's words, and one other for context
-        parts = [x for x in parts if x[0]] + [x for x in parts if not x[0]][:1]
+    if parts and parts[0][0]:
+        # frames that hold the question's words, and for context the one shown next after the best
+        # ("WITH THE FINANCIAL SUPPORT FROM", then "Digital Pioneers fund" two seconds later)
+        rest = sorted((x for x in parts if not x[0]), key=lambda x: (x[2] < parts[0][2], abs(x[2] - parts[0][2])))
+        parts = [x for x in parts if x[0]] + rest[:1]
     text, used = [], 0
     for _, _, t, frame in parts:
         if used >= budget:

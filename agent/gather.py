@@ -152,12 +152,14 @@ class Gatherer:
         return [v for v in self.store.videos() if v.status != "failed" and (ids is None or v.id in ids)]
 
     def at_position(self, p: QueryPlan) -> list[Item]:
-        """The first (or last) scene of each named video that shows text or speech, as the
-        question asks: "the opening title card", "the last slide", "the first thing she says"."""
-        picks = []
+        """The first (or last) scene of each named video (within the question's window) that shows
+        text or speech, as the question asks: "the opening title card", "the last slide", "the first
+        thing she says", "the first credit in the end credits"."""
+        picks, windows = [], self.windows(p)
         for vid in self.video_ids(p) or []:
-            held = [s for s in self.store.scenes(vid) if (p.modality != "speech" and s.ocr_text)
-                    or (p.modality != "screen" and s.transcript)]
+            a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
+            held = [s for s in self.store.scenes(vid) if s.end > a and s.start < b and (
+                (p.modality != "speech" and s.ocr_text) or (p.modality != "screen" and s.transcript))]
             if held:
                 picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
         items = self.items(picks, p)

@@ -29,9 +29,11 @@ LIGHT_VERBS = set("go goes going went gone get gets got come comes came make mak
                   "give gives gave put puts".split())
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS
-# "the first sign", "the opening title card", "the last slide", "the first thing the narrator says"
+# "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
+# "the first credit", "which role is credited first"
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
-                      r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image)\b")
+                      r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
+                      r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to)\s+(?:the|this|that|my|our|his|her|its)\s+"
@@ -385,8 +387,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
     m = POSITION.search(rest)
     if m and p.intent == "lookup" and not p.alternatives:
-        p.position = "first" if m.group(1) in ("first", "opening", "initial", "earliest") else "last"
-        p.terms = [t for t in p.terms if t != m.group(1)] or p.terms   # "opening" says where, not what
+        which = m.group(1) or m.group(2)
+        p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"
+        p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.subject = subject_of(p, rest)
     p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(rest))

@@ -227,6 +227,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("what is in the fridge?", {"intent": "lookup"}),
     # the opening or closing one, and where to look apart from what is asked
     ("What does the opening title card say?", {"position": "first", "intent": "lookup"}),
+    ("Which role is credited first in the trailer's end credits?", {"position": "first", "from_end": True}),
+    ("who gets the last credit in the trailer", {"position": "last"}),
     ("what was on the last slide of this lecture", {"position": "last", "videos": ["lecture.mp4"]}),
     ("In the bunny movie credits, who did the music?", {"focus": ["music"]}),
     # a video named by what it shows: only the library can say which (test below); "the X in the video" is not one
@@ -356,6 +358,27 @@ def test_a_page_of_credits_cut_to_an_items_share_keeps_the_role_asked_about():
     assert "NATHAN VEGDAHL — Character Rigger" in shown and "objects: 1 person" in shown
     assert "CAMPBELL BARTON — Technical Director" in scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [],
                                                                 ["technical", "director"]).render(1, 160)
+
+
+def test_a_credit_heading_is_read_with_the_frame_that_follows_it():
+    from vidrag.agent.evidence import screen_field
+    from vidrag.records import OcrLine, Scene
+    frames = [(560, "SPECIAL THANKS TO"), (562, "Kent Mein"), (568, "WITH THE FINANCIAL SUPPORT FROM"),
+              (570, "Digital Pioneers fund"), (572, "LICENSED AS CREATIVE COMMONS")]
+    scene = Scene(0, 558, 575, ocr_text="x", ocr_lines=[OcrLine(t, text, 0.9, [10, 10, 200, 30]) for t, text in frames])
+    text, start, _ = screen_field(scene, ["financial", "support"])
+    assert text == "WITH THE FINANCIAL SUPPORT FROM / Digital Pioneers fund" and start == 568
+
+
+def test_the_first_text_of_a_window_is_read_within_it(lib):
+    """"the first credit in the end credits": the opening text of the window, not of the video."""
+    from vidrag.agent.plan import plan
+    gather = lib.agent().gather
+    names = [v.name for v in lib.videos()]
+    whole = gather.at_position(plan("what does the first sign in signs.mp4 say", names))
+    end = gather.at_position(plan("what does the first sign in the last 10 seconds of signs.mp4 say", names))
+    assert "GATE 7" in whole[0].text() and whole[0].start < 8
+    assert "WELCOME HOME" in end[0].text() and end[0].start >= 16
 
 
 def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
