@@ -51,11 +51,22 @@ def _tokenizer() -> sqlite3.Connection:
     return db
 
 
+# British spellings as American ones, so "licence" finds "LICENSED" and "harbour" the "old harbor"
+# (the porter stemmer keeps them apart); applied to questions and evidence alike
+SPELLINGS = [(re.compile(p), r) for p, r in [
+    (r"\blicenc(e|es|ed|ing)\b", r"licens\1"), (r"\b(col|fav|harb|neighb|lab|behavi|hon|hum|rum|flav)our", r"\1or"),
+    (r"\b(cent|theat|(?:kilo|centi|milli)?met)re(s|d)?\b", r"\1er\2"), (r"\b(organi|reali|recogni|apologi)s(e|es|ed|ing|ation)\b", r"\1z\2"),
+    (r"\bcatalogue(s)?\b", r"catalog\1"), (r"\bprogramme(s)?\b", r"program\1"), (r"\bgrey\b", "gray"),
+    (r"\b(defen|offen)ce\b", r"\1se"), (r"\b(travel|cancel)l(ed|ing|er|ers)\b", r"\1\2")]]
+
+
 def normalise(text: str) -> str:
-    """Lower case, straight quotes, contractions written out."""
+    """Lower case, straight quotes, contractions written out, British spellings as American."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     for pattern, repl in CONTRACTIONS:
         text = re.sub(pattern, repl, text)
+    for pattern, repl in SPELLINGS:
+        text = pattern.sub(repl, text)
     return text
 
 

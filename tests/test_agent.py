@@ -381,6 +381,14 @@ def test_the_first_text_of_a_window_is_read_within_it(lib):
     assert "WELCOME HOME" in end[0].text() and end[0].start >= 16
 
 
+def test_british_and_american_spellings_compare_equal_and_other_words_stay():
+    from vidrag.agent.text import stems
+    for british, american in [("licence", "LICENSED"), ("harbour", "old harbor"), ("colour", "color"), ("centre", "center"),
+                              ("organisation", "organization"), ("travelling", "traveling"), ("metres", "meters")]:
+        assert stems(british)[-1] == stems(american)[-1], british
+    assert stems("four hours on your tour") == ("four", "hour", "on", "your", "tour")
+
+
 def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
     """"find the clip with 'revenge is coming' on screen" -> "E1": the cited moment is the answer."""
     from vidrag.agent.answer import Reader
