@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.text import STOP, content_words, normalise
-from vidrag.timecode import parse_timecode
+from vidrag.agent.video_time import VIDEO_NOUN, clock_said, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
@@ -39,7 +39,6 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to)\s+(?:the|this|that|my|our|his|her|its)\s+"
                       r"[^,;?.!]*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
-VIDEO_NOUN = r"(?:video|videos|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
                     r"read out|quote\w*|promis\w*|suggest\w*|decid\w*)\b")
@@ -54,15 +53,6 @@ LONGEST = re.compile(rf"\b(?:longest|shortest|longer|shorter)\s+(?:\w+\s+)?{VIDE
 LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
                     "video videos clip clips file files recording recordings footage movie film".split())
-UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
-        "hour": 3600, "hours": 3600}
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty five": 45, "fifty": 50,
-                "half a": 0.5, "half an": 0.5, "half": 0.5, "a": 1, "an": 1}
-AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty(?: five)?|fifty|"
-          r"half(?: an?)?|an?)")
-DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
-CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
 DESCRIBED = re.compile(r"\b(?:the|this|that)\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|"
                        r"cartoon|animation)\b")
@@ -106,87 +96,6 @@ class QueryPlan:
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False) and k != "question"}
-
-
-def amount(text: str) -> float:
-    text = text.strip()
-    return float(text) if re.fullmatch(r"[\d.]+", text) else float(NUMBER_WORDS.get(text, 1))
-
-
-def seconds(value: str, unit: str = "") -> float:
-    return parse_timecode(value) if ":" in value else amount(value) * UNIT.get(unit.rstrip("."), 60)
-
-
-SECONDS_SAID = r"([0-5]?\d|five|ten|fifteen|twenty|thirty|forty(?: five)?|fifty)"
-# Durations said in two parts or in words, written as one number of seconds or minutes, so the
-# window readers below see one moment ("a minute forty" is 100 s, not "a minute" and a stray "forty")
-SAID_DURATIONS = [
-    # "a minute forty", "2 minutes 30 seconds", "one minute and twenty seconds"
-    (re.compile(rf"\b{AMOUNT}\s+(?:minutes?|mins?)\s+(?:and\s+)?{SECONDS_SAID}(?:\s*(?:seconds?|secs?|s)\b|"
-                r"(?=\s+(?:into|in|mark)\b|\s*(?:[,?.!;]|$)))"),
-     lambda m: f"{int(amount(m.group(1)) * 60 + amount(m.group(2)))} seconds"),
-    # "3 and a half minutes", "a minute and a half"
-    (re.compile(rf"\b{AMOUNT}\s+(?:and\s+a\s+half\s+(?:minutes?|mins?)|(?:minutes?|mins?)\s+and\s+a\s+half)\b"),
-     lambda m: f"{int(amount(m.group(1)) * 60 + 30)} seconds"),
-    (re.compile(rf"\b{AMOUNT}\s+hours?\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)) * 60 + 30)} minutes"),
-    (re.compile(r"\b(?:a|one) quarter (?:of an )?hour\b"), lambda m: "15 minutes"),
-    (re.compile(r"\bthree quarters of an hour\b"), lambda m: "45 minutes"),
-]
-
-
-def clock_said(q: str) -> str:
-    """The question with durations said in words or in two parts written as one number
-    ("a minute forty" -> "100 seconds", "a quarter of an hour" -> "15 minutes")."""
-    for pattern, said in SAID_DURATIONS:
-        q = pattern.sub(said, q)
-    return q
-
-
-def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
-    """(start, end, counted from the end, the words that said it[, the moment it is around]) of a
-    window of video time."""
-    m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}(?:\s+mark)?)\s+(?:and|to|until|till|-)\s+"
-                  rf"(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
-    if m:
-        g = m.groups()
-        a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
-        b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
-        return min(a, b), max(a, b), False, m.group(0)
-    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))", q)
-    if m:
-        which, n, unit, bare = m.group(1), m.group(2), m.group(3), m.group(4)
-        length = seconds(n, unit) if n else 60.0 if bare == "minute" else 180.0 if "minutes" in (bare or "") else 30.0
-        if which in ("first", "opening"):
-            return 0.0, length, False, m.group(0)
-        return length, 0.0, True, m.group(0)
-    m = re.search(rf"\b(around|about|near|roughly|approximately|at|by)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}|minute\s+(\d+))"
-                  rf"(\s+mark|\s+(?:into|in)\s+(?:the\s+)?{VIDEO_NOUN}|\s+into(?=\s*(?:$|[,?.!;]))|\s+point|\s+in(?=\s*(?:$|[,?.!;]|\s(?:the|this|that|my|our)\b))(?!\s+the\s+(?:morning|afternoon|evening)))?", q)
-    # "what is said 2 minutes in?", "thirty seconds into the video, ...", "two minutes into the meeting,
-    # ..." (its name taken out, "into" ends it); not "after 2 minutes in signs.mp4", where "after" says it
-    m = m or re.search(rf"()()(?<![\w.:])(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?<!forty )(?<!half ){DURATION}()"
-                       rf"(\s+in(?=\s*(?:$|[,?.!;]))|\s+into(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
-    if m:
-        word, clock, n, unit, minute, tail = m.groups()
-        # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
-        if tail or minute or word in ("around", "about", "near", "roughly", "approximately") and not re.search(
-                r"\b(leave|leaves|depart\w*|arriv\w*|open\w*|clos\w*|start\w*|meet\w*|due|train|bus|ferry|flight)\b", q):
-            t = seconds(clock) if clock else seconds(n, unit) if n else float(minute) * 60
-            pad = (10.0 if clock else 20.0) if word in ("at", "by") else 45.0   # "at 0:30" is to the second
-            return max(0.0, t - pad), t + pad, False, m.group(0), t
-    m = re.search(rf"\b(after|before|past|since|until)\s+(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
-    if m and (m.group(2) or m.group(3)):
-        t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
-        return (t, None, False, m.group(0)) if m.group(1) in ("after", "past", "since") else (None, t, False, m.group(0))
-    m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
-                  r"|\b(end|closing|opening)\s+credits\b|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
-    if m:
-        where = m.group(2) or m.group(3) or "end"
-        if where in ("end", "ending", "closing"):
-            return 60.0 if m.group(1) else 120.0, 0.0, True, m.group(0)
-        if where == "middle":
-            return None, None, False, ""   # needs the duration; left to retrieval
-        return 0.0, 60.0 if m.group(1) else 120.0, False, m.group(0)
-    return None, None, False, ""
 
 
 def initial_runs(q: str, names: list[str]) -> dict[str, str]:
