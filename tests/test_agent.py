@@ -389,6 +389,15 @@ def test_british_and_american_spellings_compare_equal_and_other_words_stay():
     assert stems("four hours on your tour") == ("four", "hour", "on", "your", "tour")
 
 
+def test_a_named_video_whose_words_match_nothing_is_still_read(lib):
+    """"the name of the show in the demo clip": none of its words are in the video, which is
+    read by meaning all the same (before, the model got no evidence and it was 'not found')."""
+    from vidrag.agent.plan import plan
+    names = [v.name for v in lib.videos()]
+    items = lib.agent().gather.evidence(plan("what is the zzqxv of the bikes video", names))
+    assert items and {i.video for i in items} == {"bikes.mp4"}
+
+
 def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
     """"find the clip with 'revenge is coming' on screen" -> "E1": the cited moment is the answer."""
     from vidrag.agent.answer import Reader
