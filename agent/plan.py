@@ -23,10 +23,10 @@ SHOWN_AS = set("sign signs board slide slides caption captions title titles labe
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
 ANSWER_KINDS = set("man men woman women person people guy guys girl boy lady someone somebody name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
-                   "track album show series episode character characters".split())
+                   "track album series episode character characters".split())
 # Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ..."
-LIGHT_VERBS = set("go goes going went gone get gets got come comes came make makes made take takes took "
-                  "give gives gave put puts".split())
+# ("get", "come", "give" are STOP words already, never a term)
+LIGHT_VERBS = set("go goes going went gone make makes made take takes took gives gave put puts".split())
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
