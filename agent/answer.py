@@ -5,6 +5,7 @@ checked like any other answer.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -77,6 +78,24 @@ def schema(n: int) -> dict:
         "required": ["answer", "citations", "found"]}
 
 
+def cut_reply(text: str) -> dict[str, Any]:
+    """A reply that is not JSON. One cut off at its token limit still names its answer ('{"answer":
+    "The last minute …'), and perhaps its citations and verdict after it; other words are the answer
+    themselves, checked like any other."""
+    cut = re.search(r'"answer"\s*:\s*"((?:[^"\\]|\\.)*)', text)
+    if not cut:
+        plain = "" if text.lstrip().startswith("{") else re.sub(r"\s+", " ", text).strip()
+        return {"found": bool(plain), "answer": plain[:300], "citations": []}
+    try:
+        answer = json.loads(f'"{cut.group(1)}"')
+    except ValueError:   # cut inside an escape
+        answer = cut.group(1)
+    rest = text[cut.end():]
+    verdict = re.search(r'"found"\s*:\s*(true|false)', rest)
+    return {"found": bool(answer.strip()) and (verdict is None or verdict.group(1) == "true"),
+            "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
+
+
 class Reader:
     def __init__(self, llm, store, images: bool = False):
         self.llm, self.store, self.images = llm, store, images
@@ -101,9 +120,8 @@ class Reader:
         text = self.llm.chat(messages, schema=schema(len(items)), max_tokens=100)
         try:
             reply = parse_json(text)
-        except LLMError:   # not JSON: the words themselves are the answer, checked like any other
-            plain = re.sub(r"\s+", " ", text).strip()
-            reply = {"found": bool(plain), "answer": plain[:300], "citations": []}
+        except LLMError:   # not JSON: never an error
+            reply = cut_reply(text)
         ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or []) if re.fullmatch(r"E\d+", c)]
         answer = str(reply.get("answer", ""))
         return {"found": bool(reply.get("found")) and not NEGATIVE.search(answer), "answer": answer,
@@ -145,14 +163,19 @@ class Reader:
         return text, choice
 
     def _with_images(self, text: str, items: list[Item]) -> list[dict]:
-        """For vision models: the evidence scenes' keyframes, in evidence order, as one grid."""
+        """For vision models: the first evidence scenes' keyframes as one grid, each named by its
+        evidence number (a scene without a keyframe leaves a gap in the numbers, not a shift)."""
         import cv2
         from vidrag.images import image_grid, jpeg_data_url
         scenes = self.store.scenes_by_id([i.scene_ids[0] for i in items[:4] if i.scene_ids])
-        images = [cv2.imread(str(self.store.root / s.thumb)) for s in scenes.values() if s.thumb]
-        images = [i for i in images if i is not None]
-        if not images:
+        shown = []
+        for n, item in enumerate(items[:4], 1):
+            scene = scenes.get(item.scene_ids[0]) if item.scene_ids else None
+            image = cv2.imread(str(self.store.root / scene.thumb)) if scene and scene.thumb else None
+            if image is not None:
+                shown.append((f"E{n}", image))
+        if not shown:
             return [{"type": "text", "text": text}]
-        note = "\nThe image shows the keyframes of the first evidence items, left to right, top to bottom."
+        note = f"\nThe image shows the keyframes of {', '.join(l for l, _ in shown)}, left to right, top to bottom."
         return [{"type": "text", "text": text + note},
-                {"type": "image_url", "image_url": {"url": jpeg_data_url(image_grid(images))}}]
+                {"type": "image_url", "image_url": {"url": jpeg_data_url(image_grid([image for _, image in shown]))}}]

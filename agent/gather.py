@@ -208,11 +208,13 @@ class Gatherer:
             step = max(20.0, (b - a) / 4)
             # "around the 2 minute mark": one stretch is centred on that moment, not cut there
             t = a if p.around is None else a - (step - (p.around - step / 2 - a) % step) % step
-            while t < b and len(out) < 8:
+            while t < b:
                 item = self.span_item(vid, *names[vid], max(a, t), min(b, t + step), p, "")
                 if item and item.fields:
                     out.append(item)
                 t += step
+        if p.modality == "speech":   # "what is being said at the half minute mark": the stretches with speech
+            out = [i for i in out if any(label == "speech" for label, _ in i.fields)] or out
         if p.around is not None:   # "around the 2 minute mark": what is nearest that moment first
             out.sort(key=lambda i: abs((i.start + i.end) / 2 - p.around))
-        return out
+        return out[:8]

@@ -26,9 +26,9 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, line_holding, lone_names, near_in_meaning, repeats_question,
-                                    time_line, unsupported)
-from vidrag.agent.text import contains_phrase, normalise
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, cite_where_answered, line_holding, near_in_meaning,
+                                    repeats_question, time_line, unheard_names, unsupported, video_name_words)
+from vidrag.agent.text import normalise, stems
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
@@ -193,8 +193,9 @@ class Agent:
         if not reply.get("found"):
             # the model saw nothing that answers: nothing on it at all, or related moments only
             return {"outcome": "unconfirmed" if items and about else "not_found", "problem": ""}
-        cited = [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)] or items[:1]
         answer = str(reply.get("answer", ""))
+        cited = cite_where_answered(answer, p.question, [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)]
+                                    or items[:1], items)
         timed = ASKS_TIME_OF_DAY.search(normalise(p.question)) and not TIME_OF_DAY.search(answer) and \
             time_line(p.focus or p.terms, items)
         if timed:
@@ -206,13 +207,14 @@ class Agent:
                                      p.question + " " + " ".join(state.get("options") or []), p.asks_clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        # "what did Sarah agree to": no evidence mentions Sarah, so no answer is about her (but "the
-        # Austen reading" names the video, whose words need not say "Austen")
-        naming = set(" ".join(p.named_by).split())
-        unheard = [n for n in lone_names(p.question, [v.name for v in self.searcher.store.videos()])
-                   if n.lower() not in naming and not any(contains_phrase(i.text(), n) for i in items)]
+        # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
+        # names it, so no answer is about it
+        unheard = unheard_names(p.question, p.named_by, [v.name for v in self.searcher.store.videos()], items)
         if unheard:
             return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
+        # "what does the narrator say about X": only speech answers what a person said
+        if p.spoken and not any(label == "speech" for i in cited for label, _ in i.fields):
+            return {"outcome": "unconfirmed", "problem": "what was said is asked, and the cited evidence holds no speech"}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
         if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):
             line = line_holding(answer, cited)   # "A bunny": the line it comes from says more
@@ -235,6 +237,9 @@ class Agent:
         harbor"), or it is the very place the question points at (the opening or closing text it
         asks for, a moment in the window it names), or it says one of them in other words."""
         terms = [t for t in p.terms if t not in NOT_TOPIC]
+        if p.intent == "which_video":   # "which video is a trailer": trailer_bbb.mp4's own name answers it
+            named = video_name_words([i.video for i in cited])
+            terms = [t for t in terms if not set(stems(t)) <= named]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True
         windows = self.gather.windows(p)

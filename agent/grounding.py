@@ -121,20 +121,59 @@ def near_in_meaning(encode, terms: list[str], items: list[Item], threshold: floa
     return bool(sims.max() >= threshold)
 
 
-def lone_names(question: str, video_names: list[str]) -> list[str]:
-    """Single capitalised words inside a question ("What did Sarah agree to?"): the person or
-    place it is about. Runs of capitals are titles ("Big Buck Bunny"), spelt as their owner
-    pleases, and words of the library's file names name videos; neither counts."""
-    named = {w for n in video_names for w in stems(re.sub(r"[\W_]+", " ", n.rsplit(".", 1)[0]))}
+def video_name_words(video_names: list[str]) -> set[str]:
+    """The stemmed words of the library's file names ("city_walk.mp4", "CityWalk.mp4": city, walk)."""
+    return {w for n in video_names for w in stems(re.sub(r"[\W_]+|(?<=[a-z])(?=[A-Z])", " ", n.rsplit(".", 1)[0]))}
+
+
+SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with"}
+
+
+def names_in(question: str, video_names: list[str]) -> list[list[str]]:
+    """The names inside a question: a capitalised word not starting its sentence ("What did Sarah
+    agree to?"), or a run of them ("Barton Cottage"), as its words. A run holding a word of the
+    library's file names names a video ("the City Walk Tour"), and a question in title case ("Who
+    Wrote The Music") names nothing."""
+    named = video_name_words(video_names)
     out = []
     for sentence in re.split(r"(?<=[.!?:;])\s+", question.strip()):
         tokens = [t.strip(".,;:!?()\"'“”‘’") for t in sentence.split()]
-        for i, word in enumerate(tokens):
-            capital = lambda j: 0 <= j < len(tokens) and tokens[j][:1].isupper()
-            if i and len(word) >= 3 and word[0].isupper() and word[1:].islower() and not capital(i - 1) \
-                    and not capital(i + 1) and word.lower() not in STOP and not set(stems(word)) & named:
-                out.append(word)
+        caps = {i for i, w in enumerate(tokens) if i and w[:1].isupper() and w[1:].islower()}
+        if len(tokens) > 2 and all(i in caps or w.lower() in SMALL for i, w in enumerate(tokens) if i and w):
+            continue
+        run: list[str] = []
+        for i, word in enumerate(tokens + [""]):
+            if i in caps:
+                run.append(word)
+                continue
+            kept = [w for w in run if len(w) >= 3 and w.lower() not in STOP]
+            if kept and not any(set(stems(w)) & named for w in run):
+                out.append(kept)
+            run = []
     return out
+
+
+def unheard_names(question: str, named_by: list[str], video_names: list[str], items: list[Item]) -> list[str]:
+    """The question's names (names_in) that no evidence item holds a word of; the words that named
+    a video do not count ("the Austen reading": its speech need not say "Austen")."""
+    naming = set(" ".join(named_by).split())
+    return [" ".join(n) for n in names_in(question, video_names) if not {w.lower() for w in n} & naming
+            and not any(contains_phrase(i.text(), w) for i in items for w in n)]
+
+
+def cite_where_answered(answer: str, question: str, cited: list[Item], items: list[Item]) -> list[Item]:
+    """The items to cite: where the answer's own words are. A small model often cites the moment the
+    question names ("after the lunch order") while its answer ("Kevin to bring the projector") comes
+    from the item after it; the item holding most of the words the answer adds to the question
+    leads, when it holds at least half of them and more than any item cited."""
+    new = set(stems(" ".join(content_words(answer)))) - set(stems(question))
+    if not new:
+        return cited
+    held = lambda i: len(new & set(stems(i.text())))
+    best = max(items, key=held, default=None)
+    if best is None or best in cited or held(best) * 2 < len(new) or held(best) <= max(map(held, cited), default=0):
+        return cited
+    return [best] + [i for i in cited if held(i)]
 
 
 def lines_of(item: Item) -> list[str]:

@@ -45,6 +45,13 @@ SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\
 SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
                     r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|"
                     r"photo\w*|picture\w*|image\w*)\b")
+# Who speaks, and what they said: "what does the narrator say", "according to the reader", "what
+# did the speaker talk about": only speech answers it (not a title card). A speaker's name or looks
+# ("who is the presenter", "what is the host wearing") are not what was said.
+SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice-?overs?)"
+SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|mention\w*|tell\w*|told|explain\w*|"
+                    rf"read|reads|describ\w*|call|calls|called|spoke|speak\w*)\b|\baccording to (?:the|this|that) {SPEAKER}"
+                    rf"|\bread (?:aloud|out)\b|\bbeing read\b|\bout loud\b|\bnarrat(?:ed|es|ing|ion)\b")
 # Questions about the library itself, answered from its list of videos: "what's the longest video",
 # and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
 VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
@@ -81,6 +88,7 @@ class QueryPlan:
     direction: str = ""                                   # neighbour: "after" | "before"; order: "first" | "last"
     immediate: bool = False                               # neighbour: "right after", "just before": the one next to it
     modality: str = ""                                    # "speech" | "screen" | "" (either)
+    spoken: bool = False                                  # what a person said is asked for ("what does the narrator say")
     start: float | None = None                            # a window of video time
     end: float | None = None
     around: float | None = None                           # "around the 2 minute mark": the moment the window is around
@@ -229,7 +237,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
                        r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
-    place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
+    # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
+    # call": a time of day)
+    place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|(?<!dial )(?<!dialled )(?<!dialed )(?<!log )(?<!sign )"
+                      r"(?<!call )(?<!join )(?<!zoom )\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
                       r"\b(?:bit|part|moment|section|segment|scene|portion|stretch)s? (?:about|where|with|on|that)\b", q)
     # "when's the speed limit sign": a thing shown has a moment; "when is the deadline (on the
     # slide)" asks for a date, and where it is shown is taken out of `framed`
@@ -287,8 +298,10 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
-    speech, screen = bool(SPEECH.search(rest)), bool(SCREEN.search(rest))
+    spoken, screen = bool(SPOKEN.search(rest)), bool(SCREEN.search(rest))
+    speech = spoken or bool(SPEECH.search(rest))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
+    p.spoken = spoken and not screen
     about_library = set(p.terms) <= ABOUT_LIBRARY | {"longest", "shortest", "longer", "shorter", "one"}
     m = about_library and LONGEST.search(q)   # not "the longest clip of the dog running"
     n = not m and about_library and LENGTH.search(q)

@@ -64,9 +64,14 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
         b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
         return min(a, b), max(a, b), False, m.group(0)
-    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))", q)
+    # "in the last minute", "the first 30 seconds of the video", "last minute of the walk, what's in
+    # it": a span "of" a video (its name is taken out by now, leaving a gap); not "any last minute
+    # changes", "the last minute of trading"
+    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))"
+                  rf"|(?:^\W*|\bthe\s+)(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))(?=\s+of\s+(?:(?:the|this|that|my|our)\s+)?(?:{VIDEO_NOUN}\b|\s|[,;?.!]|$))", q)
     if m:
-        which, n, unit, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        g = m.groups()
+        which, n, unit, bare = g[:4] if g[0] else g[4:8]
         length = seconds(n, unit) if n else 60.0 if bare == "minute" else 180.0 if "minutes" in (bare or "") else 30.0
         if which in ("first", "opening"):
             return 0.0, length, False, m.group(0)

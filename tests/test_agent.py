@@ -83,7 +83,9 @@ def test_answers_cite_the_moment_for_text_speech_and_objects(lib):
 def test_absent_things_are_not_invented(lib):
     a = lib.ask("Where is the submarine?")
     assert not a.found and a.outcome == "not_found" and a.answer == "The library does not show this." and not a.citations
-    for q in ("What does the purple kiosk sign say?", "What is the name of the motorcycle?"):
+    # a name no evidence holds, and what a narrator said in a library whose matches are all text
+    for q in ("What does the purple kiosk sign say?", "What is the name of the motorcycle?",
+              "What does the gate sign say about Barton Cottage?", "What does the narrator say about the gate?"):
         a = lib.ask(q)
         assert not a.found and not a.citations, (q, a.answer)
 
@@ -249,6 +251,18 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how long did they talk about the budget?", {"catalogue": ""}),
     ("Which one is longer, the red rope or the blue rope?", {"catalogue": "", "intent": "lookup"}),
     ("What is the longest clip of the dog running?", {"catalogue": ""}),
+    # what a person said is asked for: only speech answers it; "what does the sign say" is not
+    ("what does the narrator say about the harbor", {"modality": "speech", "spoken": True}),
+    ("who is the presenter", {"spoken": False, "modality": ""}),                    # a name, perhaps on screen
+    ("what did the trader say about the last minute of trading", {"start": None}),   # not a span of a video
+    ("any last minute changes?", {"start": None}),
+    ("when do they get into the budget discussion", {"intent": "when"}),
+    ("according to the reader, who inherits the estate?", {"spoken": True}),
+    ("What did Maria say about the budget?", {"spoken": False}),
+    ("when do i dial into the weekly call", {"intent": "lookup", "asks_clock": True}),   # a time of day, not a moment
+    ("how far into the video does the dog appear", {"intent": "when"}),
+    ("last minute of the team meeting, what's in it", {"intent": "window", "from_end": True, "start": 60.0}),
+    ("what does the sign at the gate say", {"spoken": False}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -309,6 +323,48 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert time_line(["museum", "close"], [pay, slide]) is None
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
+
+
+def test_an_answer_cites_the_item_that_holds_its_words():
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import cite_where_answered
+    item = lambda t, text: Item("m.mp4", 1, "/m.mp4", t, t + 5, t, t + 5, [("speech", text)], [t])
+    lunch, after = item(130, "Should we order lunch? Yes, sandwiches for everyone."), item(141, "Please remind Kevin to bring the projector.")
+    q = "Right after they talk about ordering lunch, what reminder comes up?"
+    assert cite_where_answered("Kevin to bring the projector", q, [lunch], [after, lunch]) == [after]
+    assert cite_where_answered("sandwiches", q, [lunch], [after, lunch]) == [lunch]         # already where it is
+    assert cite_where_answered("lunch", q, [lunch], [after, lunch]) == [lunch]              # adds nothing to the question
+    yes = item(150, "Yes, they agreed.")
+    assert cite_where_answered("Yes", "Is a dog shown?", [after], [yes, after]) == [after]  # no words of its own
+
+
+def test_a_reply_cut_off_at_its_token_limit_keeps_its_answer_citations_and_verdict():
+    from vidrag.agent.answer import cut_reply
+    assert cut_reply('{"answer": "A car drives along', ) == {"found": True, "answer": "A car drives along", "citations": []}
+    got = cut_reply('{"answer": "Gate E3 says \\"EXIT\\"", "citations": ["E2"], "found": false')
+    assert got == {"found": False, "answer": 'Gate E3 says "EXIT"', "citations": ["E2"]}       # E3 is the answer's
+    assert not cut_reply('{"answer":')["found"] and cut_reply("A car drives.")["answer"] == "A car drives."
+
+
+def test_names_in_a_question_are_its_capitalised_words_and_runs_not_title_case_or_video_names():
+    from vidrag.agent.grounding import names_in
+    assert names_in("What does the reader say about Barton Cottage?", NAMES) == [["Barton", "Cottage"]]
+    assert names_in("find the part where they read Pride and Prejudice", NAMES) == [["Pride"], ["Prejudice"]]
+    assert names_in("Daniel, what did Maria ask you to send?", NAMES) == [["Maria"]]   # a sentence's first word is not one
+    assert names_in("Who Wrote The Music For It?", NAMES) == []                         # title case
+    assert names_in("What does the EXIT sign say in the Trailer?", NAMES) == []           # capitals, a video's name
+    assert names_in("Where is Barton Cottage?", NAMES) == [["Barton", "Cottage"]]          # short questions too
+    assert names_in("Did Sarah agree?", NAMES) == [["Sarah"]]
+    assert names_in("what was said in the Team Meeting Recap?", NAMES) == []               # a run naming a video
+
+
+def test_a_name_no_evidence_holds_is_unheard_unless_it_named_the_video():
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import unheard_names
+    items = [Item("reading.mp4", 1, "/r.mp4", 0, 9, 0, 9, [("speech", "Mrs. Dashwood left Norland Park")], [1])]
+    assert unheard_names("What does the reader say about Barton Cottage?", [], NAMES, items) == ["Barton Cottage"]
+    assert unheard_names("What does the reader say about Norland Hall?", [], NAMES, items) == []   # a word of it is heard
+    assert unheard_names("what is he called in the Austen reading", ["the austen reading"], NAMES, items) == []
 
 
 def test_evidence_in_other_words_is_about_the_question_and_unrelated_evidence_is_not():
@@ -510,6 +566,8 @@ def test_a_reply_that_is_not_json_is_read_as_plain_text_and_checked(lib):
         return json.loads(done.stdout)
     a = ask("A car drives along the street in bikes.mp4.")          # no JSON, but true to the evidence
     assert a["found"] and a["citations"] and a["citations"][0]["video"] == "bikes.mp4"
+    a = ask('{"answer": "A car drives along the street", "citations": ["E')   # cut off at the token limit
+    assert a["found"] and "A car drives along the street" in a["answer"] and "{" not in a["answer"]
     a = ask("Sure! The red Ferrari of Mr. Bond.")                   # no JSON, and names what no evidence shows
     assert not a["found"] and a["outcome"] == "unconfirmed" and "Ferrari" in a["problem"]
 
@@ -553,6 +611,8 @@ def test_vision_answer_models_get_the_keyframes(lib):
     user = next(m for m in body["messages"] if m["role"] == "user")["content"]
     image = next(p for p in user if p["type"] == "image_url")["image_url"]["url"]
     assert image.startswith("data:image/jpeg;base64,") and len(image) > 2000
+    note = next(p for p in user if p["type"] == "text")["text"]   # each keyframe named by its evidence number
+    assert "The image shows the keyframes of E1, E2" in note, note[-200:]
     assert body["response_format"]["type"] == "json_schema" and body["model"] == "qwen2.5-vl"
     assert a.found and "A car on a street." in a.answer and a.citations[0].video == "bikes.mp4"
 

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from vidrag.eval.corpus import SIGN_S, WALK, WALK_S, reading_plan
-from vidrag.eval.questions_run import (BANK, cites_window, load_bank, mentions, normalise, score, select,
+from vidrag.eval.questions_run import (BANK, FRESH_SETS, cites_window, load_bank, mentions, normalise, score, select,
                                        split_of)
 
 FAMILIES = {"meeting", "reading", "credits", "signage", "casual", "library"}
@@ -196,11 +196,10 @@ def test_bank_answers_score_themselves(bank):
         assert r["correct"] and r["grounded"], q["id"]
 
 
-@pytest.mark.parametrize("name", ["fresh", "fresh2"])
+@pytest.mark.parametrize("name", sorted(FRESH_SETS))
 def test_the_fresh_sets_keep_the_banks_rules(name):
     """eval/questions/fresh*.jsonl (written later, without the agent's code): same fields and values,
     their own ids, answers that score themselves, windows inside their videos."""
-    from vidrag.eval.questions_run import FRESH_SETS
     fresh, dur = load_bank(FRESH_SETS[name]), durations()
     ids = [q["id"] for q in fresh]
     others = {q["id"] for path in [BANK, *FRESH_SETS.values()] if path != FRESH_SETS[name] for q in load_bank(path)}

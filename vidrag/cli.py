@@ -229,7 +229,7 @@ def eval_dataset(fmt: Annotated[str, typer.Option("--format", help="videomme, lo
 
 
 @eval_app.command("questions")
-def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all of the bank (the split keeps each fact's phrasings together), or fresh / fresh2: later sets, all held out.")] = "dev",
+def eval_questions(split: Annotated[str, typer.Option(help="dev, heldout or all of the bank (the split keeps each fact's phrasings together), or fresh / fresh2 / fresh3: later sets, all held out.")] = "dev",
                    baseline: Annotated[bool, typer.Option("--baseline", help="Score the rule-free baseline (search + one prompt) instead of the agent.")] = False,
                    family: Annotated[Optional[str], typer.Option(help="Only one phrasing family (meeting, lecture, credits, signage, casual, library).")] = None,
                    limit: Annotated[Optional[int], typer.Option(help="At most N questions, a hash-ordered spread over the split.")] = None,
