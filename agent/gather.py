@@ -203,18 +203,20 @@ class Gatherer:
     def in_window(self, p: QueryPlan) -> list[Item]:
         """Everything said and shown in the plan's window, per video, in time order."""
         names = {v.id: (v.name, v.path) for v in self.store.videos()}
-        out = []
+        wanted = (lambda i: any(label == "speech" for label, _ in i.fields)) if p.modality == "speech" else bool
+        out: list[Item] = []
         for vid, (a, b) in self.windows(p).items():
             step = max(20.0, (b - a) / 4)
             # "around the 2 minute mark": one stretch is centred on that moment, not cut there
             t = a if p.around is None else a - (step - (p.around - step / 2 - a) % step) % step
-            while t < b:
+            # "what is being said at the half minute mark": 8 stretches with speech (if any video has
+            # them then), not the first videos' text; at most 40 read in a large library
+            while t < b and len(out) < 40 and sum(map(wanted, out)) < 8:
                 item = self.span_item(vid, *names[vid], max(a, t), min(b, t + step), p, "")
                 if item and item.fields:
                     out.append(item)
                 t += step
-        if p.modality == "speech":   # "what is being said at the half minute mark": the stretches with speech
-            out = [i for i in out if any(label == "speech" for label, _ in i.fields)] or out
+        out = [i for i in out if wanted(i)] or out
         if p.around is not None:   # "around the 2 minute mark": what is nearest that moment first
             out.sort(key=lambda i: abs((i.start + i.end) / 2 - p.around))
         return out[:8]

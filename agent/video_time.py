@@ -67,8 +67,9 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     # "in the last minute", "the first 30 seconds of the video", "last minute of the walk, what's in
     # it": a span "of" a video (its name is taken out by now, leaving a gap); not "any last minute
     # changes", "the last minute of trading"
-    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))"
-                  rf"|(?:^\W*|\bthe\s+)(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))(?=\s+of\s+(?:(?:the|this|that|my|our)\s+)?(?:{VIDEO_NOUN}\b|\s|[,;?.!]|$))", q)
+    span = rf"(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))"
+    m = re.search(rf"\b(?:in|during|within|over)\s+the\s+{span}|(?:^\W*|\bthe\s+){span}"
+                  rf"(?=\s+of\s+(?:(?:the|this|that|my|our)\s+)?(?:{VIDEO_NOUN}\b|\s|[,;?.!]|$))", q)
     if m:
         g = m.groups()
         which, n, unit, bare = g[:4] if g[0] else g[4:8]
