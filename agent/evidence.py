@@ -42,6 +42,10 @@ class Item:
         return cls(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
                    note=note)
 
+    def has(self, label: str) -> bool:
+        """Whether the item holds a field of that kind ("speech", "on-screen text", ...)."""
+        return any(f == label for f, _ in self.fields)
+
     def text(self) -> str:
         return " ".join(t for _, t in self.fields)
 

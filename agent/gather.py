@@ -203,7 +203,7 @@ class Gatherer:
     def in_window(self, p: QueryPlan) -> list[Item]:
         """Everything said and shown in the plan's window, per video, in time order."""
         names = {v.id: (v.name, v.path) for v in self.store.videos()}
-        wanted = (lambda i: any(label == "speech" for label, _ in i.fields)) if p.modality == "speech" else bool
+        wanted = (lambda i: i.has("speech")) if p.modality == "speech" else bool
         out: list[Item] = []
         for vid, (a, b) in self.windows(p).items():
             step = max(20.0, (b - a) / 4)

@@ -213,7 +213,7 @@ class Agent:
         if unheard:
             return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
         # "what does the narrator say about X": only speech answers what a person said
-        if p.spoken and not any(label == "speech" for i in cited for label, _ in i.fields):
+        if p.spoken and not any(i.has("speech") for i in cited):
             return {"outcome": "unconfirmed", "problem": "what was said is asked, and the cited evidence holds no speech"}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
         if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):

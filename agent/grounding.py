@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, stems, words
+from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -123,7 +123,7 @@ def near_in_meaning(encode, terms: list[str], items: list[Item], threshold: floa
 
 def video_name_words(video_names: list[str]) -> set[str]:
     """The stemmed words of the library's file names ("city_walk.mp4", "CityWalk.mp4": city, walk)."""
-    return {w for n in video_names for w in stems(re.sub(r"[\W_]+|(?<=[a-z])(?=[A-Z])", " ", n.rsplit(".", 1)[0]))}
+    return {w for n in video_names for w in stems(" ".join(name_parts(n)))}
 
 
 SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vidrag.agent.text import STOP, content_words, normalise
+from vidrag.agent.text import STOP, content_words, name_parts, normalise
 from vidrag.agent.video_time import VIDEO_NOUN, clock_said, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
@@ -126,7 +126,7 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
     that is also an everyday word ("demo"), beside a word for a video ("the demo video"), and as
     a title its initials spell that the video itself shows or says (`titles`: words -> name)."""
     found: list[tuple[int, str, str, tuple[int, int]]] = []
-    split = {n: [p.lower() for p in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", n.rsplit(".", 1)[0]) if p] for n in names}
+    split = {n: name_parts(n) for n in names}
     owners: dict[str, set[str]] = {}
     for n, parts in split.items():
         for part in parts:

@@ -39,6 +39,11 @@ earlier next previous exactly actually really right just immediately according g
 find up come comes came pop pops bit spot place library collection hear hears heard hearing listen count counting discuss discussed discusses discussing discussion""".split())
 
 
+def name_parts(file_name: str) -> list[str]:
+    """The words of a video's file name, lower case ("team_meeting.mp4", "TeamMeeting.mp4": team, meeting)."""
+    return [p.lower() for p in re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", file_name.rsplit(".", 1)[0]) if p]
+
+
 _local = threading.local()
 
 
