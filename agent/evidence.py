@@ -34,13 +34,14 @@ class Item:
     fields: list[tuple[str, str]] = field(default_factory=list)   # (label, text)
     scene_ids: list[int] = field(default_factory=list)
     note: str = ""                     # why it is here ("after the first 'vote'")
+    spans: list[tuple[float, float, str]] = field(default_factory=list)   # its sentences and frames, timed
     score: float = 0.0                 # how well it matches the question (for ordering and checks)
 
     @classmethod
     def of_moment(cls, m, note: str = "") -> "Item":
         """One occurrence (operate.Moment) as evidence: its own line at its own time."""
         return cls(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
-                   note=note)
+                   note=note, spans=[(m.start, m.end, m.text)])
 
     def has(self, label: str) -> bool:
         """Whether the item holds a field of that kind ("speech", "on-screen text", ...)."""
@@ -49,8 +50,16 @@ class Item:
     def text(self) -> str:
         return " ".join(t for _, t in self.fields)
 
+    def cite_words(self, want: set[str]) -> None:
+        """Cite the sentence or frame holding most of these stems (at least half of them): an
+        answer's moment, which the question's words may have put a sentence or two away."""
+        held = [(len(want & set(stems(t))), a, b) for a, b, t in self.spans]
+        n, a, b = max(held, key=lambda h: (h[0], -h[1]), default=(0, 0.0, 0.0))
+        if want and n * 2 >= len(want):
+            self.cite_start, self.cite_end = a, max(b, a + 1.0)
+
     def render(self, n: int, limit: int = 700) -> str:
-        head = f"E{n} [{self.video} {hms(self.start)}–{hms(self.end)}{', ' + self.note if self.note else ''}]"
+        head = f"E{n} [{self.video} {hms(self.start, True)}–{hms(self.end, True)}{', ' + self.note if self.note else ''}]"
         fields = [(label, text) for label, text in self.fields if text]
         # every field keeps its start (the matching part leads); what a short one leaves, the long ones get
         body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, n)}"
@@ -144,9 +153,7 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     best matching rows first, each with the row before and two after."""
     if not scene.ocr_lines:
         return (scene.ocr_text, scene.start, scene.end) if scene.ocr_text else None
-    frames: dict[float, list[OcrLine]] = {}
-    for l in scene.ocr_lines:
-        frames.setdefault(l.t, []).append(l)
+    frames = by_frame(scene.ocr_lines)
     parts = []
     held = held_text(scene)
     for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
@@ -210,5 +217,18 @@ def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[W
         item.cite_start = max(scene.start, fields[0][2][1] - 0.5)
         item.cite_end = min(scene.end, max(fields[0][2][2], item.cite_start + 1.0))
     item.score = max((f[0] for f in fields), default=0)
+    item.spans = [x for x in sentences(words) if x[1] > scene.start and x[0] < scene.end] + frame_spans(by_frame(scene.ocr_lines))
     return item
+
+
+def by_frame(lines: list[OcrLine]) -> dict[float, list[OcrLine]]:
+    frames: dict[float, list[OcrLine]] = {}
+    for l in lines:
+        frames.setdefault(l.t, []).append(l)
+    return frames
+
+
+def frame_spans(frames: dict[float, list[OcrLine]]) -> list[tuple[float, float, str]]:
+    """Each keyframe's text as one timed span, read as rows."""
+    return [(t, t + 2.0, " | ".join(reading_rows(ls))) for t, ls in sorted(frames.items())]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.evidence import Item, held_text, hits_terms, objects_field, reading_rows, scene_item, sentences
+from vidrag.agent.evidence import Item, frame_spans, held_text, hits_terms, objects_field, scene_item, sentences
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import contains_phrase
 from vidrag.agent.choices import mentions
@@ -63,8 +63,10 @@ class Gatherer:
         items = self.around_anchor(p) if p.intent == "neighbour" else self.at_position(p) if p.position else []
         k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
         if p.intent == "neighbour" and items and not wide:
-            k = 2   # the moment and what follows it hold the answer; more search only distracts the model
-        found = self.search(p, k, wide)
+            # the moment and what follows it hold the answer; a search for the moment's words finds
+            # the moment again, which the model then gives as what follows it
+            k = 0
+        found = self.search(p, k, wide) if k else []
         seen = {i.scene_ids[0] for i in items}
         items += [i for i in found if i.scene_ids[0] not in seen]
         if options and not any(mentions(i.text(), o) for i in items for o in options):
@@ -180,7 +182,7 @@ class Gatherer:
         scenes = self.store.scenes_between(vid, a, b)
         if not scenes:
             return None
-        frames = {}
+        frames: dict[float, list[OcrLine]] = {}
         for s in scenes:
             held = held_text(s)
             if held and all(l.t > a for l in s.ocr_lines):   # a slide held past a cut is still up at `a`
@@ -193,8 +195,12 @@ class Gatherer:
             item.fields.append(("speech", " ".join(t for _, _, t in said)))
             near = said[-1:] if nearest == "before" else said[:2]   # the cite: the sentence(s) nearest the moment
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
+        if nearest and p.subject:   # "which sign follows the 30 sign": not that sign, still on screen
+            words = p.subject.split()
+            frames = {t: ls for t, ls in frames.items() if hits_terms(" ".join(l.text for l in ls), words) * 2 < len(words)}
+        item.spans = said + frame_spans(frames)
         if frames:
-            item.fields.append(("on-screen text", " / ".join(" | ".join(reading_rows(ls)) for _, ls in sorted(frames.items()))))
+            item.fields.append(("on-screen text", " / ".join(t for _, _, t in frame_spans(frames))))
         objects = ", ".join(dict.fromkeys(objects_field(s) for s in scenes if objects_field(s)))
         if objects:
             item.fields.append(("objects", objects))

@@ -185,7 +185,11 @@ class Agent:
         items = state["items"]
         if not items:
             return {"reply": {"found": False}}
-        return {"reply": self.reader.read(state["plan"], items, state.get("options"))}
+        # the moment a before/after question names is kept for the checks, not shown: the model
+        # gives it back as what follows it ("He was not an ill-disposed young man.")
+        shown = [i for i in items if not i.note.startswith("where")] or items
+        reply = self.reader.read(state["plan"], shown, state.get("options"))
+        return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
 
     def verify(self, state: State) -> dict:
         p, items, reply = state["plan"], state["items"], state.get("reply") or {}

@@ -171,9 +171,11 @@ def cite_where_answered(answer: str, question: str, cited: list[Item], items: li
         return cited
     held = lambda i: len(new & set(stems(i.text())))
     best = max(items, key=held, default=None)
-    if best is None or best in cited or held(best) * 2 < len(new) or held(best) <= max(map(held, cited), default=0):
-        return cited
-    return [best] + [i for i in cited if held(i)]
+    if not (best is None or best in cited or held(best) * 2 < len(new) or held(best) <= max(map(held, cited), default=0)):
+        cited = [best] + [i for i in cited if held(i)]
+    for i in cited:   # and within each, the sentence or frame that says it
+        i.cite_words(new)
+    return cited
 
 
 def lines_of(item: Item) -> list[str]:

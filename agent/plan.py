@@ -71,6 +71,9 @@ GENERIC = set("first second third last final whole entire same other full long l
 # "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
 # shown, named before the word for how it is shown (not "how many slides", nothing named; nor
 # "how many people will we hire", a number said)
+# what marks a before/after question: "what follows the young man line", "just ahead of the budget request"
+BEFORE = r"before|prior to|precedes|preceding|ahead of(?= (?:the|his|her|their|that|this)\b)"
+NEXT_TO = rf"after|following|follows|{BEFORE}"
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
@@ -209,10 +212,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
         return "summarise", ""
     if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):
         return "order", "last" if re.search(r"\b(later|last)\b", q.split(" or ")[0]) else "first"
-    m = re.search(r"\b(right |just |immediately |straight )?(after|before|following|prior to|once|next to|then)\b\s+(?!\d)", q)
-    if m and m.group(2) in ("after", "before", "following", "prior to") and re.search(
-            r"\b(what|who|which)\b", q) and not has_window:
-        return "neighbour", "before" if m.group(2) in ("before", "prior to") else "after"
+    m = re.search(rf"\b(right |just |immediately |straight |directly )?({NEXT_TO}|once|next to|then)\b\s+(?!\d)", q)
+    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window:
+        return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     # "how many loaves did the narrator say", "how many people did she say would come": a number
     # said, not a count of mentions (that is "how many times ...")
     quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
@@ -294,7 +296,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.terms = content_words(rest)
     p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
     p.immediate = p.intent == "neighbour" and bool(
-        re.search(r"\b(?:right|just|immediately|straight|directly)\s+(?:after|before|following)\b", rest))
+        re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\b(?:next|follows|precedes)\b", rest))
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
@@ -323,7 +325,7 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     """The one thing a count, a "when" or a before/after question is about."""
     if p.intent == "neighbour":
         # to the clause's end: not at the period of "Mr. Smith" or "3.5"
-        m = re.search(r"\b(?:after|before|following|prior to)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
+        m = re.search(rf"\b(?:{NEXT_TO})\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS]
         return " ".join(words)

@@ -240,6 +240,15 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
      {"intent": "neighbour", "direction": "before", "subject": "asked budget sheet", "immediate": True}),
     ("What happened after the vote?", {"intent": "neighbour", "direction": "after", "immediate": False}),
     ("What does she say after Mr. Smith arrives?", {"intent": "neighbour", "subject": "mr smith arrives"}),
+    # other words for before and after; "next" and "follows" name the one neighbour
+    ("which line follows the ill-disposed one?",
+     {"intent": "neighbour", "direction": "after", "immediate": True, "subject": "ill disposed one"}),
+    ("Just ahead of the budget sheet request, what did Maria take on?",
+     {"intent": "neighbour", "direction": "before", "immediate": True, "subject": "budget sheet request"}),
+    ("what precedes the GATE 7 sign", {"intent": "neighbour", "direction": "before", "subject": "gate 7"}),
+    ("After the speed limit sign, which sign is next?", {"intent": "neighbour", "immediate": True, "subject": "speed limit"}),
+    ("what's ahead of us on the walk?", {"intent": "lookup"}),
+    ("what instructions should I follow?", {"intent": "lookup"}),
     ("what is the meeting about?", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
     ("What's the main risk they're worried about in the meeting video?", {"intent": "lookup"}),
     # about the videos themselves, read from the library's list; not when something in them is asked
@@ -336,6 +345,29 @@ def test_an_answer_cites_the_item_that_holds_its_words():
     assert cite_where_answered("lunch", q, [lunch], [after, lunch]) == [lunch]              # adds nothing to the question
     yes = item(150, "Yes, they agreed.")
     assert cite_where_answered("Yes", "Is a dog shown?", [after], [yes, after]) == [after]  # no words of its own
+
+
+def test_a_citation_narrows_to_the_sentence_or_frame_that_holds_the_answer():
+    from vidrag.agent.evidence import Item, by_frame, frame_spans
+    from vidrag.agent.grounding import cite_where_answered
+    from vidrag.records import OcrLine
+    spans = [(140.0, 142.5, "Yes, order sandwiches for everyone."), (142.6, 146.0, "And please remind Kevin to bring the projector."),
+             (146.2, 149.0, "We also moved the weekly call to Monday.")]
+    scene = Item("m.mp4", 1, "/m.mp4", 140, 168, 140, 142.5, [("speech", " ".join(t for _, _, t in spans))], [7], spans=spans)
+    q = "Right after they talk about ordering lunch, what reminder comes up?"
+    assert scene.render(1).startswith("E1 [m.mp4 2:20–2:48]\nsaid: Yes")   # short times: fewer prompt tokens
+    assert hms(65, short=True) == "1:05" and hms(3725, short=True) == "1:02:05" and hms(65) == "00:01:05"
+    assert cite_where_answered("Kevin to bring the projector", q, [scene], [scene]) == [scene]
+    assert (scene.cite_start, scene.cite_end) == (142.6, 146.0)
+    cite_where_answered("Kevin, sandwiches and Monday", q, [scene], [scene])     # no one sentence holds half: kept
+    assert (scene.cite_start, scene.cite_end) == (142.6, 146.0)
+    # on-screen text: the keyframe whose rows hold it, two seconds from its time
+    frames = by_frame([OcrLine(160.0, "ACTION ITEMS", 1.0, [0, 0, 100, 10]), OcrLine(164.0, "Kevin: job ads", 1.0, [0, 0, 100, 10])])
+    assert frame_spans(frames) == [(160.0, 162.0, "ACTION ITEMS"), (164.0, 166.0, "Kevin: job ads")]
+    slide = Item("m.mp4", 1, "/m.mp4", 158, 168, 158, 168, [("on-screen text", "ACTION ITEMS / Kevin: job ads")], [8],
+                 spans=frame_spans(frames))
+    cite_where_answered("job ads", "what is Kevin doing?", [slide], [slide])
+    assert (slide.cite_start, slide.cite_end) == (164.0, 166.0)
 
 
 def test_a_reply_cut_off_at_its_token_limit_keeps_its_answer_citations_and_verdict():

@@ -6,9 +6,12 @@ import re
 CLOCK = re.compile(r"^\s*(\d{1,2}(?::\d{1,2}){1,2})(?:\.\d+)?\s*$")
 
 
-def hms(seconds: float) -> str:
-    """00:14:40, as citations write a moment."""
+def hms(seconds: float, short: bool = False) -> str:
+    """00:14:40, as citations write a moment; short: 14:40 (1:14:40 past an hour), as the answer
+    model reads it (every digit is a prompt token)."""
     s = int(max(0.0, seconds))
+    if short:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
