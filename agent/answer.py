@@ -27,7 +27,7 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"|\b(?:evidence|library|video|clip|transcript|text|it)s? (?:does not|doesn't|do not|don't|did not|"
                       r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
                       r"|\bno (?:information|mention|evidence)\b", re.I)
-EVIDENCE_CHARS, ITEM_CHARS = 800, 400
+EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
 
 
 @dataclass

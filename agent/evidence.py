@@ -53,10 +53,11 @@ class Item:
     def cite_words(self, want: set[str]) -> None:
         """Cite the sentence or frame holding most of these stems (at least half of them): an
         answer's moment, which the question's words may have put a sentence or two away."""
-        held = [(len(want & set(stems(t))), a, b) for a, b, t in self.spans]
+        held = [(len(want & set(stems(t))), a, b) for a, b, t in self.spans if a < self.end and b > self.start]
         n, a, b = max(held, key=lambda h: (h[0], -h[1]), default=(0, 0.0, 0.0))
-        if want and n * 2 >= len(want):
-            self.cite_start, self.cite_end = a, max(b, a + 1.0)
+        if want and n * 2 >= len(want):   # within the item: a sentence may begin before its scene
+            self.cite_start = max(a, self.start)
+            self.cite_end = min(max(b, self.cite_start + 1.0), self.end)
 
     def render(self, n: int, limit: int = 700) -> str:
         head = f"E{n} [{self.video} {hms(self.start, True)}–{hms(self.end, True)}{', ' + self.note if self.note else ''}]"

@@ -62,7 +62,7 @@ class Gatherer:
                 return items
         items = self.around_anchor(p) if p.intent == "neighbour" else self.at_position(p) if p.position else []
         k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
-        if p.intent == "neighbour" and items and not wide:
+        if p.intent == "neighbour" and any(not i.note.startswith("where") for i in items) and not wide:
             # the moment and what follows it hold the answer; a search for the moment's words finds
             # the moment again, which the model then gives as what follows it
             k = 0
@@ -195,12 +195,12 @@ class Gatherer:
             item.fields.append(("speech", " ".join(t for _, _, t in said)))
             near = said[-1:] if nearest == "before" else said[:2]   # the cite: the sentence(s) nearest the moment
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
-        if nearest and p.subject:   # "which sign follows the 30 sign": not that sign, still on screen
-            words = p.subject.split()
-            frames = {t: ls for t, ls in frames.items() if hits_terms(" ".join(l.text for l in ls), words) * 2 < len(words)}
-        item.spans = said + frame_spans(frames)
-        if frames:
-            item.fields.append(("on-screen text", " / ".join(t for _, _, t in frame_spans(frames))))
+        shown = frame_spans(frames)
+        while nearest == "after" and p.subject and shown and contains_phrase(shown[0][2], p.subject):
+            shown.pop(0)   # "which sign follows the 30 sign": not that sign, still on screen
+        item.spans = said + shown
+        if shown:
+            item.fields.append(("on-screen text", " / ".join(t for _, _, t in shown)))
         objects = ", ".join(dict.fromkeys(objects_field(s) for s in scenes if objects_field(s)))
         if objects:
             item.fields.append(("objects", objects))

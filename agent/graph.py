@@ -26,8 +26,9 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, cite_where_answered, line_holding, near_in_meaning,
-                                    repeats_question, time_line, unheard_names, unsupported, video_name_words)
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding,
+                                    near_in_meaning, repeats_question, time_line, unheard_names, unsupported,
+                                    video_name_words)
 from vidrag.agent.text import normalise, stems
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
@@ -174,8 +175,9 @@ class Agent:
 
     def retrieve(self, state: State) -> dict:
         p, again = state["plan"], state.get("attempts", 0) > 0
-        if again and p.terms:
-            # the answer cited what the question is not about: read only the items that are
+        if again and p.terms and p.intent != "neighbour":
+            # the answer cited what the question is not about: read only the items that are (not
+            # for what follows a moment, which need not hold the question's words)
             about = [i for i in state.get("items") or [] if about_question([i], p.terms)]
             if about and len(about) < len(state["items"]):
                 return {"items": about, "exact": False}
@@ -231,6 +233,8 @@ class Agent:
         scope = cited + [i for i in items if i.note.startswith("where")]
         if not state.get("options") and not self._on_topic(p, scope, cited):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}
+        for i in cited:   # the cite: the sentence or frame within each item that says the answer
+            i.cite_words(answer_words(str(reply.get("answer", "")), p.question))
         return {"outcome": "answered", "problem": "",
                 "reply": dict(reply, citations=[items.index(i) for i in cited])}
 

@@ -166,16 +166,19 @@ def cite_where_answered(answer: str, question: str, cited: list[Item], items: li
     question names ("after the lunch order") while its answer ("Kevin to bring the projector") comes
     from the item after it; the item holding most of the words the answer adds to the question
     leads, when it holds at least half of them and more than any item cited."""
-    new = set(stems(" ".join(content_words(answer)))) - set(stems(question))
+    new = answer_words(answer, question)
     if not new:
         return cited
     held = lambda i: len(new & set(stems(i.text())))
     best = max(items, key=held, default=None)
-    if not (best is None or best in cited or held(best) * 2 < len(new) or held(best) <= max(map(held, cited), default=0)):
-        cited = [best] + [i for i in cited if held(i)]
-    for i in cited:   # and within each, the sentence or frame that says it
-        i.cite_words(new)
-    return cited
+    if best is None or best in cited or held(best) * 2 < len(new) or held(best) <= max(map(held, cited), default=0):
+        return cited
+    return [best] + [i for i in cited if held(i)]
+
+
+def answer_words(answer: str, question: str) -> set[str]:
+    """The stems an answer adds to its question: what says where the answer is."""
+    return set(stems(" ".join(content_words(answer)))) - set(stems(question))
 
 
 def lines_of(item: Item) -> list[str]:

@@ -68,12 +68,17 @@ ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
 GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
               "next previous new old main original above following my your our which what any each every actual "
               "complete real uploaded".split())
+# what marks a before/after question: "after the vote", "prior to the toast", "following her remark"
+# (not "the following scene", "which of the following"); "what follows", "which line precedes the
+# toast" (not "which car follows the bus": a place, not a moment)
+DETERMINED = r"(?= (?:the|his|her|their|that|this|its)\b)"
+BEFORE = rf"before|prior to|preceding{DETERMINED}"
+NEXT_TO = rf"after|following{DETERMINED}|{BEFORE}"
+FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|credit|caption|card|title|words?|name|"
+                     r"scene|shot|thing|remark|comment|question|announcement|one))?)\s+(?:comes? )?(follows|precedes)\b")
 # "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
 # shown, named before the word for how it is shown (not "how many slides", nothing named; nor
 # "how many people will we hire", a number said)
-# what marks a before/after question: "what follows the young man line", "just ahead of the budget request"
-BEFORE = r"before|prior to|precedes|preceding|ahead of(?= (?:the|his|her|their|that|this)\b)"
-NEXT_TO = rf"after|following|follows|{BEFORE}"
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
@@ -202,8 +207,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
                  r"highlights|story|plot|what goes on|"
                  r"what is going on)\b", q) or re.search(r"\bdescribe\b", q) and not re.search(
-                 r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(r"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |"
-                                                                 r"immediately )?(?:after|before|when|once))", q) \
+                 r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
+                                                                 rf"straight |next )?(?:{NEXT_TO}|when|once))", q) \
             or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
             or re.search(r"^\W*what (?:is|was|are|were) (?:shown |going on |happening )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
@@ -215,6 +220,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     m = re.search(rf"\b(right |just |immediately |straight |directly )?({NEXT_TO}|once|next to|then)\b\s+(?!\d)", q)
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
+    m = FOLLOWS.search(q)
+    if m and not has_window:
+        return "neighbour", "before" if m.group(1) == "precedes" else "after"
     # "how many loaves did the narrator say", "how many people did she say would come": a number
     # said, not a count of mentions (that is "how many times ...")
     quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
@@ -296,7 +304,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.terms = content_words(rest)
     p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
     p.immediate = p.intent == "neighbour" and bool(
-        re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\b(?:next|follows|precedes)\b", rest))
+        re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\bnext\b(?! to)", rest) or FOLLOWS.search(rest))
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
@@ -325,7 +333,7 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     """The one thing a count, a "when" or a before/after question is about."""
     if p.intent == "neighbour":
         # to the clause's end: not at the period of "Mr. Smith" or "3.5"
-        m = re.search(rf"\b(?:{NEXT_TO})\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
+        m = re.search(rf"\b(?:{NEXT_TO}|follows|precedes)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS]
         return " ".join(words)

@@ -243,12 +243,16 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # other words for before and after; "next" and "follows" name the one neighbour
     ("which line follows the ill-disposed one?",
      {"intent": "neighbour", "direction": "after", "immediate": True, "subject": "ill disposed one"}),
-    ("Just ahead of the budget sheet request, what did Maria take on?",
-     {"intent": "neighbour", "direction": "before", "immediate": True, "subject": "budget sheet request"}),
     ("what precedes the GATE 7 sign", {"intent": "neighbour", "direction": "before", "subject": "gate 7"}),
     ("After the speed limit sign, which sign is next?", {"intent": "neighbour", "immediate": True, "subject": "speed limit"}),
-    ("what's ahead of us on the walk?", {"intent": "lookup"}),
-    ("what instructions should I follow?", {"intent": "lookup"}),
+    ("what happens directly after the vote?", {"intent": "neighbour", "immediate": True, "subject": "vote"}),
+    ("what happened prior to the vote?", {"intent": "neighbour", "direction": "before", "immediate": False}),
+    ("what did he say after the vote by the man next to her?", {"intent": "neighbour", "immediate": False}),
+    # a place or a list, not a moment
+    ("which car follows the bus?", {"intent": "lookup"}),
+    ("what is shown in the following scene?", {"intent": "lookup"}),
+    ("which of the following is mentioned?", {"intent": "lookup"}),
+    ("what did the preceding speaker say?", {"intent": "lookup"}),
     ("what is the meeting about?", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
     ("What's the main risk they're worried about in the meeting video?", {"intent": "lookup"}),
     # about the videos themselves, read from the library's list; not when something in them is asked
@@ -349,24 +353,29 @@ def test_an_answer_cites_the_item_that_holds_its_words():
 
 def test_a_citation_narrows_to_the_sentence_or_frame_that_holds_the_answer():
     from vidrag.agent.evidence import Item, by_frame, frame_spans
-    from vidrag.agent.grounding import cite_where_answered
+    from vidrag.agent.grounding import answer_words
     from vidrag.records import OcrLine
-    spans = [(140.0, 142.5, "Yes, order sandwiches for everyone."), (142.6, 146.0, "And please remind Kevin to bring the projector."),
-             (146.2, 149.0, "We also moved the weekly call to Monday.")]
-    scene = Item("m.mp4", 1, "/m.mp4", 140, 168, 140, 142.5, [("speech", " ".join(t for _, _, t in spans))], [7], spans=spans)
-    q = "Right after they talk about ordering lunch, what reminder comes up?"
-    assert scene.render(1).startswith("E1 [m.mp4 2:20–2:48]\nsaid: Yes")   # short times: fewer prompt tokens
+    spans = [(138.0, 142.5, "Yes, order sandwiches for everyone."), (142.6, 146.0, "And please remind Kevin to bring the projector."),
+             (146.2, 171.0, "We also moved the weekly call to Monday.")]
+    said = lambda: Item("m.mp4", 1, "/m.mp4", 140, 168, 140, 142.5, [("speech", " ".join(t for _, _, t in spans))], [7], spans=spans)
+    assert said().render(1).startswith("E1 [m.mp4 2:20–2:48]\nsaid: Yes")   # short times: fewer prompt tokens
     assert hms(65, short=True) == "1:05" and hms(3725, short=True) == "1:02:05" and hms(65) == "00:01:05"
-    assert cite_where_answered("Kevin to bring the projector", q, [scene], [scene]) == [scene]
+    q = "Right after they talk about ordering lunch, what reminder comes up?"
+    scene = said()
+    scene.cite_words(answer_words("Kevin to bring the projector", q))
     assert (scene.cite_start, scene.cite_end) == (142.6, 146.0)
-    cite_where_answered("Kevin, sandwiches and Monday", q, [scene], [scene])     # no one sentence holds half: kept
-    assert (scene.cite_start, scene.cite_end) == (142.6, 146.0)
+    scene = said()
+    scene.cite_words(answer_words("Kevin, sandwiches and Monday", q))      # no one sentence holds half: kept
+    assert (scene.cite_start, scene.cite_end) == (140, 142.5)
+    scene = said()
+    scene.cite_words(answer_words("the weekly call moved to Monday", q))   # a sentence past the scene's end: cut there
+    assert (scene.cite_start, scene.cite_end) == (146.2, 168)
     # on-screen text: the keyframe whose rows hold it, two seconds from its time
     frames = by_frame([OcrLine(160.0, "ACTION ITEMS", 1.0, [0, 0, 100, 10]), OcrLine(164.0, "Kevin: job ads", 1.0, [0, 0, 100, 10])])
     assert frame_spans(frames) == [(160.0, 162.0, "ACTION ITEMS"), (164.0, 166.0, "Kevin: job ads")]
     slide = Item("m.mp4", 1, "/m.mp4", 158, 168, 158, 168, [("on-screen text", "ACTION ITEMS / Kevin: job ads")], [8],
                  spans=frame_spans(frames))
-    cite_where_answered("job ads", "what is Kevin doing?", [slide], [slide])
+    slide.cite_words(answer_words("job ads", "what is Kevin doing?"))
     assert (slide.cite_start, slide.cite_end) == (164.0, 166.0)
 
 
@@ -535,7 +544,15 @@ def test_what_is_said_just_before_a_moment_named_in_other_words_is_the_speech_be
     assert before.note.startswith("before that") and before.video == "talk.mp4", [i.render(1) for i in items]
     assert "ill-disposed" in before.text() and "amiable" not in before.text(), before.text()
     assert before.cite_end < moment.cite_start and moment.note.startswith("where") and 20 < moment.cite_start < 26
-    assert len(items) <= 4   # the moment, what precedes it and at most two more: the rest would only distract
+    assert len(items) == 2   # the moment and what precedes it: a search for its words finds the moment again
+
+
+def test_the_sign_after_a_sign_is_not_that_sign_still_on_screen(lib):
+    from vidrag.agent.plan import plan
+    q = "which sign comes right after the first GATE 7 sign in signs.mp4?"
+    after, moment = lib.agent().gather.evidence(plan(q, [v.name for v in lib.videos()]))[:2]
+    assert moment.note.startswith("where") and after.note.startswith("after that")
+    assert after.spans[0][2] == "WELCOME HOME" and "on screen: WELCOME HOME" in after.render(1), after.spans
 
 
 def test_the_first_sign_is_read_from_the_opening_text_of_the_video(lib):
