@@ -102,12 +102,10 @@ def sentences(words: list[Word]) -> list[tuple[float, float, str]]:
     return out
 
 
-def speech_field(words: list[Word], start: float, end: float, terms: list[str], budget: int = 360
+def speech_field(said: list[tuple[float, float, str]], terms: list[str], budget: int = 360
                  ) -> tuple[str, float, float] | None:
-    """The sentences spoken in [start, end) (words from a wider window, so sentences stay whole),
-    the ones that hold the question's words first with the sentence after each. Returns
-    (text, cite start, cite end)."""
-    said = [s for s in sentences(words) if s[1] > start and s[0] < end]
+    """Of a scene's sentences (whole: from words read past its cuts), the ones that hold the
+    question's words first, with the sentence after each. Returns (text, cite start, cite end)."""
     if not said:
         return None
     ranked = sorted(range(len(said)), key=lambda i: (-hits_terms(said[i][2], terms), i))
@@ -197,7 +195,8 @@ def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[W
                modality: str = "") -> Item:
     """An evidence item for one scene: speech, on-screen text, objects, a VLM's description."""
     item = Item(video, video_id, path, scene.start, scene.end, scene.start, scene.end, scene_ids=[scene.id])
-    speech = speech_field(words, scene.start, scene.end, terms) if words else (
+    said = [x for x in sentences(words) if x[1] > scene.start and x[0] < scene.end]
+    speech = speech_field(said, terms) if words else (
         (scene.transcript, scene.start, scene.end) if scene.transcript else None)
     screen = screen_field(scene, terms)
     fields = []
@@ -218,7 +217,7 @@ def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[W
         item.cite_start = max(scene.start, fields[0][2][1] - 0.5)
         item.cite_end = min(scene.end, max(fields[0][2][2], item.cite_start + 1.0))
     item.score = max((f[0] for f in fields), default=0)
-    item.spans = [x for x in sentences(words) if x[1] > scene.start and x[0] < scene.end] + frame_spans(by_frame(scene.ocr_lines))
+    item.spans = said + frame_spans(by_frame(scene.ocr_lines))
     return item
 
 
