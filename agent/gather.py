@@ -88,7 +88,7 @@ class Gatherer:
         """Hybrid search for the plan's words within its videos and window; the window is
         dropped when nothing in it matches (people misremember when things happen)."""
         # a wider second search reads the question's words alone ("what's in the bikes video" has none)
-        query = query or (" ".join(p.literals + p.terms) if wide else "") or p.question
+        query = query or (" ".join(p.literals + p.terms) if wide else "") or p.asked or p.question
         windows = {} if wide else self.windows(p)
         ids = self.video_ids(p)
         video = p.videos[0] if len(p.videos) == 1 else None

@@ -108,7 +108,8 @@ class QueryPlan:
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
     asks_clock: bool = False                              # a time of day said or shown is asked for, not a video moment
-    query: str = ""                                       # what to search for
+    query: str = ""                                       # its terms, searched beside each option
+    asked: str = ""                                       # the question without the words naming its videos or time
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False) and k != "question"}
@@ -299,6 +300,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.start, p.end, p.from_end, when_words, *p.around = time_window(timed)
     p.around = p.around[0] if p.around else None
     rest = timed.replace(when_words, " ") if when_words else rest
+    # what search reads: "the bunny video" and "at 8:12" say where to look, and would rank scenes
+    # showing a bunny or the digits 8 12 above those about what is asked
+    p.asked = re.sub(r"\s+", " ", rest).strip(" ,")
     p.literals = literals_of(question)
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)

@@ -453,8 +453,11 @@ def test_a_page_of_credits_cut_to_an_items_share_keeps_the_role_asked_about():
     item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], ["character", "rigger"])
     shown = item.render(1, 160)
     assert "NATHAN VEGDAHL — Character Rigger" in shown and "objects: 1 person" in shown
-    assert "CAMPBELL BARTON — Technical Director" in scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [],
-                                                                ["technical", "director"]).render(1, 160)
+    director = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], ["technical", "director"]).render(1, 160)
+    # the row that pairs the role with its name leads, alone: beside the next row ("... Technical
+    # Director | BRECHT VAN LOMMEL — ...") the model reads the role as that name's
+    assert "on screen: CAMPBELL BARTON — Technical Director | " in director
+    assert "Technical Director | BRECHT" not in director and "REYNISH — Character Animator | CAMPBELL" not in director
 
 
 def test_a_credit_heading_is_read_with_the_frame_that_follows_it():
@@ -694,5 +697,9 @@ def test_a_video_named_by_what_it_shows_scopes_the_question(lib):
     ask = lambda q: lib.agent().understand({"question": q})["plan"]
     p = ask("In the bunny cartoon, what is written on screen?")
     assert p.described == "bunny" and p.videos == ["trailer_bbb.mp4"]      # the one video whose text says bunny
+    # search reads what is asked: the words naming the video would rank scenes showing a bunny first
+    assert "bunny" not in p.asked and "written on screen" in p.asked
+    timed = ask("what is written at 0:20 in trailer_bbb.mp4?")
+    assert timed.videos == ["trailer_bbb.mp4"] and not re.search(r"0:20|trailer", timed.asked)
     dragon = ask("what is the dragon in the dragon film called?")
     assert dragon.videos == [] and "dragon" in dragon.terms                 # nothing holds it: no scope, still asked
