@@ -228,9 +228,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # said, not a count of mentions (that is "how many times ...")
     quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
                               r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b", q)
-    if re.search(r"\bhow (many times|often|frequently)\b|\bnumber of times\b|\bcount (the|how)\b", q) or (
-            not quantity_said and re.search(r"\bhow many\b", q) and re.search(
-                r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|comes up|occur\w*)\b", q)) \
+    # "how often is the gate mentioned" counts; "how often should we test the payment flow" asks
+    # for a frequency said ("every day")
+    appears = re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|says|spoken|"
+                        r"come up|comes up|occur\w*|repeat\w*|heard|hear|see|spot|use the word|uses the word)\b", q)
+    if re.search(r"\bhow many times\b|\bnumber of times\b|\bcount (the|how)\b", q) or appears and (
+            re.search(r"\bhow (often|frequently)\b(?! (?:should|must|shall|do (?:we|i|you) (?:need|have) to)\b)", q) or not quantity_said and re.search(r"\bhow many\b", q)) \
             or COUNT_SHOWN.search(q):
         return "count", ""
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"

@@ -160,6 +160,10 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
     ("Count the red signs.", {"intent": "count", "subject": "red"}),
     ("How many slides did they go through?", {"intent": "lookup"}),       # no thing named: not a count of one
+    ("how often is the gate mentioned", {"intent": "count", "subject": "gate"}),
+    ("how often do you see a bus", {"intent": "count", "subject": "bus"}),
+    ("How often should we test the payment flow?", {"intent": "lookup"}),     # a frequency said ("every day")
+    ("until the launch the payment flow gets tested how often", {"intent": "lookup"}),
     ("how many cars are in the picture", {"intent": "lookup"}),             # one picture, not appearances
     ("What time does the zoo open?", {"asks_clock": True}),
     ("when's the speed limit sign", {"asks_clock": False}),                 # a moment of the video
