@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
-from vidrag.agent.evidence import Item
+from vidrag.agent.evidence import Item, hits_terms
+from vidrag.agent.grounding import lines_of, repeats_question
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import stems
 from vidrag.llm import LLMError, parse_json
@@ -143,8 +144,13 @@ class Reader:
         choice = None
         # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
         bare = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip()
-        if not bare and cites:   # "E2" alone: the moment (or, for "which video", the video) it cites is the answer
-            text = "" if p.intent == "which_video" else Citation.of(cites[0]).label()
+        if not bare and cites:
+            # "E2" alone: the moment it cites answers "when" and "find the clip with X", its video
+            # "which video", and its line most about the question anything else ("which document
+            # goes to finance" -> "I will send the budget sheet to Finance by Thursday.")
+            line = max(lines_of(cites[0]), key=lambda l: hits_terms(l, p.terms), default="")
+            says = p.intent != "when" and hits_terms(line, p.terms) and not repeats_question(line, p.question)
+            text = "" if p.intent == "which_video" else line if says else Citation.of(cites[0]).label()
         else:
             text = bare or text
         if options:

@@ -150,7 +150,9 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)
         own = [p for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
-        forms += [rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
+        # ("to the finance team", "for the team": a recipient, not a video; "according to the meeting" is one)
+        forms += [rf"(?:(?<=according to )|(?<!\bto )(?<!\bfor )(?<!\bwith ))"
+                  rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|\w+(?:s|ed))\b))"   # "the trailer announces"

@@ -213,6 +213,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("in the demo video what instrument is played", {"videos": ["demo.mp4"], "terms": ["instrument", "played"]}),
     ("what did they decide about hiring in the weekly meeting?", {"videos": ["team_meeting.mp4"], "terms": ["decide", "hiring"]}),
     ("what's the plot of the lecture", {"intent": "summarise", "videos": ["lecture.mp4"]}),
+    ("which document has to go to the finance team?", {"videos": [], "terms": ["document", "go", "finance", "team"]}),   # a recipient
+    ("according to the weekly meeting, who posts the job ads", {"videos": ["team_meeting.mp4"]}),
     # asking for the place in the video, in plain words
     ("show me the bit of the lecture where the fire alarm goes off", {"intent": "when", "videos": ["lecture.mp4"]}),
     ("when do you see the red bus", {"intent": "when", "subject": "red bus"}),
@@ -502,7 +504,7 @@ def test_a_named_video_whose_words_match_nothing_is_still_read(lib):
     assert items and {i.video for i in items} == {"bikes.mp4"}
 
 
-def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
+def test_a_reply_that_only_names_an_evidence_id_becomes_what_it_cites():
     """"find the clip with 'revenge is coming' on screen" -> "E1": the cited moment is the answer."""
     from vidrag.agent.answer import Reader
     from vidrag.agent.evidence import Item
@@ -513,6 +515,12 @@ def test_a_reply_that_only_names_an_evidence_id_becomes_the_moment_it_cites():
     assert text == "trailer.mp4 @ 00:00:47–00:00:50"
     which = plan("which video says revenge is coming", ["trailer.mp4"])
     assert Reader(None, None).finish(which, "E1", [cue], [cue], None)[0] == "trailer.mp4"
+    # anything else is answered by the line of the cited item most about the question
+    sheet = Item("meeting.mp4", 2, "/meeting.mp4", 56, 84, 56, 84, [("speech", "Good. Yes, I will send the budget "
+                 "sheet to Finance by Thursday. Next is hiring.")], [2])
+    text, _ = Reader(None, None).finish(plan("which document has to go to finance?", ["meeting.mp4"]), "E1",
+                                        [sheet], [sheet], None)
+    assert text == "Yes, I will send the budget sheet to Finance by Thursday."
 
 
 def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_join():
