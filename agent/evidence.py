@@ -184,12 +184,13 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
 
 
-def objects_field(scene: Scene) -> str:
+def objects_field(*scenes: Scene) -> str:
+    """Each label once, with its best confidence over the scenes, the surest first."""
     best: dict[str, float] = {}
-    for d in scene.detections:
+    for d in (d for s in scenes for d in s.detections):
         best[d.label] = max(best.get(d.label, 0.0), d.conf)
     if not best:
-        return scene.objects
+        return ", ".join(dict.fromkeys(s.objects for s in scenes if s.objects))
     return ", ".join(f"{label} ({conf:.2f})" for label, conf in sorted(best.items(), key=lambda x: -x[1])[:6])
 
 

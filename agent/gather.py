@@ -201,7 +201,7 @@ class Gatherer:
         item.spans = said + shown
         if shown:
             item.fields.append(("on-screen text", " / ".join(t for _, _, t in shown)))
-        objects = ", ".join(dict.fromkeys(objects_field(s) for s in scenes if objects_field(s)))
+        objects = objects_field(*scenes)
         if objects:
             item.fields.append(("objects", objects))
         return item

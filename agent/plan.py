@@ -23,12 +23,14 @@ SHOWN_AS = set("sign signs board slide slides caption captions title titles labe
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
 ANSWER_KINDS = set("man men woman women person people guy guys girl boy lady someone somebody name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
-                   "track album series episode character characters".split())
+                   "track album series episode character characters work works piece".split())
 # Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ..."
 # ("get", "come", "give" are STOP words already, never a term)
-LIGHT_VERBS = set("go goes going went gone make makes made take takes took gives gave put puts".split())
+LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts".split())
+# How a thing is said, not what: "which novel is read aloud"
+MANNER = {"aloud", "loud", "loudly", "quietly"}
 # A question's words that do not say what it is about, for the check that the evidence is about it
-NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS
+NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
 # "the first credit", "which role is credited first"
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
@@ -36,7 +38,7 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
-LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to)\s+(?:the|this|that|my|our|his|her|its)\s+"
+LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
                       r"[^,;?.!]*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
@@ -47,11 +49,12 @@ SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|w
                     r"photo\w*|picture\w*|image\w*)\b")
 # Who speaks, and what they said: "what does the narrator say", "according to the reader", "what
 # did the speaker talk about": only speech answers it (not a title card). A speaker's name or looks
-# ("who is the presenter", "what is the host wearing") are not what was said.
+# ("who is the presenter", "what is the host wearing") are not what was said, nor is the work read
+# aloud ("which chapter is being read": its title card names it).
 SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice-?overs?)"
 SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|mention\w*|tell\w*|told|explain\w*|"
                     rf"read|reads|describ\w*|call|calls|called|spoke|speak\w*)\b|\baccording to (?:the|this|that) {SPEAKER}"
-                    rf"|\bread (?:aloud|out)\b|\bbeing read\b|\bout loud\b|\bnarrat(?:ed|es|ing|ion)\b")
+                    rf"|\bnarrat(?:ed|es|ing|ion)\b")
 # Questions about the library itself, answered from its list of videos: "what's the longest video",
 # and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
 VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
@@ -212,10 +215,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                  r"what is going on)\b", q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
                                                                  rf"straight |next )?(?:{NEXT_TO}|when|once))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$)", q) \
-            or re.search(r"^\W*what (?:is|was|are|were) (?:shown |going on |happening )?in\s*(?:(?:the|this|that|my)\s*"
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!,]|$)", q) \
+            or re.search(r"^\W*(?:(?:briefly|quickly|in short|in brief|roughly),?\s*)?what (?:is|was|are|were) "
+                         r"(?:shown |going on |happening |said |being said )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
-        # "what is the meeting about?" (the video's name is taken out by then: "what is   about?"); not
+        # "what is the meeting about?" (the video's name is taken out by then: "what is   about?"; "what
+        # is the reading about, in a few sentences"), "briefly, what's said in the reading?"; not
         # "what is the main risk they are worried about"; "what's in the bikes video" ("what is in the  ")
         return "summarise", ""
     if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):

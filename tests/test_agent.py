@@ -153,6 +153,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how many loaves did the narrator say", {"intent": "lookup"}),                # a number said
     ("how does the reader describe him?", {"intent": "lookup"}),                   # what is said of him
     ("describe the team meeting", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
+    ("What is the team meeting about, in a few sentences?", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
+    ("briefly, what's said in the team meeting?", {"intent": "summarise", "videos": ["team_meeting.mp4"]}),
+    ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
     ("how many times did the narrator say loaves", {"intent": "count", "subject": "loaves"}),
@@ -226,6 +229,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("At what point does the trailer roll its credits?", {"intent": "when", "videos": ["trailer_bbb.mp4"]}),
     ("At 0:30 in the lecture, what's the narrator saying?", {"intent": "window", "start": 20, "end": 40}),
     ("When does the last ferry leave, according to the narrator?", {"intent": "lookup"}),   # a time said
+    ("When is the meeting with Anna, per the narrator?", {"intent": "lookup"}),
     ("when does the narrator mention the ferry?", {"intent": "when"}),
     ("what is said 2 minutes in?", {"intent": "window", "start": 75, "end": 165}),
     ("whats going on in bikes.mp4", {"intent": "summarise", "videos": ["bikes.mp4"]}),   # typed without the apostrophe
