@@ -33,9 +33,12 @@ MANNER = {"aloud", "loud", "loudly", "quietly"}
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
 # "the first credit", "which role is credited first"
-POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
-                      r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
-                      r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b")
+# "which sign do we see first", "what slide comes up last"
+SHOWN_THING = (r"(?:sign|signs|board|slide|caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|"
+               r"shot|scene|image|credit|credits|name|names|person|role)")
+POSITION = re.compile(rf"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?{SHOWN_THING}\b|\bcredited\s+(first|last)\b"
+                      rf"|\b{SHOWN_THING}\s+(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice)|comes?(?: up)?|"
+                      rf"appears?|shows? up|is shown)\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
@@ -323,7 +326,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     spoken, screen = bool(SPOKEN.search(rest)), bool(SCREEN.search(rest))
-    speech = spoken or bool(SPEECH.search(rest))
+    # "what did the bakery sign say": a sign says what is written on it
+    speech = spoken or bool(SPEECH.search(re.sub(rf"\b(?:{'|'.join(SHOWN_AS)})\s+(?:say|says|said)\b", " ", rest)))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.spoken = spoken and not screen
     about_library = set(p.terms) <= ABOUT_LIBRARY | {"longest", "shortest", "longer", "shorter", "one"}
@@ -333,7 +337,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
     m = POSITION.search(rest)
     if m and p.intent == "lookup" and not p.alternatives:
-        which = m.group(1) or m.group(2)
+        which = next(g for g in m.groups() if g)
         p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]

@@ -163,6 +163,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
     ("Count the red signs.", {"intent": "count", "subject": "red"}),
     ("How many slides did they go through?", {"intent": "lookup"}),       # no thing named: not a count of one
+    ("which sign do we see first in the trailer?", {"intent": "lookup", "position": "first", "videos": ["trailer_bbb.mp4"]}),
+    ("what slide comes up last", {"position": "last"}),
+    ("what did the bakery sign say?", {"modality": "screen"}),                 # a sign says what is written on it
     ("how often is the gate mentioned", {"intent": "count", "subject": "gate"}),
     ("how often do you see a bus", {"intent": "count", "subject": "bus"}),
     ("How often should we test the payment flow?", {"intent": "lookup"}),     # a frequency said ("every day")
