@@ -145,9 +145,10 @@ class Reader:
         # the evidence ids are the model's, not the reader's: "on screen in E1 and E4" -> "on screen"
         bare = re.sub(r"\s*\(?\b(?:in|from|see|per)?\s*E\d+(?:(?:,\s*|\s+and\s+)E\d+)*\)?(?=[\s.,;]|$)", "", text).strip()
         if not bare and cites:
-            # "E2" alone: the moment it cites answers "when" and "find the clip with X", its video
-            # "which video", and its line most about the question anything else ("which document
-            # goes to finance" -> "I will send the budget sheet to Finance by Thursday.")
+            # "E2" alone: its video answers "which video"; its line most about the question anything
+            # else ("which document goes to finance" -> "I will send the budget sheet to Finance by
+            # Thursday."); its moment a "when", or a line that only repeats the question ("find the
+            # clip with 'revenge is coming'")
             line = max(lines_of(cites[0]), key=lambda l: hits_terms(l, p.terms), default="")
             says = p.intent != "when" and hits_terms(line, p.terms) and not repeats_question(line, p.question)
             text = "" if p.intent == "which_video" else line if says else Citation.of(cites[0]).label()

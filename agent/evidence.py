@@ -161,9 +161,9 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
         if hit and sum(map(len, rows)) > TRIM:
             # a long frame (a page of credits) is read from its best rows: each with the row before
             # and two after (a name sits above its role, or a heading above its names), best first,
-            # so that a cut keeps the row asked about; a row that pairs a name with its role
-            # ("CAMPBELL BARTON — Technical Director") is read alone: beside its neighbours the model
-            # pairs the role with the name of the next row
+            # so that a cut keeps the row asked about; a row of side-by-side lines, most often a
+            # name beside its role ("CAMPBELL BARTON — Technical Director"), is read alone: beside
+            # its neighbours the model pairs the role with the name of the next row
             blocks = [j for i in sorted(hit, key=lambda i: (-row_hits[i], i))
                       for j in ((i,) if " — " in rows[i] else (i - 1, i, i + 1, i + 2)) if 0 <= j < len(rows)]
             rows = [rows[j] for j in dict.fromkeys(blocks)]
@@ -185,7 +185,8 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
 
 
 def objects_field(*scenes: Scene) -> str:
-    """Each label once, with its best confidence over the scenes, the surest first."""
+    """Each detected label once, with its best confidence over the scenes, the surest first (else
+    the scenes' stored object summaries)."""
     best: dict[str, float] = {}
     for d in (d for s in scenes for d in s.detections):
         best[d.label] = max(best.get(d.label, 0.0), d.conf)

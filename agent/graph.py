@@ -244,8 +244,9 @@ class Agent:
         said in other words: "where does the walk begin" is answered by "we walk from the old
         harbor"), or it is the very place the question points at (the opening or closing text it
         asks for, a moment in the window it names), or it says one of them in other words."""
-        # a word of the cited video's own name is about it: "which video is a trailer" (trailer_bbb.mp4),
-        # "what work is this reading taken from" (reading.mp4, a name the plan did not take as one)
+        # a word of the cited video's own name is about that video: "which video is a trailer"
+        # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
+        # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
         named = video_name_words([i.video for i in cited])
         terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):

@@ -33,12 +33,13 @@ MANNER = {"aloud", "loud", "loudly", "quietly"}
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
 # "the first credit", "which role is credited first"
-# "which sign do we see first", "what slide comes up last"
-SHOWN_THING = (r"(?:sign|signs|board|slide|caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|"
-               r"shot|scene|image|credit|credits|name|names|person|role)")
-POSITION = re.compile(rf"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?{SHOWN_THING}\b|\bcredited\s+(first|last)\b"
-                      rf"|\b{SHOWN_THING}\s+(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice)|comes?(?: up)?|"
-                      rf"appears?|shows? up|is shown)\s+(first|last)\b")
+# "which sign do we see first", "what slide came up last" (a thing shown, not "which person comes first")
+POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
+                      r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
+                      r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
+                      r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit)s?\s+"
+                      r"(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice|show)|comes?(?: up)?|came(?: up)?|"
+                      r"appears?|appeared|shows? up|showed up|(?:is|was) shown)\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
@@ -46,10 +47,12 @@ LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
-                    r"read out|quote\w*|promis\w*|suggest\w*|decid\w*)\b")
+                    r"read out|read aloud|out loud|quote\w*|promis\w*|suggest\w*|decid\w*)\b")
 SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
                     r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|"
                     r"photo\w*|picture\w*|image\w*)\b")
+# "what did the bakery sign say": a thing read says what is written on it
+SIGN_SAYS = re.compile(r"\b(?:sign|board|label|caption|poster|banner|card|slide)s?\s+(?:say|says|said)\b")
 # Who speaks, and what they said: "what does the narrator say", "according to the reader", "what
 # did the speaker talk about": only speech answers it (not a title card). A speaker's name or looks
 # ("who is the presenter", "what is the host wearing") are not what was said, nor is the work read
@@ -156,9 +159,10 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)
         own = [p for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
-        # ("to the finance team", "for the team": a recipient, not a video; "according to the meeting" is one)
-        forms += [rf"(?:(?<=according to )|(?<!\bto )(?<!\bfor )(?<!\bwith ))"
-                  rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
+        # ("send it to the finance team": a describing word after to/for/with makes a recipient, not a
+        # video; "for the trailer", "according to the planning meeting" still name one)
+        forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
+                  rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|\w+(?:s|ed))\b))"   # "the trailer announces"
@@ -218,7 +222,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                  r"what is going on)\b", q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
                                                                  rf"straight |next )?(?:{NEXT_TO}|when|once))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!,]|$)", q) \
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,\s*(?:in (?:a|one|two|three|a few) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
             or re.search(r"^\W*(?:(?:briefly|quickly|in short|in brief|roughly),?\s*)?what (?:is|was|are|were) "
                          r"(?:shown |going on |happening |said |being said )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
@@ -240,11 +244,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                               r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b", q)
     # "how often is the gate mentioned" counts; "how often should we test the payment flow" asks
     # for a frequency said ("every day")
-    appears = re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|says|spoken|"
-                        r"come up|comes up|occur\w*|repeat\w*|heard|hear|see|spot|use the word|uses the word)\b", q)
-    if re.search(r"\bhow many times\b|\bnumber of times\b|\bcount (the|how)\b", q) or appears and (
-            re.search(r"\bhow (often|frequently)\b(?! (?:should|must|shall|do (?:we|i|you) (?:need|have) to)\b)", q) or not quantity_said and re.search(r"\bhow many\b", q)) \
-            or COUNT_SHOWN.search(q):
+    appears = re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|"
+                        r"comes up|occur\w*)\b", q)
+    often = re.search(r"\bhow (often|frequently)\b(?! (?:should|must|shall|do (?:we|i|you) (?:need|have) to)\b)", q) and (
+        appears or re.search(r"\b(says|repeat\w*|hear|heard|see|spot|use the word|uses the word)\b", q))
+    if re.search(r"\bhow many times\b|\bnumber of times\b|\bcount (the|how)\b", q) or COUNT_SHOWN.search(q) or often \
+            or not quantity_said and appears and re.search(r"\bhow many\b", q):
         return "count", ""
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
@@ -326,8 +331,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
             p.literals or SHOWN_AS & set(rest.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     spoken, screen = bool(SPOKEN.search(rest)), bool(SCREEN.search(rest))
-    # "what did the bakery sign say": a sign says what is written on it
-    speech = spoken or bool(SPEECH.search(re.sub(rf"\b(?:{'|'.join(SHOWN_AS)})\s+(?:say|says|said)\b", " ", rest)))
+    speech = spoken or bool(SPEECH.search(SIGN_SAYS.sub(" ", rest)))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.spoken = spoken and not screen
     about_library = set(p.terms) <= ABOUT_LIBRARY | {"longest", "shortest", "longer", "shorter", "one"}

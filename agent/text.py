@@ -25,7 +25,7 @@ CONTRACTIONS = [(r"\bwhat's\b", "what is"), (r"\bwho's\b", "who is"), (r"\bwhere
 # Function words, and words that say how something is asked rather than what is asked about.
 STOP = set("""a an the of in on at to is are was were be been being am what when where who whom whose which
 why how many much does did do done doing and or but with for from by it its this that these those there
-here then than as if so not no yes any all some each every other another own same such very just only also
+here then than as if so per not no yes any all some each every other another own same such very just only also
 too again once he she they we you i me my mine your yours our ours their theirs his her hers him them us
 it's can could would should will shall may might must has have had get got gets let please tell say said
 says saying mention mentions mentioned mentioning talk talks talked talking speak speaks spoke spoken

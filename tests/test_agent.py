@@ -169,6 +169,13 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how often is the gate mentioned", {"intent": "count", "subject": "gate"}),
     ("how often do you see a bus", {"intent": "count", "subject": "bus"}),
     ("How often should we test the payment flow?", {"intent": "lookup"}),     # a frequency said ("every day")
+    ("how often should I see the doctor", {"intent": "lookup"}),              # advice, not a count of sightings
+    ("how many people do you see at the table?", {"intent": "lookup"}),       # one scene's number
+    ("which slide came up last", {"position": "last"}),
+    ("which person comes first in the race?", {"position": ""}),             # not a thing shown
+    ("what was the argument about, and who won?", {"intent": "lookup"}),
+    ("who composed the music for the trailer?", {"videos": ["trailer_bbb.mp4"]}),
+    ("what sentence is read aloud at the end?", {"modality": "speech", "spoken": False}),
     ("until the launch the payment flow gets tested how often", {"intent": "lookup"}),
     ("how many cars are in the picture", {"intent": "lookup"}),             # one picture, not appearances
     ("What time does the zoo open?", {"asks_clock": True}),
@@ -473,6 +480,14 @@ def test_a_page_of_credits_cut_to_an_items_share_keeps_the_role_asked_about():
     assert "Technical Director | BRECHT" not in director and "REYNISH — Character Animator | CAMPBELL" not in director
 
 
+def test_a_stretchs_objects_name_each_label_once_at_its_best_confidence():
+    from vidrag.agent.evidence import objects_field
+    from vidrag.records import Detection, Scene
+    a = Scene(0, 0, 5, detections=[Detection(1, "bicycle", 0.59), Detection(2, "person", 0.95)])
+    b = Scene(1, 5, 9, detections=[Detection(6, "bicycle", 0.82), Detection(7, "car", 0.52)])
+    assert objects_field(a, b) == "person (0.95), bicycle (0.82), car (0.52)"
+
+
 def test_a_credit_heading_is_read_with_the_frame_that_follows_it():
     from vidrag.agent.evidence import screen_field
     from vidrag.records import OcrLine, Scene
@@ -720,5 +735,12 @@ def test_a_video_named_by_what_it_shows_scopes_the_question(lib):
     assert "bunny" not in p.asked and "written on screen" in p.asked
     timed = ask("what is written at 0:20 in trailer_bbb.mp4?")
     assert timed.videos == ["trailer_bbb.mp4"] and not re.search(r"0:20|trailer", timed.asked)
+    gather, queries = lib.agent().gather, []
+    search = gather.searcher.search
+    gather.searcher.search = lambda query, *a, **k: queries.append(query) or search(query, *a, **k)
+    try:
+        assert gather.evidence(p) and queries and not any("bunny" in q for q in queries)
+    finally:
+        gather.searcher.search = search
     dragon = ask("what is the dragon in the dragon film called?")
     assert dragon.videos == [] and "dragon" in dragon.terms                 # nothing holds it: no scope, still asked
