@@ -236,3 +236,15 @@ def frame_spans(frames: dict[float, list[OcrLine]]) -> list[tuple[float, float, 
     """Each keyframe's text as one timed span, read as rows."""
     return [(t, t + 2.0, " | ".join(reading_rows(ls))) for t, ls in sorted(frames.items())]
 
+
+
+def distinct(items: list[Item]) -> list[Item]:
+    """Each item once: adjacent scenes often carry the same sentence, or the same slide or sign
+    held across cuts (seen beside other objects), which the model need not read twice."""
+    out, seen = [], set()
+    for i in items:
+        said = (i.video_id, tuple(f for f in i.fields if f[0] != "objects") or tuple(i.fields))
+        if said not in seen:
+            seen.add(said)
+            out.append(i)
+    return out

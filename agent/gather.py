@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.evidence import Item, frame_spans, held_text, hits_terms, objects_field, scene_item, sentences
+from vidrag.agent.evidence import Item, distinct, frame_spans, held_text, hits_terms, objects_field, scene_item, sentences
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import contains_phrase
 from vidrag.agent.choices import mentions
@@ -77,12 +77,7 @@ class Gatherer:
                     if i.scene_ids[0] not in seen:
                         seen.add(i.scene_ids[0])
                         items.append(i)
-        distinct, texts = [], set()
-        for i in items:   # adjacent scenes often carry the same sentence: once is enough
-            if (i.video_id, i.text()) not in texts:
-                texts.add((i.video_id, i.text()))
-                distinct.append(i)
-        return distinct[: k + (len(options or []) if options else 0) + 2]
+        return distinct(items)[: k + (len(options or []) if options else 0) + 2]
 
     def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
         """Hybrid search for the plan's words within its videos and window; the window is

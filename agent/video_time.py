@@ -64,6 +64,11 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
         b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
         return min(a, b), max(a, b), False, m.group(0)
+    # "between 5 and 6 minutes", "from 2 to 3 minutes in": one unit said for both
+    m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?{AMOUNT}\s+(?:and|to|until|till|-)\s+{DURATION}(?:\s+mark)?", q)
+    if m:
+        a, b = seconds(m.group(1), m.group(3)), seconds(m.group(2), m.group(3))
+        return min(a, b), max(a, b), False, m.group(0)
     # "in the last minute", "the first 30 seconds of the video", "last minute of the walk, what's in
     # it": a span "of" a video (its name is taken out by now, leaving a gap); not "any last minute
     # changes", "the last minute of trading"

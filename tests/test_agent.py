@@ -217,6 +217,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("the train leaves in half an hour, which platform?", {"start": None, "terms": ["train", "leaves", "half", "hour", "platform"]}),
     ("How many times does GATE 7 appear after 0:10 in signs.mp4?", {"intent": "count", "start": 10, "around": None}),
     ("what is said between 0:25 and 0:40", {"start": 25, "end": 40, "around": None}),
+    ("what signs pop up in the trailer between 5 and 6 minutes", {"start": 300, "end": 360, "terms": ["signs"]}),
+    ("what is said from 2 to 3 minutes in", {"start": 120, "end": 180}),
     ("what does he say in the first ten minutes", {"start": 0, "end": 600}),
     ("How far is the museum? The sign said 500 m", {"start": None, "end": None}),
     ("Which platform does the 14:35 train leave from?", {"start": None, "intent": "lookup"}),
@@ -478,6 +480,16 @@ def test_a_page_of_credits_cut_to_an_items_share_keeps_the_role_asked_about():
     # Director | BRECHT VAN LOMMEL — ...") the model reads the role as that name's
     assert "on screen: CAMPBELL BARTON — Technical Director | " in director
     assert "Technical Director | BRECHT" not in director and "REYNISH — Character Animator | CAMPBELL" not in director
+
+
+def test_a_sign_held_across_cuts_is_one_evidence_item():
+    from vidrag.agent.evidence import Item, distinct
+    sign = lambda start, objects: Item("walk.mp4", 1, "/walk.mp4", start, start + 2, start, start + 2,
+                                       [("on-screen text", "ROSE BAKERY"), ("objects", objects)], [start])
+    said = Item("walk.mp4", 1, "/walk.mp4", 70, 80, 70, 80, [("speech", "Buy bread at the bakery.")], [70])
+    other = Item("shop.mp4", 2, "/shop.mp4", 0, 2, 0, 2, [("on-screen text", "ROSE BAKERY")], [90])
+    got = distinct([sign(53, "bird (0.90)"), sign(61, "person (0.50)"), said, other])
+    assert [i.scene_ids[0] for i in got] == [53, 70, 90]      # another video's same sign stays
 
 
 def test_a_stretchs_objects_name_each_label_once_at_its_best_confidence():
@@ -744,3 +756,17 @@ def test_a_video_named_by_what_it_shows_scopes_the_question(lib):
         gather.searcher.search = search
     dragon = ask("what is the dragon in the dragon film called?")
     assert dragon.videos == [] and "dragon" in dragon.terms                 # nothing holds it: no scope, still asked
+
+
+def test_a_time_of_day_the_evidence_lacks_is_answered_from_the_line_that_holds_one(lib):
+    """"what time does the offsite start" -> "10:00 am", which no evidence says: the slide's
+    "Friday 9:30 am" answers instead of a refusal; a time the evidence holds is kept."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 2, 8, 2, 8, [("on-screen text", "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am")], [1])
+    verify = lambda answer: lib.agent().verify({"plan": plan("What time does the offsite start?", ["bikes.mp4"]),
+                                                "items": [slide], "reply": {"found": True, "answer": answer, "citations": [0]}})
+    wrong = verify("10:00 am")
+    assert wrong["outcome"] == "answered" and wrong["reply"]["answer"] == "Friday 9:30 am"
+    kept = verify("9:30 am")
+    assert kept["outcome"] == "answered" and kept["reply"]["answer"] == "9:30 am"
