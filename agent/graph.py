@@ -202,13 +202,13 @@ class Agent:
         answer = str(reply.get("answer", ""))
         cited = cite_where_answered(answer, p.question, [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)]
                                     or items[:1], items)
-        timed = ASKS_TIME_OF_DAY.search(normalise(p.question)) and (
-            not TIME_OF_DAY.search(answer) or unsupported(answer, cited, [], p.question, True)[0]) and \
+        timed = ASKS_TIME_OF_DAY.search(normalise(p.question)) and not TIME_OF_DAY.search(answer) and \
             time_line(p.focus or p.terms, items)
         if timed:
-            # a time of day was asked and the reply names none (a slide's page number, say) or one the
-            # evidence lacks: the line holding one in the evidence about the question answers
-            # ("Friday 9:30 am")
+            # a time of day was asked and the reply names none (a slide's page number, say): the line
+            # holding one in the evidence about the question answers ("Friday 9:30 am"). Not when the
+            # reply names a time the evidence lacks: for an absent time ("when does the flight
+            # leave") the line would be another's ("the last ferry leaves at a quarter past six")
             answer, holder = timed
             cited, reply = [holder], dict(reply, answer=answer)
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],

@@ -758,15 +758,17 @@ def test_a_video_named_by_what_it_shows_scopes_the_question(lib):
     assert dragon.videos == [] and "dragon" in dragon.terms                 # nothing holds it: no scope, still asked
 
 
-def test_a_time_of_day_the_evidence_lacks_is_answered_from_the_line_that_holds_one(lib):
-    """"what time does the offsite start" -> "10:00 am", which no evidence says: the slide's
-    "Friday 9:30 am" answers instead of a refusal; a time the evidence holds is kept."""
+def test_a_time_of_day_is_read_from_the_evidence_only_when_the_reply_names_none(lib):
+    """"what time does the offsite start" -> "5/6" (a slide number): the slide's "Friday 9:30 am"
+    answers; a reply naming a time the evidence lacks is refused, not swapped for another line's
+    time (for an absent time that line is about something else)."""
     from vidrag.agent.evidence import Item
     from vidrag.agent.plan import plan
-    slide = Item("bikes.mp4", 1, "/bikes.mp4", 2, 8, 2, 8, [("on-screen text", "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am")], [1])
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 2, 8, 2, 8, [("on-screen text", "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am | 5/6")], [1])
     verify = lambda answer: lib.agent().verify({"plan": plan("What time does the offsite start?", ["bikes.mp4"]),
                                                 "items": [slide], "reply": {"found": True, "answer": answer, "citations": [0]}})
-    wrong = verify("10:00 am")
-    assert wrong["outcome"] == "answered" and wrong["reply"]["answer"] == "Friday 9:30 am"
+    page = verify("5/6")
+    assert page["outcome"] == "answered" and page["reply"]["answer"] == "Friday 9:30 am"
+    assert verify("10:00 am")["outcome"] == "unconfirmed"
     kept = verify("9:30 am")
     assert kept["outcome"] == "answered" and kept["reply"]["answer"] == "9:30 am"
