@@ -43,6 +43,12 @@ class Item:
         return cls(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [(m.modality, m.text)], [m.scene_id],
                    note=note, spans=[(m.start, m.end, m.text)])
 
+    @property
+    def anchor(self) -> bool:
+        """The moment a before/after question names (gather.around_anchor notes it "where ... occurs"):
+        kept for the checks, not read as what follows it."""
+        return self.note.startswith("where")
+
     def has(self, label: str) -> bool:
         """Whether the item holds a field of that kind ("speech", "on-screen text", ...)."""
         return any(f == label for f, _ in self.fields)
@@ -235,7 +241,6 @@ def by_frame(lines: list[OcrLine]) -> dict[float, list[OcrLine]]:
 def frame_spans(frames: dict[float, list[OcrLine]]) -> list[tuple[float, float, str]]:
     """Each keyframe's text as one timed span, read as rows."""
     return [(t, t + 2.0, " | ".join(reading_rows(ls))) for t, ls in sorted(frames.items())]
-
 
 
 def distinct(items: list[Item]) -> list[Item]:

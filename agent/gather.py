@@ -62,7 +62,7 @@ class Gatherer:
                 return items
         items = self.around_anchor(p) if p.intent == "neighbour" else self.at_position(p) if p.position else []
         k = self.top_k + (3 if wide or p.intent == "which_video" else 0)
-        if p.intent == "neighbour" and any(not i.note.startswith("where") for i in items) and not wide:
+        if p.intent == "neighbour" and any(not i.anchor for i in items) and not wide:
             # the moment and what follows it hold the answer; a search for the moment's words finds
             # the moment again, which the model then gives as what follows it
             k = 0

@@ -189,7 +189,7 @@ class Agent:
             return {"reply": {"found": False}}
         # the moment a before/after question names is kept for the checks, not shown: the model
         # gives it back as what follows it ("He was not an ill-disposed young man.")
-        shown = [i for i in items if not i.note.startswith("where")] or items
+        shown = [i for i in items if not i.anchor] or items
         reply = self.reader.read(state["plan"], shown, state.get("options"))
         return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
 
@@ -232,7 +232,7 @@ class Agent:
         cited = cited + extra
         # Is what it cites about what was asked? Options constrain the answer themselves; what
         # follows a moment is about that moment, which the anchor item holds.
-        scope = cited + [i for i in items if i.note.startswith("where")]
+        scope = cited + [i for i in items if i.anchor]
         if not state.get("options") and not self._on_topic(p, scope, cited):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}
         for i in cited:   # the cite: the sentence or frame within each item that says the answer
