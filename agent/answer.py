@@ -12,7 +12,7 @@ from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.grounding import lines_of, repeats_question
+from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import stems
 from vidrag.llm import LLMError, parse_json
@@ -163,6 +163,10 @@ class Reader:
             return text, choice
         if p.intent == "when" and cites and not re.search(r"\d:\d\d", text):
             text = f"At {hms(cites[0].cite_start)} ({cites[0].video}): {text}"
+        elif cites and re.fullmatch(r"[\d:]+(?:\s*[–\-]\s*[\d:]+)?", text) and in_clip(re.split(r"\s*[–\-]\s*", text)[0], cites) \
+                and not in_text(text, cites[0].text()):
+            # "1:40–1:46": where the cited moment sits in the video, said as a moment
+            text = f"At {hms(cites[0].cite_start)} ({cites[0].video})"
         if p.intent == "which_video" and cites:
             names = list(dict.fromkeys(i.video for i in cites))
             if not any(n.lower() in text.lower() or n.rsplit(".", 1)[0].lower() in text.lower() for n in names):

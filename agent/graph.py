@@ -23,11 +23,12 @@ from typing import Any, TypedDict
 from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
+from vidrag.agent.credits import credited, miscredited
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding,
-                                    near_in_meaning, repeats_question, time_line, unheard_names, unsupported,
+                                    near_in_meaning, priceless, repeats_question, time_line, unheard_names, unsupported,
                                     video_name_words)
 from vidrag.agent.text import normalise, stems
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
@@ -190,6 +191,10 @@ class Agent:
         # the moment a before/after question names is kept for the checks, not shown: the model
         # gives it back as what follows it ("He was not an ill-disposed young man.")
         shown = [i for i in items if not i.anchor] or items
+        credit = None if state.get("options") else credited(state["plan"], shown, video_name_words([i.video for i in shown]))
+        if credit:   # "who is credited as X": the credits page's own pairing answers, not the model
+            return {"reply": {"found": True, "answer": credit[0], "citations": [items.index(shown[credit[1]])],
+                              "confidence": 0.8}}
         reply = self.reader.read(state["plan"], shown, state.get("options"))
         return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
 
@@ -211,10 +216,18 @@ class Agent:
             # leave") the line would be another's ("the last ferry leaves at a quarter past six")
             answer, holder = timed
             cited, reply = [holder], dict(reply, answer=answer)
+        # a time of day is asked for when the question says so, or the evidence holds one; "when's the
+        # cat in the walk" answered "1:46" names where the cited moment sits in the video
+        clock = p.asks_clock and bool(ASKS_TIME_OF_DAY.search(normalise(p.question)) or
+                                      any(TIME_OF_DAY.search(i.text()) for i in cited))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
-                                     p.question + " " + " ".join(state.get("options") or []), p.asks_clock)
+                                     p.question + " " + " ".join(state.get("options") or []), clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
+        if miscredited(p, answer, items, video_name_words([i.video for i in items])):
+            return {"outcome": "unconfirmed", "problem": "the credits give that name another role"}
+        if priceless(answer, p.question, cited):
+            return {"outcome": "unconfirmed", "problem": "a price is asked, and the answer names no amount of money"}
         # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
         # names it, so no answer is about it
         unheard = unheard_names(p.question, p.named_by, [v.name for v in self.searcher.store.videos()], items)

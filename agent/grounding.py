@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, stems, words
+from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -192,6 +192,19 @@ def line_holding(answer: str, items: list[Item]) -> str:
     want = set(stems(answer)) - set(STOP)
     fits = [l for i in items for l in lines_of(i) if want and want <= set(stems(l))]
     return min(fits, key=len, default="")
+
+
+# A price asked for ("how much does parking cost", "what's the entry fee") is answered by an amount
+# of money, not by any number the evidence holds near the word (a slide's page number "5/6")
+PRICE_ASKED = re.compile(r"\b(?:cost|costs|costing|price|prices|priced|fee|fees|fare|fares|charge|charges|charged)\b"
+                         r"|\bhow much (?:do|does|did|will|would|should|is it to|to) (?:i |we |you |they )?(?:pay|park|rent|buy)\b")
+MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)
+
+
+def priceless(answer: str, question: str, cited: list[Item]) -> bool:
+    """A price is asked, and neither the answer nor the evidence line holding it names money."""
+    return bool(PRICE_ASKED.search(normalise(question))) and not MONEY.search(answer) \
+        and not MONEY.search(line_holding(answer, cited))
 
 
 def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:

@@ -21,7 +21,8 @@ SHOWN_AS = set("sign signs board slide slides caption captions title titles labe
                "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
 # The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
-ANSWER_KINDS = set("man men woman women person people guy guys girl boy lady someone somebody name names named "
+PEOPLE = set("man men woman women person people guy guys girl boy lady someone somebody".split())
+ANSWER_KINDS = PEOPLE | set("name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
                    "track album series episode character characters work works piece".split())
 # Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ..."
@@ -70,8 +71,9 @@ LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
                     "video videos clip clips file files recording recordings footage movie film".split())
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
-DESCRIBED = re.compile(r"\b(?:the|this|that)\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|"
-                       r"cartoon|animation)\b")
+# (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
+DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
+                        r"animation)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:]\s*)")]
 # "what time does the offsite start": a time of day is the answer (not "when is the deadline": a day)
 ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
 GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
@@ -233,7 +235,11 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     if alts and re.search(r"\b(first|earlier|later|last|sooner|before|after|order)\b", q):
         return "order", "last" if re.search(r"\b(later|last)\b", q.split(" or ")[0]) else "first"
     m = re.search(rf"\b(right |just |immediately |straight |directly )?({NEXT_TO}|once|next to|then)\b\s+(?!\d)", q)
-    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window:
+    # (not an instruction with a condition of time: "what should I buy before the ferry", "what do we
+    # need to finish before Friday" ask what was said to do, not what the video shows next)
+    told = re.search(r"\b(?:should|must|need to|needs to|have to|has to|supposed to|ought to)\b", q)
+    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window \
+            and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     m = FOLLOWS.search(q)
     if m and not has_window:
@@ -265,6 +271,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # "show me where X is", "find the part where X comes up": asking for the place in the video
     locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
                        r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)
+    # "find me the cat", "take me to the bakery sign (in the walk)": a short thing to go to, no more
+    go_to = re.search(r"^\W*(?:find|show|take|point|jump|skip|bring)(?: me)?(?: to)?\s+(?:the|a|an|that|this)\s+"
+                      r"((?:\w+\s+){0,2}\w+)\s*(?:(?:in|on|from) (?:the|this|that|my)\b[^?,]*)?[?.!]?$", q)
+    locate = locate or go_to and not set(go_to.group(1).split()) & (ANSWER_KINDS | {"summary", "gist", "answer"})
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)
@@ -284,7 +294,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
 def described_in(q: str) -> tuple[str, re.Match] | None:
     """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the
     video"); (its describing words, the match)."""
-    m = next((m for m in DESCRIBED.finditer(q) if not set(m.group(1).split()) & STOP
+    m = next((m for form in DESCRIBED for m in form.finditer(q) if not set(m.group(1).split()) & STOP
               and not set(m.group(1).split()) <= GENERIC), None)
     return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 
@@ -319,8 +329,10 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.around = p.around[0] if p.around else None
     rest = timed.replace(when_words, " ") if when_words else rest
     # what search reads: "the bunny video" and "at 8:12" say where to look, and would rank scenes
-    # showing a bunny or the digits 8 12 above those about what is asked
-    p.asked = re.sub(r"\s+", " ", rest).strip(" ,")
+    # showing a bunny or the digits 8 12 above those about what is asked; "which person did the art
+    # direction": a person is in most scenes, and would rank them above the credit that names one
+    topical = [w for w in content_words(rest) if w not in PEOPLE]
+    p.asked = re.sub(r"\s+", " ", " ".join(w for w in rest.split() if w not in PEOPLE) if topical else rest).strip(" ,")
     p.literals = literals_of(question)
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)

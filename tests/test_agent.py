@@ -298,6 +298,16 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how far into the video does the dog appear", {"intent": "when"}),
     ("last minute of the team meeting, what's in it", {"intent": "window", "from_end": True, "start": 60.0}),
     ("what does the sign at the gate say", {"spoken": False}),
+    # an instruction with a condition of time asks what was said to do, not what comes next
+    ("what should i buy before the ferry", {"intent": "lookup", "terms": ["buy", "ferry"]}),
+    ("what do we need to finish before Friday?", {"intent": "lookup"}),
+    # a short thing to go to is a place in the video; a name or a summary is not
+    ("find me the cat", {"intent": "when", "subject": "cat"}),
+    ("show me the bakery sign in the demo video", {"intent": "when", "videos": ["demo.mp4"]}),
+    ("find me the name of the director", {"intent": "lookup"}),
+    # a terse question names its video by what it shows; "which person": people are in most scenes
+    ("bunny movie license?", {"described": "bunny"}),
+    ("Which person did the art direction?", {"asked": "which did the art direction?"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -772,3 +782,58 @@ def test_a_time_of_day_is_read_from_the_evidence_only_when_the_reply_names_none(
     assert verify("10:00 am")["outcome"] == "unconfirmed"
     kept = verify("9:30 am")
     assert kept["outcome"] == "answered" and kept["reply"]["answer"] == "9:30 am"
+
+
+def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib):
+    """"how much does parking cost" -> "5/6" (a slide's page number) is refused, "12 euros" is not;
+    "when's the cat" -> "1:40" (the cited moment's own place, no time of day on it) is a moment."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 2, 8, 2, 8, [("on-screen text", "PARKING: level 2 | 12 euros a day | 5/6")], [1])
+    cat = Item("bikes.mp4", 1, "/bikes.mp4", 100, 106, 100, 106, [("objects", "cat (0.94)")], [2])
+    agent = lib.agent()
+    verify = lambda q, item, answer: agent.verify({"plan": plan(q, ["bikes.mp4"]), "items": [item],
+                                                   "reply": {"found": True, "answer": answer, "citations": [0]}})
+    assert verify("how much does parking cost?", slide, "5/6")["outcome"] == "unconfirmed"
+    assert verify("how much does parking cost?", slide, "12")["outcome"] == "answered"      # its line says euros
+    assert verify("what level is parking on?", slide, "5/6")["outcome"] == "answered"      # no price asked
+    moment = verify("when's the cat in the bikes video", cat, "1:40")
+    assert moment["outcome"] == "answered"
+    text, _ = agent.reader.finish(plan("when's the cat", ["bikes.mp4"]), "1:40", [cat], [cat], None)
+    assert text == "At 00:01:40 (bikes.mp4)"
+    assert verify("what time does the park open?", cat, "1:40")["outcome"] == "unconfirmed"   # a time of day asked
+
+
+def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_row():
+    """A credits page of name-and-role rows and of headings over names: "who did X" takes the name
+    paired with the role that holds the question's role words, the fewest others besides; a role
+    the page does not hold ("director of photography") is no one's."""
+    from vidrag.agent.credits import credited, miscredited
+    from vidrag.agent.evidence import scene_item
+    from vidrag.agent.plan import plan
+    from vidrag.records import OcrLine, Scene
+    rows = [("SACHA GOEDEGEBURE", "Director"), ("ANDREAS GORALCZYK", "Art Director"), ("CAMPBELL BARTON", "Technical Director")]
+    lines = [OcrLine(492, text, 0.9, [x, 130 + 24 * n, x + 150, 150 + 24 * n])
+             for n, pair in enumerate(rows) for text, x in zip(pair, (150, 350))]
+    lines += [OcrLine(500, text, 0.9, [150, 130 + 24 * n, 300, 150 + 24 * n]) for n, text in enumerate(
+        ["COMPOSITING", "Nathan Vegdahl", "MUSIC AND SOUND DESIGN", "Jan Morgenstern"])]
+    scene = Scene(0, 490, 512, ocr_text=" | ".join(l.text for l in lines), ocr_lines=lines)
+    names = ["bbb.mp4", "walk.mp4"]
+
+    def who(question):
+        p = plan(question, names)
+        item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], p.terms)
+        got = credited(p, [item], {"bbb"})
+        return got and got[0]
+    assert who("Who is credited as technical director in bbb.mp4?") == "CAMPBELL BARTON"
+    assert who("Who directed it?") == "SACHA GOEDEGEBURE"
+    assert who("Which person did the art direction?") == "ANDREAS GORALCZYK"
+    assert who("who composed the music") == "Jan Morgenstern"        # the verb is said in other words
+    assert who("technical director, bbb video?") == "CAMPBELL BARTON"     # terse: the role alone
+    assert who("Who was the director of photography?") is None
+    assert who("What is the technical director's favourite colour?") is None   # not a who question
+    item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
+    wrong = lambda q, answer: miscredited(plan(q, names), answer, [item], {"bbb"})
+    assert wrong("who did the voice acting?", "SACHA GOEDEGEBURE") and wrong("Who was the director of photography?", "Sacha Goedegebure")
+    assert not wrong("who directed it?", "Sacha Goedegebure") and not wrong("who composed the music", "Jan Morgenstern")
+    assert not wrong("who did the voice acting?", "Frank Welker")      # a name the credits do not pair: not theirs to refuse

@@ -1,0 +1,102 @@
+"""Who is credited as what: a credits page answers "who did X" by its layout, not by reading.
+
+A credits page pairs each role with its names, either side by side on one row ("CAMPBELL BARTON
+— Technical Director") or as a heading with the names on the row below it ("MUSIC AND SOUND
+DESIGN", then "Jan Morgenstern"). A small model shown a page of such rows often gives the name
+of the row next to the one asked about; the pairing read here from the rows does not.
+"""
+from __future__ import annotations
+
+import re
+
+from vidrag.agent.evidence import Item
+from vidrag.agent.plan import NOT_TOPIC, QueryPlan
+from vidrag.agent.text import content_words, normalise, stems
+
+# a question that asks for a person or a body by a role: "who directed", "which person did the
+# art direction", "what company provided the rendering", "name the composer"
+ASKS_WHO = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(?:person|people|artist|artists|"
+                      r"company|companies|studio|organi[sz]ations?|team)\b|\bname (?:of )?(?:the|a)\b")
+# a question with no question word names the role alone: "technical director, bunny movie?"
+TERSE = re.compile(r"\b(?:what|when|where|why|how|which|is|are|was|were|does|do|can|could|will|would)\b")
+# words that say a role was credited, not which role
+CREDITING = set("credit credited credits crediting list listed role job work worked responsible handled "
+                "did end closing opening roll".split())
+VERB = re.compile(r"^\w{3,}ed$|^(?:made|wrote|drew|did|built|ran|sang|led)$")
+NAME_WORD = re.compile(r"^[A-Z][A-Za-z.'\-]*$|^(?:van|von|de|der|den|da|di|le|la)$")
+
+
+ROLE_ENDINGS = ("", "s", "or", "er", "ors", "ers", "ion", "ing", "ed")
+
+
+def same_role(a: str, b: str) -> bool:
+    """Two stems of one role: equal, or one the other with a role's ending ("direct", "director";
+    not "compos" and "composit")."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short) and long[len(short):] in ROLE_ENDINGS or a == b
+
+
+def role_words(p: QueryPlan, named: set[str]) -> list[str]:
+    """The words naming the role asked about ("technical director" of "who is credited as technical
+    director in the bunny film"), without the words that named its video."""
+    return [t for t in p.focus or p.terms if t not in NOT_TOPIC and t not in CREDITING and not set(stems(t)) <= named]
+
+
+def is_name(row: str) -> bool:
+    """A row that reads as a name: two to four words, each capitalised, not all in capitals
+    (headings are; "Jan Morgenstern", "Brecht van Lommel")."""
+    words = row.split()
+    return 2 <= len(words) <= 4 and all(NAME_WORD.match(w) for w in words) and not row.isupper()
+
+
+def pairs(item: Item) -> list[tuple[str, str]]:
+    """(role, name) pairs on the item's credits pages, in reading order."""
+    out = []
+    for label, text in item.fields:
+        if label != "on-screen text":
+            continue
+        for frame in text.split(" / "):
+            rows = [r.strip(" …") for r in frame.split(" | ")]
+            for i, row in enumerate(rows):
+                sides = row.split(" — ")
+                if len(sides) == 2:   # which side is the role, the question's words tell
+                    out += [(b, a) for a, b in (sides, sides[::-1]) if is_name(a.title())]
+                elif row.isupper() and i + 1 < len(rows) and is_name(rows[i + 1]):
+                    out.append((row, rows[i + 1]))
+    return out
+
+
+def asked_role(p: QueryPlan, named: set[str]) -> list[str]:
+    """The role words of a question that asks who did something ([] when it does not)."""
+    q = normalise(p.question)
+    return role_words(p, named) if ASKS_WHO.search(q) or not TERSE.search(q) else []
+
+
+def fits(role: str, want: list[str]) -> tuple[int, int] | None:
+    """(role words held, other words of the role) when the role holds every noun asked for:
+    "director of photography" is not the "Director"; "composed the music" may say its verb in
+    other words ("MUSIC AND SOUND DESIGN")."""
+    have = set(stems(role))
+    held = [any(same_role(h, s) for h in have for s in stems(w)) for w in want]
+    if not any(held) or not all(h for h, w in zip(held, want) if not VERB.search(w)):
+        return None
+    return sum(held), len(content_words(role)) - sum(held)
+
+
+def credited(p: QueryPlan, items: list[Item], named: set[str]) -> tuple[str, int] | None:
+    """(the name credited with the role asked about, the index of the item showing it): the role
+    that holds most of the question's role words, with the fewest words besides ("Director" over
+    "Art Director" for "who directed")."""
+    want = asked_role(p, named)
+    found = [(fit[0], -fit[1], -n, name) for n, item in enumerate(items) if want
+             for role, name in pairs(item) for fit in [fits(role, want)] if fit]
+    best = max(found, default=None)
+    return (best[3], -best[2]) if best else None
+
+
+def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -> bool:
+    """The answer is a name the credits give another role: "who did the voice acting" answered by
+    the name beside "Director"."""
+    want = asked_role(p, named)
+    roles = [role for item in items for role, name in pairs(item) if want and set(stems(name)) == set(stems(answer))]
+    return bool(roles) and not any(fits(role, want) for role in roles)
