@@ -17,11 +17,12 @@ from vidrag.agent.text import content_words, normalise, stems
 # art direction", "what company provided the rendering", "name the composer"
 ASKS_WHO = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(?:person|people|artist|artists|"
                       r"company|companies|studio|organi[sz]ations?|team)\b|\bname (?:of )?(?:the|a)\b")
+CREDITED = re.compile(r"\bcredit(?:s|ed)?\b", re.I)
 # a question with no question word names the role alone: "technical director, bunny movie?"
 TERSE = re.compile(r"\b(?:what|when|where|why|how|which|is|are|was|were|does|do|can|could|will|would)\b")
-# words that say a role was credited, not which role
-CREDITING = set("credit credited credits crediting list listed role job work worked responsible handled "
-                "did end closing opening roll".split())
+# words that say a role was credited, or where in the credits, not which role
+CREDITING = set("credit credited credits crediting list listed role job work worked responsible handled did roll "
+                "end ends closing opening open opens start starts begin begins first last appear appears".split())
 VERB = re.compile(r"^\w{3,}ed$|^(?:made|wrote|drew|did|built|ran|sang|led)$")
 NAME_WORD = re.compile(r"^[A-Z][A-Za-z.'\-]*$|^(?:van|von|de|der|den|da|di|le|la)$")
 
@@ -51,18 +52,19 @@ def is_name(row: str) -> bool:
 
 def pairs(item: Item) -> list[tuple[str, str]]:
     """(role, name) pairs on the item's credits pages, in reading order."""
+    return [pair for label, text in item.fields if label == "on-screen text"
+            for frame in text.split(" / ") for pair in row_pairs([r.strip(" …") for r in frame.split(" | ")])]
+
+
+def row_pairs(rows: list[str]) -> list[tuple[str, str]]:
+    """(role, name) pairs in one frame's rows, top to bottom."""
     out = []
-    for label, text in item.fields:
-        if label != "on-screen text":
-            continue
-        for frame in text.split(" / "):
-            rows = [r.strip(" …") for r in frame.split(" | ")]
-            for i, row in enumerate(rows):
-                sides = row.split(" — ")
-                if len(sides) == 2:   # which side is the role, the question's words tell
-                    out += [(b, a) for a, b in (sides, sides[::-1]) if is_name(a.title())]
-                elif row.isupper() and i + 1 < len(rows) and is_name(rows[i + 1]):
-                    out.append((row, rows[i + 1]))
+    for i, row in enumerate(rows):
+        sides = row.split(" — ")
+        if len(sides) == 2:   # which side is the role, the question's words tell
+            out += [(b, a) for a, b in (sides, sides[::-1]) if is_name(a.title())]
+        elif row.isupper() and i + 1 < len(rows) and is_name(rows[i + 1]):
+            out.append((row, rows[i + 1]))
     return out
 
 
@@ -100,3 +102,16 @@ def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -
     want = asked_role(p, named)
     roles = [role for item in items for role, name in pairs(item) if want and set(stems(name)) == set(stems(answer))]
     return bool(roles) and not any(fits(role, want) for role in roles)
+
+
+def first_credit(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:
+    """("NAME — Role", its item) for "who is credited first", "the first name in the credits": the
+    first pairing on the first credits page (gather.at_position leads with it)."""
+    if p.position != "first" or not CREDITED.search(p.question):
+        return None
+    for n, item in enumerate(items):
+        found = item.note.startswith("the first") and pairs(item)
+        if found:
+            role, name = found[0]
+            return f"{name} — {role}", n
+    return None

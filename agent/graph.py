@@ -23,11 +23,11 @@ from typing import Any, TypedDict
 from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
-from vidrag.agent.credits import credited, miscredited
+from vidrag.agent.credits import credited, first_credit, miscredited
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding,
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, bare_yes, answer_words, cite_where_answered, line_holding,
                                     near_in_meaning, priceless, repeats_question, time_line, unheard_names, unsupported,
                                     video_name_words)
 from vidrag.agent.text import normalise, stems
@@ -191,7 +191,8 @@ class Agent:
         # the moment a before/after question names is kept for the checks, not shown: the model
         # gives it back as what follows it ("He was not an ill-disposed young man.")
         shown = [i for i in items if not i.anchor] or items
-        credit = None if state.get("options") else credited(state["plan"], shown, video_name_words([i.video for i in shown]))
+        credit = None if state.get("options") else first_credit(state["plan"], shown) or \
+            credited(state["plan"], shown, video_name_words([i.video for i in shown]))
         if credit:   # "who is credited as X": the credits page's own pairing answers, not the model
             return {"reply": {"found": True, "answer": credit[0], "citations": [items.index(shown[credit[1]])],
                               "confidence": 0.8}}
@@ -226,6 +227,8 @@ class Agent:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
         if miscredited(p, answer, items, video_name_words([i.video for i in items])):
             return {"outcome": "unconfirmed", "problem": "the credits give that name another role"}
+        if bare_yes(answer, p.question):
+            return {"outcome": "unconfirmed", "problem": "a bare yes answers no question of that kind"}
         if priceless(answer, p.question, cited):
             return {"outcome": "unconfirmed", "problem": "a price is asked, and the answer names no amount of money"}
         # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
@@ -263,7 +266,11 @@ class Agent:
         # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
         # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
         named = video_name_words([i.video for i in cited])
-        terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named]
+        # so are the words describing a video no file name or text confirmed ("the band clip"), said
+        # only there (not "the dragon in the dragon film")
+        asked = normalise(p.question).split()
+        described = {w for w in p.described.split() if asked.count(w) == 1}
+        terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
             return True
         windows = self.gather.windows(p)

@@ -92,6 +92,15 @@ def in_clip(value: str, items: list[Item]) -> bool:
     return any(i.start - 1 <= t <= i.end + 1 for i in items)
 
 
+YES_NO_ASKED = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|shall|may|must|isn|"
+                          r"aren|wasn|doesn|didn|don)\b|\bor not\b")
+
+
+def bare_yes(answer: str, question: str) -> bool:
+    """"Yes" to what is not a yes-or-no question ("pharmacy errand?") says nothing."""
+    return bool(re.fullmatch(r"\W*yes\W*", answer, re.I)) and not YES_NO_ASKED.search(normalise(question))
+
+
 def repeats_question(answer: str, question: str) -> bool:
     """A reply to "what is the name of the dog" that only gives back the question's own words
     ("the dog") names nothing. Not for "A or B" questions, whose answer is one of their words,
@@ -197,7 +206,8 @@ def line_holding(answer: str, items: list[Item]) -> str:
 # A price asked for ("how much does parking cost", "what's the entry fee") is answered by an amount
 # of money, not by any number the evidence holds near the word (a slide's page number "5/6")
 PRICE_ASKED = re.compile(r"\b(?:cost|costs|costing|price|prices|priced|fee|fees|fare|fares|charge|charges|charged)\b"
-                         r"|\bhow much (?:do|does|did|will|would|should|is it to|to) (?:i |we |you |they )?(?:pay|park|rent|buy)\b")
+                         r"|\bhow much (?:do|does|did|will|would|should|is it to|to) (?:i |we |you |they )?(?:pay|park|rent|buy)\b"
+                         r"|\bpay\b.*\bhow much\b")
 MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)
 
 

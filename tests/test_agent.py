@@ -802,13 +802,18 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
     text, _ = agent.reader.finish(plan("when's the cat", ["bikes.mp4"]), "1:40", [cat], [cat], None)
     assert text == "At 00:01:40 (bikes.mp4)"
     assert verify("what time does the park open?", cat, "1:40")["outcome"] == "unconfirmed"   # a time of day asked
+    # the words describing a video no text confirms say which video, not what is asked; said twice
+    # they are asked about too
+    show = Item("bikes.mp4", 1, "/bikes.mp4", 0, 4, 0, 4, [("on-screen text", "SPIRAL SESSIONS | LIVE")], [3])
+    assert verify("what's the show called in the band clip", show, "SPIRAL SESSIONS")["outcome"] == "answered"
+    assert verify("what is the name of the dragon in the dragon film?", show, "SPIRAL SESSIONS")["outcome"] == "unconfirmed"
 
 
 def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_row():
     """A credits page of name-and-role rows and of headings over names: "who did X" takes the name
     paired with the role that holds the question's role words, the fewest others besides; a role
     the page does not hold ("director of photography") is no one's."""
-    from vidrag.agent.credits import credited, miscredited
+    from vidrag.agent.credits import credited, first_credit, miscredited
     from vidrag.agent.evidence import scene_item
     from vidrag.agent.plan import plan
     from vidrag.records import OcrLine, Scene
@@ -837,3 +842,8 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert wrong("who did the voice acting?", "SACHA GOEDEGEBURE") and wrong("Who was the director of photography?", "Sacha Goedegebure")
     assert not wrong("who directed it?", "Sacha Goedegebure") and not wrong("who composed the music", "Jan Morgenstern")
     assert not wrong("who did the voice acting?", "Frank Welker")      # a name the credits do not pair: not theirs to refuse
+    item.note = "the first on-screen text"     # gather.at_position's first credits page
+    first = lambda q: (first_credit(plan(q, names), [item]) or [None])[0]
+    assert first("Who is the first person named in the credits?") == "SACHA GOEDEGEBURE — Director"
+    assert first("which role is credited first") == "SACHA GOEDEGEBURE — Director"
+    assert first("what's the first sign in the walk?") is None and first("who gets the last credit?") is None
