@@ -13,7 +13,9 @@ from vidrag.agent.text import contains_phrase
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
 
-QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide)$", re.I)
+# what says which thing, not what it is: "the last GATE 7 sign", "the hiring discussion"
+QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide|"
+                        r"discussion|talk|conversation|part|section|segment|topic|bit|item|announcement|mention)$", re.I)
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole

@@ -23,18 +23,18 @@ from typing import Any, TypedDict
 from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
-from vidrag.agent.credits import credited, first_credit, miscredited
+from vidrag.agent.credits import credited, first_credit
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, bare_yes, answer_words, cite_where_answered, line_holding,
-                                    near_in_meaning, priceless, repeats_question, time_line, unheard_names, unsupported,
-                                    video_name_words)
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding, misfit,
+                                    near_in_meaning, repeats_question, time_line, unsupported, video_name_words)
 from vidrag.agent.text import normalise, stems
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
+PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
 
 
 class State(TypedDict, total=False):
@@ -131,6 +131,10 @@ class Agent:
                 firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
             text, pick = operate.order_answer(p.alternatives, firsts, p.direction)
             return self._exact(text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick])
+        if p.intent == "count" and PAGES.search(p.question) and not p.subject:
+            # "how many slides are in the meeting": each page of text shown in it, once
+            seen = operate.pages(self.searcher.store, ids, windows) if ids else []
+            return self._exact(operate.count_answer(PAGES.search(p.question).group(0), seen, times=False), seen) if seen else {}
         if not p.subject:
             return {}
         found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
@@ -225,20 +229,9 @@ class Agent:
                                      p.question + " " + " ".join(state.get("options") or []), clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        if miscredited(p, answer, items, video_name_words([i.video for i in items])):
-            return {"outcome": "unconfirmed", "problem": "the credits give that name another role"}
-        if bare_yes(answer, p.question):
-            return {"outcome": "unconfirmed", "problem": "a bare yes answers no question of that kind"}
-        if priceless(answer, p.question, cited):
-            return {"outcome": "unconfirmed", "problem": "a price is asked, and the answer names no amount of money"}
-        # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
-        # names it, so no answer is about it
-        unheard = unheard_names(p.question, p.named_by, [v.name for v in self.searcher.store.videos()], items)
-        if unheard:
-            return {"outcome": "unconfirmed", "problem": f"no evidence mentions {', '.join(unheard)}"}
-        # "what does the narrator say about X": only speech answers what a person said
-        if p.spoken and not any(i.has("speech") for i in cited):
-            return {"outcome": "unconfirmed", "problem": "what was said is asked, and the cited evidence holds no speech"}
+        problem = misfit(p, answer, cited, items, [v.name for v in self.searcher.store.videos()])
+        if problem:
+            return {"outcome": "unconfirmed", "problem": problem}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
         if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):
             line = line_holding(answer, cited)   # "A bunny": the line it comes from says more

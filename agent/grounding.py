@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
@@ -215,6 +216,26 @@ def priceless(answer: str, question: str, cited: list[Item]) -> bool:
     """A price is asked, and neither the answer nor the evidence line holding it names money."""
     return bool(PRICE_ASKED.search(normalise(question))) and not MONEY.search(answer) \
         and not MONEY.search(line_holding(answer, cited))
+
+
+def misfit(p, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
+    """Why an answer whose specifics the evidence holds still does not answer the question ('' when
+    nothing says so)."""
+    if miscredited(p, answer, items, video_name_words([i.video for i in items])):
+        return "the credits give that name another role"
+    if bare_yes(answer, p.question):
+        return "a bare yes answers no question of that kind"
+    if priceless(answer, p.question, cited):
+        return "a price is asked, and the answer names no amount of money"
+    # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
+    # names it, so no answer is about it
+    unheard = unheard_names(p.question, p.named_by, video_names, items)
+    if unheard:
+        return f"no evidence mentions {', '.join(unheard)}"
+    # "what does the narrator say about X": only speech answers what a person said
+    if p.spoken and not any(i.has("speech") for i in cited):
+        return "what was said is asked, and the cited evidence holds no speech"
+    return ""
 
 
 def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:

@@ -95,11 +95,36 @@ def merge_sightings(moments: list[Moment]) -> list[Moment]:
     return out
 
 
-def count_answer(subject: str, moments: list[Moment]) -> str:
+def pages(store: Store, video_ids: list[int], windows: dict[int, tuple[float, float]] | None = None) -> list[Moment]:
+    """Each page of text shown (a slide, a title card), once: a frame whose words are mostly the
+    page before's (the same slide read again, a line more or less) is that page still."""
+    found: list[Moment] = []
+    names = store.video_names(video_ids)
+    for vid in video_ids:
+        lo, hi = (windows or {}).get(vid, (0.0, float("inf")))
+        last: set[str] = set()
+        for s in store.scenes(vid, details=True):
+            frames: dict[float, list] = {}
+            for l in s.ocr_lines:
+                frames.setdefault(l.t, []).append(l.text)
+            for t, lines in sorted(frames.items()):
+                words = set(stems(" ".join(lines)))
+                if not lo <= t < hi or len(words) < 2:
+                    continue
+                if len(words & last) * 2 < min(len(words), len(last)) or not last:
+                    found.append(Moment(names[vid][0], vid, names[vid][1], t, t + SAMPLE, "screen", " | ".join(lines), s.id))
+                last = words
+    return found
+
+
+def count_answer(subject: str, moments: list[Moment], times: bool = True) -> str:
+    """"3 times: gate at ...", or with times=False the things counted themselves ("6 slides: at ...")."""
     n = len(moments)
     where = ", ".join(f"{hms(m.start)}" + (f" in {m.video}" if len({x.video for x in moments}) > 1 else "")
                       for m in moments[:12])
     more = f" and {n - 12} more" if n > 12 else ""
+    if not times:
+        return f"{n} {subject.rstrip('s') if n == 1 else subject if subject.endswith('s') else subject + 's'}: at {where}{more}"
     return f"{n} {'time' if n == 1 else 'times'}: {subject} at {where}{more}"
 
 

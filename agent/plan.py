@@ -21,7 +21,7 @@ SHOWN_AS = set("sign signs board slide slides caption captions title titles labe
                "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
 # The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
-PEOPLE = set("man men woman women person people guy guys girl boy lady someone somebody".split())
+PEOPLE = set("man men woman women person people guy guys girl boy lady ladies gentleman gentlemen fellow someone somebody".split())
 ANSWER_KINDS = PEOPLE | set("name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
                    "track album series episode character characters work works piece".split())
@@ -90,7 +90,8 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 # "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
 # shown, named before the word for how it is shown (not "how many slides", nothing named; nor
 # "how many people will we hire", a number said)
-COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){1,3}?(?:" + "|".join(sorted(SHOWN_AS)) + r")\b")
+COUNT_SHOWN = re.compile(r"\b(?:how many|number of)\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
+                         + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
 CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
@@ -374,6 +375,6 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     if p.literals:
         return p.literals[0]
     # what is asked, not where to look: "how many cups are in the walk" counts cups
-    words = [w for w in p.focus or p.terms if w not in SHOWN_AS and not re.search(r"^(times?|often|many)$", w)]
+    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS and not re.search(r"^(times?|often|many|number)$", w)]
     return " ".join(words)
 

@@ -162,7 +162,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how many cats are shown in the walk", {"intent": "count"}),
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
     ("Count the red signs.", {"intent": "count", "subject": "red"}),
-    ("How many slides did they go through?", {"intent": "lookup"}),       # no thing named: not a count of one
+    ("How many slides did they go through?", {"intent": "count", "subject": ""}),   # pages shown, not a word said
     ("which sign do we see first in the trailer?", {"intent": "lookup", "position": "first", "videos": ["trailer_bbb.mp4"]}),
     ("what slide comes up last", {"position": "last"}),
     ("what did the bakery sign say?", {"modality": "screen"}),                 # a sign says what is written on it
@@ -807,6 +807,16 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
     show = Item("bikes.mp4", 1, "/bikes.mp4", 0, 4, 0, 4, [("on-screen text", "SPIRAL SESSIONS | LIVE")], [3])
     assert verify("what's the show called in the band clip", show, "SPIRAL SESSIONS")["outcome"] == "answered"
     assert verify("what is the name of the dragon in the dragon film?", show, "SPIRAL SESSIONS")["outcome"] == "unconfirmed"
+
+
+def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
+    """"how many slides": each page of text once (a page held over several keyframes is one; one
+    shown again after another page is counted again), answered from the index alone."""
+    a = lib.ask("How many slides are in signs.mp4?")
+    text = [s for s in SIGNS if s]
+    pages = sum(1 for i, s in enumerate(text) if i == 0 or s != text[i - 1])
+    assert a.answer.startswith(f"{pages} slides: at ") and len(a.citations) == pages
+    assert not any(step["step"] == "answer" for step in a.trace)
 
 
 def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_row():
