@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent.evidence import Item
-from vidrag.agent.plan import NOT_TOPIC, QueryPlan
+from vidrag.agent.plan import NOT_TOPIC, SHOWN_AS, QueryPlan
 from vidrag.agent.text import content_words, normalise, stems
 
 # a question that asks for a person or a body by a role: "who directed", "which person did the
@@ -40,14 +40,16 @@ def same_role(a: str, b: str) -> bool:
 def role_words(p: QueryPlan, named: set[str]) -> list[str]:
     """The words naming the role asked about ("technical director" of "who is credited as technical
     director in the bunny film"), without the words that named its video."""
-    return [t for t in p.focus or p.terms if t not in NOT_TOPIC and t not in CREDITING and not set(stems(t)) <= named]
+    # (a word for a thing shown can be a role: "who designed the poster", LOGO AND POSTER DESIGN)
+    return [t for t in p.focus or p.terms if t not in NOT_TOPIC - SHOWN_AS and t not in CREDITING
+            and not set(stems(t)) <= named]
 
 
 def is_name(row: str) -> bool:
-    """A row that reads as a name: two to four words, each capitalised, not all in capitals
-    (headings are; "Jan Morgenstern", "Brecht van Lommel")."""
+    """A row that reads as a name: one to four words, each capitalised, not all in capitals
+    (headings are; "Jan Morgenstern", "Brecht van Lommel", a studio's "Grrr")."""
     words = row.split()
-    return 2 <= len(words) <= 4 and all(NAME_WORD.match(w) for w in words) and not row.isupper()
+    return 1 <= len(words) <= 4 and all(NAME_WORD.match(w) for w in words) and not row.isupper()
 
 
 def pairs(item: Item) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding, misfit,
                                     near_in_meaning, repeats_question, time_line, unsupported, video_name_words)
 from vidrag.agent.text import normalise, stems
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, SHOWN_AS, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
@@ -195,13 +195,26 @@ class Agent:
         # the moment a before/after question names is kept for the checks, not shown: the model
         # gives it back as what follows it ("He was not an ill-disposed young man.")
         shown = [i for i in items if not i.anchor] or items
-        credit = None if state.get("options") else first_credit(state["plan"], shown) or \
-            credited(state["plan"], shown, video_name_words([i.video for i in shown]))
-        if credit:   # "who is credited as X": the credits page's own pairing answers, not the model
-            return {"reply": {"found": True, "answer": credit[0], "citations": [items.index(shown[credit[1]])],
+        laid_out = None if state.get("options") else self._read_off(state["plan"], shown)
+        if laid_out:
+            return {"reply": {"found": True, "answer": laid_out[0], "citations": [items.index(shown[laid_out[1]])],
                               "confidence": 0.8}}
         reply = self.reader.read(state["plan"], shown, state.get("options"))
         return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
+
+    @staticmethod
+    def _read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
+        """(answer, index of the item holding it) where the evidence's own layout answers, not the
+        model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
+        sentence said right after a moment ("what comes next after the ill-disposed line": a small
+        model describes the scene instead)."""
+        credit = first_credit(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
+        if credit:
+            return credit
+        if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
+                and not (SHOWN_AS - {"line", "lines"}) & set(normalise(p.question).split()):   # "the next sign"
+            return next(((t, n) for n, i in enumerate(shown) for label, t in i.fields if label == "speech"), None)
+        return None
 
     def verify(self, state: State) -> dict:
         p, items, reply = state["plan"], state["items"], state.get("reply") or {}

@@ -809,6 +809,20 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
     assert verify("what is the name of the dragon in the dragon film?", show, "SPIRAL SESSIONS")["outcome"] == "unconfirmed"
 
 
+def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
+    """"what comes next after the X line": the one sentence said after it (a small model describes
+    the scene instead); not for "the next sign", nor for what comes some time after."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.plan import plan
+    after = Item("r.mp4", 1, "/r.mp4", 17, 47, 20, 25, [("speech", "Unless to be rather selfish is to be ill-disposed."),
+                                                     ("objects", "bird (0.96)")], [2], note="after that, at 15s")
+    read = lambda q: Agent._read_off(plan(q, ["r.mp4"]), [after])
+    assert read("what comes next after the ill disposed young man line") == ("Unless to be rather selfish is to be ill-disposed.", 0)
+    assert read("what sign comes right after the ill disposed line") is None
+    assert read("what happened after the vote?") is None        # not the very next moment: the model reads it
+
+
 def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
     """"how many slides": each page of text once (a page held over several keyframes is one; one
     shown again after another page is counted again), answered from the index alone."""
@@ -831,7 +845,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     lines = [OcrLine(492, text, 0.9, [x, 130 + 24 * n, x + 150, 150 + 24 * n])
              for n, pair in enumerate(rows) for text, x in zip(pair, (150, 350))]
     lines += [OcrLine(500, text, 0.9, [150, 130 + 24 * n, 300, 150 + 24 * n]) for n, text in enumerate(
-        ["COMPOSITING", "Nathan Vegdahl", "MUSIC AND SOUND DESIGN", "Jan Morgenstern"])]
+        ["COMPOSITING", "Nathan Vegdahl", "MUSIC AND SOUND DESIGN", "Jan Morgenstern", "LOGO AND POSTER DESIGN", "Grrr"])]
     scene = Scene(0, 490, 512, ocr_text=" | ".join(l.text for l in lines), ocr_lines=lines)
     names = ["bbb.mp4", "walk.mp4"]
 
@@ -845,6 +859,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert who("Which person did the art direction?") == "ANDREAS GORALCZYK"
     assert who("who composed the music") == "Jan Morgenstern"        # the verb is said in other words
     assert who("technical director, bbb video?") == "CAMPBELL BARTON"     # terse: the role alone
+    assert who("who designed the poster?") == "Grrr"                      # a studio's one-word name
     assert who("Who was the director of photography?") is None
     assert who("What is the technical director's favourite colour?") is None   # not a who question
     item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
