@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
+from vidrag.agent.credits import credited, first_credit
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question
-from vidrag.agent.plan import QueryPlan
-from vidrag.agent.text import stems
+from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question, video_name_words
+from vidrag.agent.plan import SHOWN_AS, QueryPlan
+from vidrag.agent.text import normalise, stems
 from vidrag.llm import LLMError, parse_json
 from vidrag.prompts import load as load_prompt
 from vidrag.timecode import hms
@@ -95,6 +96,23 @@ def cut_reply(text: str) -> dict[str, Any]:
     verdict = re.search(r'"found"\s*:\s*(true|false)', rest)
     return {"found": bool(answer.strip()) and (verdict is None or verdict.group(1) == "true"),
             "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
+
+
+def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
+    """(answer, index of the item holding it) where the evidence's own layout answers, not the
+    model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
+    sentence said right after a moment ("what comes next after the ill-disposed line": a small
+    model describes the scene instead; not "who speaks next", nor "the next sign")."""
+    credit = first_credit(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
+    if credit:
+        return credit
+    q = normalise(p.question)
+    if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
+            and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
+            and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):
+        return next(((t, n) for n, i in enumerate(shown) if i.note.startswith("after that")
+                     for label, t in i.fields if label == "speech"), None)
+    return None
 
 
 class Reader:

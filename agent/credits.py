@@ -1,5 +1,7 @@
 """Who is credited as what: a credits page answers "who did X" by its layout, not by reading.
 
+Read only from credits pages: frames that pair two names or more with their roles.
+
 A credits page pairs each role with its names, either side by side on one row ("CAMPBELL BARTON
 — Technical Director") or as a heading with the names on the row below it ("MUSIC AND SOUND
 DESIGN", then "Jan Morgenstern"). A small model shown a page of such rows often gives the name
@@ -11,7 +13,7 @@ import re
 
 from vidrag.agent.evidence import Item
 from vidrag.agent.plan import NOT_TOPIC, SHOWN_AS, QueryPlan
-from vidrag.agent.text import content_words, normalise, stems
+from vidrag.agent.text import content_words, near, normalise, stems
 
 # a question that asks for a person or a body by a role: "who directed", "which person did the
 # art direction", "what company provided the rendering", "name the composer"
@@ -19,7 +21,8 @@ ASKS_WHO = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(
                       r"company|companies|studio|organi[sz]ations?|team)\b|\bname (?:of )?(?:the|a)\b")
 CREDITED = re.compile(r"\bcredit(?:s|ed)?\b", re.I)
 # a question with no question word names the role alone: "technical director, bunny movie?"
-TERSE = re.compile(r"\b(?:what|when|where|why|how|which|is|are|was|were|does|do|can|could|will|would)\b")
+TERSE = re.compile(r"\b(?:what|when|where|why|how|which|is|are|was|were|does|do|can|could|will|would)\b"
+                   r"|^\W*(?:tell|list|give|show|find|explain|describe|summari[sz]e|name)\b")   # or a command
 # words that say a role was credited, or where in the credits, not which role
 CREDITING = set("credit credited credits crediting list listed role job work worked responsible handled did roll "
                 "end ends closing opening open opens start starts begin begins first last appear appears".split())
@@ -53,9 +56,11 @@ def is_name(row: str) -> bool:
 
 
 def pairs(item: Item) -> list[tuple[str, str]]:
-    """(role, name) pairs on the item's credits pages, in reading order."""
+    """(role, name) pairs on the item's credits pages, in reading order: frames that pair two
+    names or more (a slide's one heading over one title-case line is not a credits page)."""
     return [pair for label, text in item.fields if label == "on-screen text"
-            for frame in text.split(" / ") for pair in row_pairs([r.strip(" …") for r in frame.split(" | ")])]
+            for frame in text.split(" / ") for found in [row_pairs([r.strip(" …") for r in frame.split(" | ")])]
+            if len({name for _, name in found}) >= 2 for pair in found]
 
 
 def row_pairs(rows: list[str]) -> list[tuple[str, str]]:
@@ -102,7 +107,9 @@ def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -
     """The answer is a name the credits give another role: "who did the voice acting" answered by
     the name beside "Director"."""
     want = asked_role(p, named)
-    roles = [role for item in items for role, name in pairs(item) if want and set(stems(name)) == set(stems(answer))]
+    said = stems(answer)
+    roles = [role for item in items for role, name in pairs(item) if want and len(stems(name)) == len(said)
+             and all(a == b or near(a, b) for a, b in zip(stems(name), said))]   # an OCR slip is the same name
     return bool(roles) and not any(fits(role, want) for role in roles)
 
 

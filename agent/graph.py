@@ -11,8 +11,10 @@ understand ─┬─ count / order / when ──→ operate ─┬─ exact answ
 
 understand reads the question into a QueryPlan (agent/plan.py); operate answers from word, OCR
 and detection times (agent/operate.py); retrieve gathers evidence that holds the answer
-(agent/evidence.py); the model answers only from it; verify (agent/grounding.py) rejects only
-specifics the evidence lacks. Abstaining takes retrieval, the model and the check together.
+(agent/evidence.py); answer reads it off the evidence's layout where that answers (a credits
+page's pairing, the sentence said right after a moment: answer.read_off), else the model answers
+only from it; verify (agent/grounding.py) rejects specifics the evidence lacks and answers to
+another question. Abstaining takes retrieval, the model and the check together.
 """
 from __future__ import annotations
 
@@ -23,14 +25,13 @@ from typing import Any, TypedDict
 from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
-from vidrag.agent.credits import credited, first_credit
-from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
+from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding, misfit,
                                     near_in_meaning, repeats_question, time_line, unsupported, video_name_words)
-from vidrag.agent.text import normalise, stems
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, SHOWN_AS, QueryPlan, lookups, plan
+from vidrag.agent.text import normalise, stems, words
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
@@ -131,10 +132,11 @@ class Agent:
                 firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
             text, pick = operate.order_answer(p.alternatives, firsts, p.direction)
             return self._exact(text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick])
-        if p.intent == "count" and PAGES.search(p.question) and not p.subject:
+        shown_as = PAGES.search(p.question)
+        if p.intent == "count" and shown_as and not p.subject:
             # "how many slides are in the meeting": each page of text shown in it, once
             seen = operate.pages(self.searcher.store, ids, windows) if ids else []
-            return self._exact(operate.count_answer(PAGES.search(p.question).group(0), seen, times=False), seen) if seen else {}
+            return self._exact(operate.count_answer(shown_as.group(0), seen, times=False), seen) if seen else {}
         if not p.subject:
             return {}
         found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
@@ -195,26 +197,12 @@ class Agent:
         # the moment a before/after question names is kept for the checks, not shown: the model
         # gives it back as what follows it ("He was not an ill-disposed young man.")
         shown = [i for i in items if not i.anchor] or items
-        laid_out = None if state.get("options") else self._read_off(state["plan"], shown)
+        laid_out = None if state.get("options") else read_off(state["plan"], shown)
         if laid_out:
             return {"reply": {"found": True, "answer": laid_out[0], "citations": [items.index(shown[laid_out[1]])],
                               "confidence": 0.8}}
         reply = self.reader.read(state["plan"], shown, state.get("options"))
         return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
-
-    @staticmethod
-    def _read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
-        """(answer, index of the item holding it) where the evidence's own layout answers, not the
-        model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
-        sentence said right after a moment ("what comes next after the ill-disposed line": a small
-        model describes the scene instead)."""
-        credit = first_credit(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
-        if credit:
-            return credit
-        if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
-                and not (SHOWN_AS - {"line", "lines"}) & set(normalise(p.question).split()):   # "the next sign"
-            return next(((t, n) for n, i in enumerate(shown) for label, t in i.fields if label == "speech"), None)
-        return None
 
     def verify(self, state: State) -> dict:
         p, items, reply = state["plan"], state["items"], state.get("reply") or {}
@@ -225,8 +213,8 @@ class Agent:
         answer = str(reply.get("answer", ""))
         cited = cite_where_answered(answer, p.question, [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)]
                                     or items[:1], items)
-        timed = ASKS_TIME_OF_DAY.search(normalise(p.question)) and not TIME_OF_DAY.search(answer) and \
-            time_line(p.focus or p.terms, items)
+        time_of_day = bool(ASKS_TIME_OF_DAY.search(normalise(p.question)))
+        timed = time_of_day and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items)
         if timed:
             # a time of day was asked and the reply names none (a slide's page number, say): the line
             # holding one in the evidence about the question answers ("Friday 9:30 am"). Not when the
@@ -236,8 +224,7 @@ class Agent:
             cited, reply = [holder], dict(reply, answer=answer)
         # a time of day is asked for when the question says so, or the evidence holds one; "when's the
         # cat in the walk" answered "1:46" names where the cited moment sits in the video
-        clock = p.asks_clock and bool(ASKS_TIME_OF_DAY.search(normalise(p.question)) or
-                                      any(TIME_OF_DAY.search(i.text()) for i in cited))
+        clock = p.asks_clock and (time_of_day or any(TIME_OF_DAY.search(i.text()) for i in cited))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                      p.question + " " + " ".join(state.get("options") or []), clock)
         if missing:
@@ -274,7 +261,7 @@ class Agent:
         named = video_name_words([i.video for i in cited])
         # so are the words describing a video no file name or text confirmed ("the band clip"), said
         # only there (not "the dragon in the dragon film")
-        asked = normalise(p.question).split()
+        asked = words(normalise(p.question))
         described = {w for w in p.described.split() if asked.count(w) == 1}
         terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described]
         if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):

@@ -1,4 +1,8 @@
-"""Is an answer supported by the evidence it cites? Reject only what the evidence lacks.
+"""Is an answer supported by the evidence it cites, and does it answer what was asked?
+
+Mostly: reject only what the evidence lacks (`unsupported`); `misfit` adds the few answers that
+the evidence holds but that answer another question (a bare "yes", a page number for a price,
+the name the credits give another role).
 
 Specifics are the parts of an answer that can be invented: numbers, times, quoted or
 capitalised names. Each must be in the cited evidence (or another evidence item, which is
@@ -12,6 +16,7 @@ import re
 
 from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
+from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -93,8 +98,10 @@ def in_clip(value: str, items: list[Item]) -> bool:
     return any(i.start - 1 <= t <= i.end + 1 for i in items)
 
 
-YES_NO_ASKED = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|shall|may|must|isn|"
-                          r"aren|wasn|doesn|didn|don)\b|\bor not\b")
+# a yes-or-no question, wherever its clause begins: "in the meeting, did they approve it?", "so, is
+# the ferry running?", "tell me if the store is open", "..., right?"
+YES_NO_ASKED = re.compile(r"(?:^|[,;:.!?]\s*|\b(?:so|and|but|then|also)\s+)(?:is|are|was|were|do|does|did|can|could|has|have|"
+                          r"had|will|would|should|shall|may|must)\b|\b(?:if|whether)\b|\bor not\b|\bright\W*$")
 
 
 def bare_yes(answer: str, question: str) -> bool:
@@ -204,11 +211,14 @@ def line_holding(answer: str, items: list[Item]) -> str:
     return min(fits, key=len, default="")
 
 
-# A price asked for ("how much does parking cost", "what's the entry fee") is answered by an amount
-# of money, not by any number the evidence holds near the word (a slide's page number "5/6")
-PRICE_ASKED = re.compile(r"\b(?:cost|costs|costing|price|prices|priced|fee|fees|fare|fares|charge|charges|charged)\b"
-                         r"|\bhow much (?:do|does|did|will|would|should|is it to|to) (?:i |we |you |they )?(?:pay|park|rent|buy)\b"
-                         r"|\bpay\b.*\bhow much\b")
+# A price asked for ("how much does parking cost", "what's the entry fee", "parking price for the
+# offsite?") is answered by an amount of money, not by any number the evidence holds near the word
+# (a slide's page number "5/6"); not "who is in charge", "how did the team fare"
+PRICE_ASKED = re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|charge|charged)\b|\bpay\b[^?]*\bhow much\b"
+                         r"|\bhow much (?:is it|does it cost|to) (?:to )?(?:park|rent|buy|get in|enter)\b"
+                         r"|\b(?:price|prices|fee|fees|fare|fares|cost)\s+(?:of|for|to)\b"
+                         r"|\b(?:what|how much) (?:is|was|are|were) the (?:\w+ )?(?:price|fee|fare|cost)s?\b"
+                         r"|\b(?:price|fee)s?\W*$")
 MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)
 
 
@@ -218,7 +228,7 @@ def priceless(answer: str, question: str, cited: list[Item]) -> bool:
         and not MONEY.search(line_holding(answer, cited))
 
 
-def misfit(p, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
+def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
     """Why an answer whose specifics the evidence holds still does not answer the question ('' when
     nothing says so)."""
     if miscredited(p, answer, items, video_name_words([i.video for i in items])):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vidrag.agent.evidence import Item
+from vidrag.agent.evidence import Item, by_frame, reading_rows
 from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
 from vidrag.store import Store
@@ -96,25 +96,28 @@ def merge_sightings(moments: list[Moment]) -> list[Moment]:
 
 
 def pages(store: Store, video_ids: list[int], windows: dict[int, tuple[float, float]] | None = None) -> list[Moment]:
-    """Each page of text shown (a slide, a title card), once: a frame whose words are mostly the
-    page before's (the same slide read again, a line more or less) is that page still."""
+    """Each page of text shown (a slide, a title card), once: a frame with the page before's words
+    (same_page) is that page still."""
     found: list[Moment] = []
     names = store.video_names(video_ids)
     for vid in video_ids:
         lo, hi = (windows or {}).get(vid, (0.0, float("inf")))
         last: set[str] = set()
         for s in store.scenes(vid, details=True):
-            frames: dict[float, list] = {}
-            for l in s.ocr_lines:
-                frames.setdefault(l.t, []).append(l.text)
-            for t, lines in sorted(frames.items()):
-                words = set(stems(" ".join(lines)))
-                if not lo <= t < hi or len(words) < 2:
+            for t, lines in sorted(by_frame(s.ocr_lines).items()):
+                rows = reading_rows(lines)
+                words = set(stems(" ".join(rows)))
+                if not lo <= t < hi or sum(c.isalpha() for c in "".join(rows)) < 4:
                     continue
-                if len(words & last) * 2 < min(len(words), len(last)) or not last:
-                    found.append(Moment(names[vid][0], vid, names[vid][1], t, t + SAMPLE, "screen", " | ".join(lines), s.id))
+                if not same_page(words, last):
+                    found.append(Moment(names[vid][0], vid, names[vid][1], t, t + SAMPLE, "screen", " | ".join(rows), s.id))
                 last = words
     return found
+
+
+def same_page(words: set[str], last: set[str]) -> bool:
+    """Whether a frame's words are the page before's: at least half of all their words shared."""
+    return bool(last) and len(words & last) * 2 >= len(words | last)
 
 
 def count_answer(subject: str, moments: list[Moment], times: bool = True) -> str:

@@ -74,6 +74,11 @@ ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time leng
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
                         r"animation)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:]\s*)")]
+# what a "find me the X" asks the value of, not the place of ("find the total cost", "show me the
+# password"); and the opening or closing one, which POSITION reads ("show me the last slide")
+VALUES = set("summary gist answer cost costs price total amount number numbers deadline date time password code address "
+             "email phone url website link budget figure result results list".split())
+POSITIONS = set("first last opening closing final".split())
 # "what time does the offsite start": a time of day is the answer (not "when is the deadline": a day)
 ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
 GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
@@ -87,10 +92,11 @@ BEFORE = rf"before|prior to|preceding{DETERMINED}"
 NEXT_TO = rf"after|following{DETERMINED}|{BEFORE}"
 FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|credit|caption|card|title|words?|name|"
                      r"scene|shot|thing|remark|comment|question|announcement|one))?)\s+(?:comes? )?(follows|precedes)\b")
-# "how many coffee cup pictures are in the walk", "how many GATE signs": appearances of a thing
-# shown, named before the word for how it is shown (not "how many slides", nothing named; nor
-# "how many people will we hire", a number said)
-COUNT_SHOWN = re.compile(r"\b(?:how many|number of)\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
+# "how many coffee cup pictures are in the walk", "how many GATE signs", "how many slides", "the
+# number of slides": things shown, counted (not "how many people will we hire", a number said;
+# nor "the number of the platform sign", a number shown)
+COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
+                         + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
@@ -238,7 +244,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     m = re.search(rf"\b(right |just |immediately |straight |directly )?({NEXT_TO}|once|next to|then)\b\s+(?!\d)", q)
     # (not an instruction with a condition of time: "what should I buy before the ferry", "what do we
     # need to finish before Friday" ask what was said to do, not what the video shows next)
-    told = re.search(r"\b(?:should|must|need to|needs to|have to|has to|supposed to|ought to)\b", q)
+    told = m and re.search(r"\b(?:should|must|need to|needs to|have to|has to|supposed to|ought to)\b", q[:m.start()])
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window \
             and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
@@ -275,7 +281,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # "find me the cat", "take me to the bakery sign (in the walk)": a short thing to go to, no more
     go_to = re.search(r"^\W*(?:find|show|take|point|jump|skip|bring)(?: me)?(?: to)?\s+(?:the|a|an|that|this)\s+"
                       r"((?:\w+\s+){0,2}\w+)\s*(?:(?:in|on|from) (?:the|this|that|my)\b[^?,]*)?[?.!]?$", q)
-    locate = locate or go_to and not set(go_to.group(1).split()) & (ANSWER_KINDS | {"summary", "gist", "answer"})
+    locate = locate or go_to and not set(go_to.group(1).split()) & (ANSWER_KINDS | VALUES | POSITIONS)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)

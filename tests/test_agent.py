@@ -307,13 +307,26 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("find me the name of the director", {"intent": "lookup"}),
     # a terse question names its video by what it shows; "which person": people are in most scenes
     ("bunny movie license?", {"described": "bunny"}),
-    ("Which person did the art direction?", {"asked": "which did the art direction?"}),
+    # a thing counted, not a number shown; a value to find, not a place; an instruction's words
+    # after "before" are the moment's
+    ("what is the number of the platform sign?", {"intent": "lookup"}),
+    ("number of slides in the meeting video", {"intent": "count", "subject": ""}),
+    ("find the total cost", {"intent": "lookup"}),
+    ("show me the last slide", {"intent": "lookup", "position": "last"}),
+    ("what comes right after 'we need to talk'?", {"intent": "neighbour"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
     p = plan(question, NAMES)
     got = {k: getattr(p, k) for k in want}
     assert got == want, p.to_dict()
+
+
+def test_people_words_leave_the_search_query_when_something_else_is_asked():
+    from vidrag.agent.plan import plan
+    asked = plan("Which person did the art direction?", NAMES).asked.split()
+    assert "person" not in asked and {"art", "direction?"} <= set(asked)
+    assert "person" in plan("which person is it?", NAMES).asked       # nothing else asked: kept
 
 
 def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
@@ -797,6 +810,9 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
     assert verify("how much does parking cost?", slide, "5/6")["outcome"] == "unconfirmed"
     assert verify("how much does parking cost?", slide, "12")["outcome"] == "answered"      # its line says euros
     assert verify("what level is parking on?", slide, "5/6")["outcome"] == "answered"      # no price asked
+    assert verify("who is in charge of parking?", slide, "level 2")["outcome"] == "answered"   # "charge": no price
+    assert verify("pharmacy errand?", slide, "Yes")["outcome"] == "unconfirmed"               # a bare yes to no yes-or-no question
+    assert verify("in the bikes video, is parking on level 2?", slide, "Yes")["outcome"] == "answered"
     moment = verify("when's the cat in the bikes video", cat, "1:40")
     assert moment["outcome"] == "answered"
     text, _ = agent.reader.finish(plan("when's the cat", ["bikes.mp4"]), "1:40", [cat], [cat], None)
@@ -813,14 +829,17 @@ def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
     """"what comes next after the X line": the one sentence said after it (a small model describes
     the scene instead); not for "the next sign", nor for what comes some time after."""
     from vidrag.agent.evidence import Item
-    from vidrag.agent.graph import Agent
+    from vidrag.agent.answer import read_off
     from vidrag.agent.plan import plan
     after = Item("r.mp4", 1, "/r.mp4", 17, 47, 20, 25, [("speech", "Unless to be rather selfish is to be ill-disposed."),
                                                      ("objects", "bird (0.96)")], [2], note="after that, at 15s")
-    read = lambda q: Agent._read_off(plan(q, ["r.mp4"]), [after])
+    read = lambda q: read_off(plan(q, ["r.mp4"]), [after])
     assert read("what comes next after the ill disposed young man line") == ("Unless to be rather selfish is to be ill-disposed.", 0)
     assert read("what sign comes right after the ill disposed line") is None
     assert read("what happened after the vote?") is None        # not the very next moment: the model reads it
+    assert read("who speaks right after the ill disposed line?") is None    # a person, not a sentence
+    found = Item("r.mp4", 1, "/r.mp4", 5, 9, 5, 9, [("speech", "He was not an ill-disposed young man.")], [1])
+    assert read_off(plan("what comes next after the ill disposed line", ["r.mp4"]), [found]) is None   # no moment after it found
 
 
 def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
@@ -833,12 +852,21 @@ def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
     assert not any(step["step"] == "answer" for step in a.trace)
 
 
+def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
+    from vidrag.agent.operate import same_page
+    from vidrag.agent.text import stems
+    page = lambda text: set(stems(text))
+    assert not same_page(page("BUDGET | ACME CORP 3/6"), page("AGENDA | ACME CORP 2/6"))
+    assert same_page(page("BUDGET | Total 48,000 | Spent 31,000 | ACME CORP 3/6"), page("BUDGET | Total 48,000 | ACME CORP 3/6"))
+    assert not same_page(page("QUESTIONS"), set())      # the first page
+
+
 def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_row():
     """A credits page of name-and-role rows and of headings over names: "who did X" takes the name
     paired with the role that holds the question's role words, the fewest others besides; a role
     the page does not hold ("director of photography") is no one's."""
     from vidrag.agent.credits import credited, first_credit, miscredited
-    from vidrag.agent.evidence import scene_item
+    from vidrag.agent.evidence import Item, scene_item
     from vidrag.agent.plan import plan
     from vidrag.records import OcrLine, Scene
     rows = [("SACHA GOEDEGEBURE", "Director"), ("ANDREAS GORALCZYK", "Art Director"), ("CAMPBELL BARTON", "Technical Director")]
@@ -864,9 +892,14 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert who("What is the technical director's favourite colour?") is None   # not a who question
     item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
     wrong = lambda q, answer: miscredited(plan(q, names), answer, [item], {"bbb"})
-    assert wrong("who did the voice acting?", "SACHA GOEDEGEBURE") and wrong("Who was the director of photography?", "Sacha Goedegebure")
+    assert wrong("who did the voice acting?", "SACHA GOEDEGEBURE") and wrong("Who was the director of photography?", "Sacha Godegebure")
     assert not wrong("who directed it?", "Sacha Goedegebure") and not wrong("who composed the music", "Jan Morgenstern")
     assert not wrong("who did the voice acting?", "Frank Welker")      # a name the credits do not pair: not theirs to refuse
+    # a slide's heading over one title-case line is not a credits page
+    slide = Item("m.mp4", 2, "/m.mp4", 0, 9, 0, 9, [("on-screen text", "ACTION ITEMS | Sarah Chen")], [9])
+    assert credited(plan("who is responsible for the action items?", names), [slide], set()) is None
+    assert not miscredited(plan("who is responsible for the budget?", names), "Sarah Chen", [slide], set())
+    assert credited(plan("tell me the action items", names), [slide, item], set()) is None   # a command, not a role
     item.note = "the first on-screen text"     # gather.at_position's first credits page
     first = lambda q: (first_credit(plan(q, names), [item]) or [None])[0]
     assert first("Who is the first person named in the credits?") == "SACHA GOEDEGEBURE — Director"
