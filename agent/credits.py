@@ -59,8 +59,13 @@ def pairs(item: Item) -> list[tuple[str, str]]:
     """(role, name) pairs on the item's credits pages, in reading order: frames that pair two
     names or more (a slide's one heading over one title-case line is not a credits page)."""
     return [pair for label, text in item.fields if label == "on-screen text"
-            for frame in text.split(" / ") for found in [row_pairs([r.strip(" …") for r in frame.split(" | ")])]
-            if len({name for _, name in found}) >= 2 for pair in found]
+            for frame in text.split(" / ") for pair in page_pairs([r.strip(" …") for r in frame.split(" | ")])]
+
+
+def page_pairs(rows: list[str]) -> list[tuple[str, str]]:
+    """A frame's (role, name) pairs when it is a credits page: two names or more paired."""
+    found = row_pairs(rows)
+    return found if len({name for _, name in found}) >= 2 else []
 
 
 def row_pairs(rows: list[str]) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.credits import CREDITED, row_pairs
+from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import QueryPlan
@@ -157,13 +157,13 @@ class Gatherer:
         text or speech, as the question asks: "the opening title card", "the last slide", "the first
         thing she says", "the first credit in the end credits"."""
         picks, windows = [], self.windows(p)
+        credits = bool(CREDITED.search(p.question))   # "the first name in the credits": a credits page
         for vid in self.video_ids(p) or []:
             a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
-            credits = bool(CREDITED.search(p.question))   # "the first name in the credits": a page that pairs names with roles
             held = [s for s in self.store.scenes(vid, details=credits) if s.end > a and s.start < b and (
                 (p.modality != "speech" and s.ocr_text) or (p.modality != "screen" and s.transcript))]
             if credits:
-                held = [s for s in held if any(row_pairs(reading_rows(ls)) for ls in by_frame(s.ocr_lines).values())] or held
+                held = [s for s in held if any(page_pairs(reading_rows(ls)) for ls in by_frame(s.ocr_lines).values())] or held
             if held:
                 picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
         items = self.items(picks, p)
