@@ -102,7 +102,9 @@ def credited(p: QueryPlan, items: list[Item], named: set[str]) -> tuple[str, int
     that holds most of the question's role words, with the fewest words besides ("Director" over
     "Art Director" for "who directed")."""
     want = asked_role(p, named)
-    found = [(fit[0], -fit[1], -n, name) for n, item in enumerate(items) if want
+    if not want:
+        return None
+    found = [(fit[0], -fit[1], -n, name) for n, item in enumerate(items)
              for role, name in pairs(item) for fit in [fits(role, want)] if fit]
     best = max(found, default=None)
     return (best[3], -best[2]) if best else None
@@ -112,9 +114,11 @@ def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -
     """The answer is a name the credits give another role: "who did the voice acting" answered by
     the name beside "Director"."""
     want = asked_role(p, named)
+    if not want:
+        return False
     said = stems(answer)
-    roles = [role for item in items for role, name in pairs(item) if want and len(stems(name)) == len(said)
-             and all(a == b or near(a, b) for a, b in zip(stems(name), said))]   # an OCR slip is the same name
+    roles = [role for item in items for role, name in pairs(item) for have in [stems(name)]
+             if len(have) == len(said) and all(a == b or near(a, b) for a, b in zip(have, said))]   # an OCR slip is the same name
     return bool(roles) and not any(fits(role, want) for role in roles)
 
 

@@ -127,7 +127,7 @@ def count_answer(subject: str, moments: list[Moment], times: bool = True) -> str
                       for m in moments[:12])
     more = f" and {n - 12} more" if n > 12 else ""
     if not times:
-        return f"{n} {subject.rstrip('s') if n == 1 else subject if subject.endswith('s') else subject + 's'}: at {where}{more}"
+        return f"{n} {subject.rstrip('s')}{'' if n == 1 else 's'}: at {where}{more}"
     return f"{n} {'time' if n == 1 else 'times'}: {subject} at {where}{more}"
 
 
