@@ -70,6 +70,10 @@ class Gatherer:
             # the moment and what follows it hold the answer; a search for the moment's words finds
             # the moment again, which the model then gives as what follows it
             k = 0
+        if p.position and items and not p.subject and not wide:
+            # "which sign do we see first": the first one is the answer; other signs found by
+            # searching for "sign" are what the model then picks from
+            k = 0
         found = self.search(p, k, wide) if k else []
         seen = {i.scene_ids[0] for i in items}
         items += [i for i in found if i.scene_ids[0] not in seen]

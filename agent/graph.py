@@ -28,8 +28,9 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, line_holding, misfit,
-                                    near_in_meaning, repeats_question, time_line, unsupported, video_name_words)
+from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, asked_field, cite_where_answered,
+                                    line_holding, misfit, near_in_meaning, repeats_question, time_line, unsupported,
+                                    video_name_words)
 from vidrag.agent.text import normalise, stems, words
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
@@ -122,7 +123,7 @@ class Agent:
             videos = self.gather.catalogue(p)
             if not videos:
                 return {}
-            return self._exact(*operate.catalogue_answer(p.catalogue, videos))
+            return self._exact(*operate.catalogue_answer(p.catalogue, videos, p.length))
         if p.intent == "order" and len(p.alternatives) >= 2:
             firsts = []
             for name in p.alternatives:
@@ -182,11 +183,15 @@ class Agent:
 
     def retrieve(self, state: State) -> dict:
         p, again = state["plan"], state.get("attempts", 0) > 0
-        if again and p.terms and p.intent != "neighbour":
-            # the answer cited what the question is not about: read only the items that are (not
-            # for what follows a moment, which need not hold the question's words)
-            about = [i for i in state.get("items") or [] if about_question([i], p.terms)]
-            if about and len(about) < len(state["items"]):
+        if again and p.intent != "neighbour":
+            # the answer cited what the question is not about, or was said where a sign was asked
+            # about: read only the items that are about it, and hold what was asked (not for what
+            # follows a moment, which need not hold the question's words)
+            items = state.get("items") or []
+            about = [i for i in items if about_question([i], p.terms)] if p.terms else items
+            held = asked_field(p)
+            about = [i for i in about if i.has(held)] or about if held else about
+            if about and len(about) < len(items):
                 return {"items": about, "exact": False}
         return {"items": self.gather.evidence(p, state.get("options"), wide=again), "exact": False}
 
@@ -240,8 +245,12 @@ class Agent:
             reply = dict(reply, answer=line)
         cited = cited + extra
         # Is what it cites about what was asked? Options constrain the answer themselves; what
-        # follows a moment is about that moment, which the anchor item holds.
-        scope = cited + [i for i in items if i.anchor]
+        # follows a moment is about that moment, which the anchor item holds. Of the items cited,
+        # those the answer's words come from: "bunny movie license?" -> "The Peach Open Movie
+        # Project", citing the licence card and the title card, is the title card's
+        new = answer_words(answer, p.question)
+        holding = [i for i in cited if new & set(stems(i.text()))]
+        scope = (holding or cited) + [i for i in items if i.anchor]
         if not state.get("options") and not self._on_topic(p, scope, cited):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}
         for i in cited:   # the cite: the sentence or frame within each item that says the answer

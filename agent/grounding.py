@@ -16,7 +16,7 @@ import re
 
 from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.plan import QueryPlan
+from vidrag.agent.plan import SHOWN_AS, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -67,6 +67,21 @@ def in_text(value: str, text: str) -> bool:
         return any(w in words(text) for w in spelled)
     if ":" in v:   # a clock time, written 4:15 or 4.15 or "4 15"
         return re.search(r"\b" + re.escape(v).replace(":", r"\s*[:.\s]\s*") + r"\b", text.lower()) is not None
+    return initials_of(value, text)
+
+
+def initials_of(value: str, text: str) -> bool:
+    """An initialism of words the text spells out: "CC" for "CREATIVE COMMONS", "DOP" for
+    "Director of Photography" (a small word inside may give its letter or not; none starts or
+    ends the run: "TV" is not "the vase")."""
+    if not re.fullmatch(r"[A-Z]{2,5}", value):
+        return False
+    every = words(text)
+    for run in (every, [w for w in every if w not in SMALL]):
+        for i in range(len(run) - len(value) + 1):
+            span = run[i:i + len(value)]
+            if "".join(w[0] for w in span) == value.lower() and span[0] not in SMALL and span[-1] not in SMALL:
+                return True
     return False
 
 
@@ -245,7 +260,28 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     # "what does the narrator say about X": only speech answers what a person said
     if p.spoken and not any(i.has("speech") for i in cited):
         return "what was said is asked, and the cited evidence holds no speech"
+    if said_not_shown(p, answer, items):
+        return "what a sign or slide shows is asked, and the answer is only said"
     return ""
+
+
+def asked_field(p: QueryPlan) -> str:
+    """The evidence field that alone can answer: speech for what a person said, on-screen text
+    for what a sign or slide says; '' when either may."""
+    if p.spoken:
+        return "speech"
+    return "on-screen text" if p.modality == "screen" and SHOWN_AS & set(words(normalise(p.question))) else ""
+
+
+def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
+    """"What did the bakery sign say" answered with a sentence spoken near the bakery ("Remember
+    to buy two loaves ... at the bakery"): the words are in speech and on no screen. An answer in
+    neither (a reading of the sign in other words) is left to the other checks."""
+    if asked_field(p) != "on-screen text":
+        return False
+    said = " ".join(t for i in items for label, t in i.fields if label == "speech")
+    shown = " ".join(t for i in items for label, t in i.fields if label == "on-screen text")
+    return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
 
 
 def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:

@@ -146,11 +146,13 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str) -> tupl
     return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick
 
 
-def catalogue_answer(kind: str, videos: list) -> tuple[str, list]:
+def catalogue_answer(kind: str, videos: list, length: float | None = None) -> tuple[str, list]:
     """Questions about the videos themselves, from the library's list: the longest or shortest
-    one, how many there are, how long each is. Returns the answer and the videos it cites, whole."""
-    if kind in ("longest", "shortest"):
-        videos = [(max if kind == "longest" else min)(videos, key=lambda v: v.duration)]
+    one, the one nearest a length, how many there are, how long each is. Returns the answer and
+    the videos it cites, whole."""
+    if kind in ("longest", "shortest", "nearest"):
+        pick = {"longest": max, "shortest": min}.get(kind)
+        videos = [pick(videos, key=lambda v: v.duration) if pick else min(videos, key=lambda v: abs(v.duration - length))]
         text = f"{videos[0].name} ({hms(videos[0].duration)} long)"
     elif kind == "how_many":
         text = f"{len(videos)} {'video' if len(videos) == 1 else 'videos'}: " + ", ".join(v.name for v in videos)

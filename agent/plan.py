@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.text import STOP, content_words, name_parts, normalise
-from vidrag.agent.video_time import VIDEO_NOUN, clock_said, time_window
+from vidrag.agent.video_time import DURATION, VIDEO_NOUN, clock_said, seconds, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
@@ -41,6 +41,9 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
                       r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit)s?\s+"
                       r"(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice|show)|comes?(?: up)?|came(?: up)?|"
                       r"appears?|appeared|shows? up|showed up|(?:is|was) shown)\s+(first|last)\b")
+# "of all the signs in the walk, which one comes first": the one of the things shown it names
+WHICH_ONE = re.compile(r"\bwhich one\s+(?:(?:do|did) (?:we|you|i) (?:see|read|spot|pass|notice)|comes?(?: up)?|came(?: up)?|"
+                       r"appears?|appeared|shows? up|showed up|(?:is|was) shown)\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
@@ -65,11 +68,15 @@ SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|
 # Questions about the library itself, answered from its list of videos: "what's the longest video",
 # and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
 VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
-LONGEST = re.compile(rf"\b(?:longest|shortest|longer|shorter)\s+(?:\w+\s+)?{VIDEO_ITSELF}\b|"
-                     rf"\b{VIDEO_ITSELF}\s+(?:is|was|are)\s+(?:the\s+)?(?:longest|shortest|longer|shorter)\b")
+SUPERLATIVE = re.compile(r"\b(?:longest|shortest|briefest|longer|shorter|briefer)\b")
 LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
+# "which video only lasts about ten seconds", "which one runs for nearly ten minutes", "which clip is
+# about 8 minutes long": the video whose length is nearest the one said
+LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=.*\blong\b))\s*(?:only\s+)?(?:(?:about|around|nearly|almost|"
+                   rf"roughly|approximately|under|over|just|less than|more than)\s+)*(?:just\s+)?{DURATION}")
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
-                    "video videos clip clips file files recording recordings footage movie film".split())
+                    "video videos clip clips file files recording recordings footage movie film one longest shortest "
+                    "briefest longer shorter briefer".split())
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
@@ -122,7 +129,8 @@ class QueryPlan:
     videos: list[str] = field(default_factory=list)       # file names the question refers to
     described: str = ""                                   # a video named by what it shows ("the bunny movie")
     named_by: list[str] = field(default_factory=list)     # the words that named the videos ("the austen reading")
-    catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length
+    catalogue: str = ""                                   # about the videos themselves: longest|shortest|how_many|length|nearest
+    length: float | None = None                           # nearest: the length said, in seconds
     position: str = ""                                    # "first" | "last": the opening or closing one shown or said
     focus: list[str] = field(default_factory=list)        # the terms of what is asked, without where it is ("in the credits")
     asks_clock: bool = False                              # a time of day said or shown is asked for, not a video moment
@@ -282,6 +290,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     go_to = re.search(r"^\W*(?:find|show|take|point|jump|skip|bring)(?: me)?(?: to)?\s+(?:the|a|an|that|this)\s+"
                       r"((?:\w+\s+){0,2}\w+)\s*(?:(?:in|on|from) (?:the|this|that|my)\b[^?,]*)?[?.!]?$", q)
     locate = locate or go_to and not set(go_to.group(1).split()) & (ANSWER_KINDS | VALUES | POSITIONS)
+    # "where did I hear about the train to Brighton": where in the library, which a moment says
+    locate = locate or re.search(r"^\W*where (?:did|have) (?:i|we|you) (?:hear|heard|see|seen|watch|watched|read|learn|"
+                                 r"learned|learnt|come across|came across|spot|spotted)\b", q)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)
@@ -306,18 +317,38 @@ def described_in(q: str) -> tuple[str, re.Match] | None:
     return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 
 
+# "I'm Daniel, what do I have to do after the meeting": the asker is someone in the video, and
+# "I" is that person (when the library names them: not "I'm confused, ...")
+ASKER = re.compile(r"^\W*(?:i'm|i am|im|as|this is)\s+([a-z]+)\s*[,.;:\-]+\s*(\S.*)$", re.I)
+AS_ASKER = [(r"\b(?:do|does) i\b", "does {}"), (r"\bam i\b", "is {}"), (r"\b(?:i am|i'm)\b", "{} is"),
+            (r"\b(?:i have|i've)\b", "{} has"), (r"\b(?:i|me|myself)\b", "{}"), (r"\bmy\b", "{}'s")]
+
+
+def asked_as(question: str, held: dict[str, list[str]]) -> str:
+    """The question with "I" as the person the asker says they are, if the library names them."""
+    m = ASKER.match(question)
+    if not m or not held.get(m.group(1).lower()):
+        return question
+    name, rest = m.group(1).capitalize(), m.group(2)
+    for pattern, said in AS_ASKER:
+        rest = re.sub(pattern, said.format(name), rest, flags=re.I)
+    return rest[:1].upper() + rest[1:]
+
+
 def lookups(question: str, video_names: list[str]) -> list[str]:
     """The phrases plan() needs the library to look up: which videos show or say each."""
-    q = normalise(question).strip()
+    m = ASKER.match(question)
+    q = normalise(m.group(2) if m else question).strip()
     described = described_in(q)
-    return list(initial_runs(q, video_names)) + ([described[0]] if described else [])
+    return list(initial_runs(q, video_names)) + ([described[0]] if described else []) + ([m.group(1).lower()] if m else [])
 
 
 def plan(question: str, video_names: list[str], held: dict[str, list[str]] | None = None) -> QueryPlan:
     """The plan of a question; `held` maps the phrases of lookups() to the videos holding them."""
-    q = normalise(question).strip()
-    p = QueryPlan(question=question.strip())
     held = held or {}
+    question = asked_as(question.strip(), held)
+    q = normalise(question).strip()
+    p = QueryPlan(question=question)
     titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
     p.videos, said = named_videos(q, video_names, titles)
     p.named_by = said
@@ -353,12 +384,17 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     speech = spoken or bool(SPEECH.search(SIGN_SAYS.sub(" ", rest)))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.spoken = spoken and not screen
-    about_library = set(p.terms) <= ABOUT_LIBRARY | {"longest", "shortest", "longer", "shorter", "one"}
-    m = about_library and LONGEST.search(q)   # not "the longest clip of the dog running"
-    n = not m and about_library and LENGTH.search(q)
-    p.catalogue = ("shortest" if "short" in m.group(0) else "longest") if m else \
+    lasts = None if p.videos else LASTS.search(timed)
+    about_library = set(content_words(LASTS.sub(" ", timed)) if lasts else p.terms) <= ABOUT_LIBRARY
+    lasts = about_library and lasts
+    # "which one is the briefest" (a video said somewhere); not "the longest clip of the dog running"
+    m = about_library and not lasts and re.search(rf"\b{VIDEO_NOUN}\b", q) and SUPERLATIVE.search(q)
+    n = about_library and not lasts and not m and LENGTH.search(q)
+    p.catalogue = "nearest" if lasts else ("longest" if "long" in m.group(0) else "shortest") if m else \
         ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
-    m = POSITION.search(rest)
+    if lasts:
+        p.length, p.start, p.end, p.around = seconds(lasts.group(1), lasts.group(2)), None, None, None
+    m = POSITION.search(rest) or SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest)
     if m and p.intent == "lookup" and not p.alternatives:
         which = next(g for g in m.groups() if g)
         p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"
@@ -381,6 +417,6 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     if p.literals:
         return p.literals[0]
     # what is asked, not where to look: "how many cups are in the walk" counts cups
-    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS and not re.search(r"^(times?|often|many|number)$", w)]
+    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS and not re.search(r"^(times?|often|many|number|one)$", w)]
     return " ".join(words)
 

@@ -60,6 +60,22 @@ def test_adjacent_hits_merge_into_one_span():
     assert merge_adjacent(hits) == spans and hits[0].scene_ids == [2] and hits[0].start == 10   # inputs untouched
 
 
+def test_a_noun_in_ure_finds_its_verb(tmp_path):
+    """"when does the train leave per the departure board": the board says DEPARTS (porter keeps
+    "departur" whole, which no form of "depart" starts)."""
+    from vidrag.agent.search import Searcher, verb_of
+    from vidrag.records import Scene, Video
+    from vidrag.store import Store
+    assert [verb_of(w) for w in ("departure", "departures", "picture", "feature", "board")] == [
+        "depart", "depart", "picture", "feature", "board"]
+    st = Store(tmp_path)
+    st.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=10),
+                  [Scene(0, 0.0, 5.0, ocr_text="PLATFORM 4 DEPARTS 14:35"), Scene(1, 5.0, 10.0, transcript="a quiet street")])
+    departs = st.keyword_search("departs")[0][0]
+    _, _, _, keyword = Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})).ranked("departure board", 10)
+    assert keyword == {departs}
+
+
 def test_the_detectors_surest_scene_leads_among_object_matches():
     from vidrag.agent.search import Hit, confident_first
     hits = [Hit("a", 1, 0, 5, 0.5, "1 cat", "objects", [1]), Hit("a", 1, 9, 12, 0.4, "CAT", "text", [2]),
@@ -253,6 +269,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("What does the opening title card say?", {"position": "first", "intent": "lookup"}),
     ("Which role is credited first in the trailer's end credits?", {"position": "first", "from_end": True}),
     ("who gets the last credit in the trailer", {"position": "last"}),
+    ("Of all the signs in the lecture, which one comes first?", {"position": "first", "subject": ""}),
+    ("of the slides, which one was shown last", {"position": "last"}),
+    ("which one comes first, the cat or the dog", {"position": "", "intent": "order"}),
     ("what was on the last slide of this lecture", {"position": "last", "videos": ["lecture.mp4"]}),
     ("In the bunny movie credits, who did the music?", {"focus": ["music"]}),
     # a video named by what it shows: only the library can say which (test below); "the X in the video" is not one
@@ -286,6 +305,17 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("how long did they talk about the budget?", {"catalogue": ""}),
     ("Which one is longer, the red rope or the blue rope?", {"catalogue": "", "intent": "lookup"}),
     ("What is the longest clip of the dog running?", {"catalogue": ""}),
+    ("Of all my videos, which one lasts the longest?", {"catalogue": "longest"}),
+    ("which one is the briefest of my clips?", {"catalogue": "shortest"}),
+    ("Which video only lasts about ten seconds?", {"catalogue": "nearest", "length": 10.0, "start": None}),
+    ("which recording runs for nearly 8 minutes", {"catalogue": "nearest", "length": 480.0}),
+    ("which clip is about two minutes long?", {"catalogue": "nearest", "length": 120.0}),
+    ("which video shows a dog running for ten seconds?", {"catalogue": ""}),
+    ("what lasts ten seconds in the lecture?", {"catalogue": ""}),   # a video named: not which video
+    # where in the library something was heard or seen: a moment, which names its video
+    ("Where did I hear about catching a train to Brighton?", {"intent": "when"}),
+    ("where did we see the red bus", {"intent": "when", "subject": "red bus"}),
+    ("where do I catch the train to Brighton?", {"intent": "lookup"}),   # a place in the world
     # what a person said is asked for: only speech answers it; "what does the sign say" is not
     ("what does the narrator say about the harbor", {"modality": "speech", "spoken": True}),
     ("who is the presenter", {"spoken": False, "modality": ""}),                    # a name, perhaps on screen
@@ -320,6 +350,34 @@ def test_the_planner_reads_everyday_questions(question, want):
     p = plan(question, NAMES)
     got = {k: getattr(p, k) for k in want}
     assert got == want, p.to_dict()
+
+
+def test_an_asker_who_says_who_they_are_is_that_person_when_the_library_names_them():
+    from vidrag.agent.plan import lookups, plan
+    q = "i'm daniel, what do i have to do after the meeting"
+    assert lookups(q, NAMES) == ["daniel"]
+    assert plan(q, NAMES, {"daniel": ["team_meeting.mp4"]}).question == "What does Daniel have to do after the meeting"
+    assert plan("As Kevin, what should I bring to my desk?", NAMES, {"kevin": ["team_meeting.mp4"]}).question == \
+        "What should Kevin bring to Kevin's desk?"
+    assert plan("I'm confused, what do I do now?", NAMES, {}).question == "I'm confused, what do I do now?"
+
+
+def test_an_initialism_of_words_the_evidence_spells_out_is_supported():
+    from vidrag.agent.grounding import in_text
+    assert in_text("CC", "LICENSED AS CREATIVE COMMONS ATTRIBUTE 3.0")
+    assert in_text("DOP", "Director of Photography") and in_text("DP", "Director of Photography")
+    assert not in_text("CA", "LICENSED AS CREATIVE COMMONS") and not in_text("TV", "in the vase")
+
+
+def test_the_library_list_answers_which_video_has_a_length():
+    from vidrag.agent.operate import catalogue_answer
+    from vidrag.records import Video
+    videos = [Video("a", "/a.mp4", "a.mp4", duration=9.0, id=1), Video("b", "/b.mp4", "b.mp4", duration=596.0, id=2),
+              Video("c", "/c.mp4", "c.mp4", duration=180.0, id=3)]
+    assert catalogue_answer("nearest", videos, 10.0)[0].startswith("a.mp4")
+    assert catalogue_answer("nearest", videos, 600.0)[0].startswith("b.mp4")
+    text, cited = catalogue_answer("shortest", videos)
+    assert text.startswith("a.mp4") and [i.video for i in cited] == ["a.mp4"]
 
 
 def test_people_words_leave_the_search_query_when_something_else_is_asked():
@@ -628,6 +686,10 @@ def test_the_sign_after_a_sign_is_not_that_sign_still_on_screen(lib):
 
 
 def test_the_first_sign_is_read_from_the_opening_text_of_the_video(lib):
+    from vidrag.agent.plan import plan
+    # "which sign do we see first": the first one alone, not other signs found by searching "sign"
+    shown = lib.agent().gather.evidence(plan("Which sign do we see first in signs.mp4?", [v.name for v in lib.videos()]))
+    assert [i.note for i in shown] == ["the first on-screen text"] and "GATE 7" in shown[0].text()
     a = lib.ask("What does the first sign in the signs video say?")
     assert a.found and "gate 7" in a.answer.lower(), a.answer
     assert a.citations and all(c.video == "signs.mp4" and c.start < 8.0 for c in a.citations), a.citations
@@ -823,6 +885,25 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
     show = Item("bikes.mp4", 1, "/bikes.mp4", 0, 4, 0, 4, [("on-screen text", "SPIRAL SESSIONS | LIVE")], [3])
     assert verify("what's the show called in the band clip", show, "SPIRAL SESSIONS")["outcome"] == "answered"
     assert verify("what is the name of the dragon in the dragon film?", show, "SPIRAL SESSIONS")["outcome"] == "unconfirmed"
+
+
+def test_what_a_sign_says_is_not_answered_by_a_sentence_only_said(lib):
+    """"What did the bakery sign say" -> "Remember to buy bread at the bakery" (said near the
+    sign) is refused, and the retry reads only what is on screen; the sign's own words are not."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    sign = Item("bikes.mp4", 1, "/bikes.mp4", 63, 65, 63, 65, [("on-screen text", "ROSE BAKERY")], [1])
+    said = Item("bikes.mp4", 1, "/bikes.mp4", 70, 81, 70, 81, [("speech", "Remember to buy bread at the bakery.")], [2])
+    agent = lib.agent()
+    state = lambda q, answer, cited: {"plan": plan(q, ["bikes.mp4"]), "items": [sign, said], "attempts": 1,
+                                      "reply": {"found": True, "answer": answer, "citations": [cited]}}
+    refused = agent.verify(state("What did the bakery sign say?", "Remember to buy bread at the bakery.", 1))
+    assert refused["outcome"] == "unconfirmed" and "only said" in refused["problem"]
+    assert agent.retrieve(state("What did the bakery sign say?", "", 1))["items"] == [sign]
+    assert agent.verify(state("What did the bakery sign say?", "ROSE BAKERY", 0))["outcome"] == "answered"
+    # a question about what was said may be answered by it
+    assert agent.verify(state("What did he say about the bakery?", "Remember to buy bread at the bakery.", 1)
+                        )["outcome"] == "answered"
 
 
 def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
