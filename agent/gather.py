@@ -33,8 +33,12 @@ class Gatherer:
 
     def holders(self, phrase: str, videos: list) -> list[str]:
         """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():
-        "the bunny movie", "Big Buck Bunny")."""
+        "the bunny movie", "Big Buck Bunny"); one written as a name ("Daniel") where it is written
+        so, not as a word ("new")."""
         ids = self.store.scenes_with_phrase(phrase)
+        if ids and phrase[:1].isupper():
+            scenes = self.store.scenes_by_id(ids)
+            ids = [i for i in ids if re.search(rf"\b{re.escape(phrase)}\b", f"{scenes[i].transcript} {scenes[i].ocr_text}")]
         held = {vid for vid, _, _ in self.store.scene_spans(ids).values()} if ids else set()
         return [v.name for v in videos if v.id in held]
 
@@ -71,8 +75,9 @@ class Gatherer:
             # the moment again, which the model then gives as what follows it
             k = 0
         if p.position and items and not p.subject and not wide:
-            # "which sign do we see first": the first one is the answer; other signs found by
-            # searching for "sign" are what the model then picks from
+            # nothing asked but the first or last one ("which sign do we see first", "what's on the
+            # last slide"): that one answers; other signs found by searching for "sign" are what
+            # the model then picks from
             k = 0
         found = self.search(p, k, wide) if k else []
         seen = {i.scene_ids[0] for i in items}

@@ -28,9 +28,9 @@ from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, asked_field, cite_where_answered,
-                                    line_holding, misfit, near_in_meaning, repeats_question, time_line, unsupported,
-                                    video_name_words)
+from vidrag.agent.grounding import (NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
+                                    cite_where_answered, line_holding, misfit, near_in_meaning, repeats_question,
+                                    time_line, unsupported, video_name_words)
 from vidrag.agent.text import normalise, stems, words
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
@@ -184,13 +184,13 @@ class Agent:
     def retrieve(self, state: State) -> dict:
         p, again = state["plan"], state.get("attempts", 0) > 0
         if again and p.intent != "neighbour":
-            # the answer cited what the question is not about, or was said where a sign was asked
-            # about: read only the items that are about it, and hold what was asked (not for what
-            # follows a moment, which need not hold the question's words)
+            # the answer cited what the question is not about: read only the items that are (not for
+            # what follows a moment, which need not hold the question's words); an answer said where
+            # a sign was asked about (or shown where speech was): only those holding the kind asked
             items = state.get("items") or []
             about = [i for i in items if about_question([i], p.terms)] if p.terms else items
-            held = asked_field(p)
-            about = [i for i in about if i.has(held)] or about if held else about
+            if state.get("problem") in (NOT_SAID, NOT_SHOWN):
+                about = [i for i in about if i.has(asked_field(p))] or about
             if about and len(about) < len(items):
                 return {"items": about, "exact": False}
         return {"items": self.gather.evidence(p, state.get("options"), wide=again), "exact": False}
@@ -248,8 +248,8 @@ class Agent:
         # follows a moment is about that moment, which the anchor item holds. Of the items cited,
         # those the answer's words come from: "bunny movie license?" -> "The Peach Open Movie
         # Project", citing the licence card and the title card, is the title card's
-        new = answer_words(answer, p.question)
-        holding = [i for i in cited if new & set(stems(i.text()))]
+        answer_stems = answer_words(answer, p.question)
+        holding = [i for i in cited if answer_stems & set(stems(i.text()))]
         scope = (holding or cited) + [i for i in items if i.anchor]
         if not state.get("options") and not self._on_topic(p, scope, cited):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}

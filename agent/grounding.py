@@ -16,7 +16,7 @@ import re
 
 from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.plan import SHOWN_AS, QueryPlan
+from vidrag.agent.plan import TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -73,14 +73,15 @@ def in_text(value: str, text: str) -> bool:
 def initials_of(value: str, text: str) -> bool:
     """An initialism of words the text spells out: "CC" for "CREATIVE COMMONS", "DOP" for
     "Director of Photography" (a small word inside may give its letter or not; none starts or
-    ends the run: "TV" is not "the vase")."""
+    ends the run). Two letters match two capitalised words only: any two words would often do."""
     if not re.fullmatch(r"[A-Z]{2,5}", value):
         return False
-    every = words(text)
-    for run in (every, [w for w in every if w not in SMALL]):
+    tokens = re.findall(r"[^\W_]+", text)
+    for run in (tokens, [t for t in tokens if t.lower() not in SMALL]):
         for i in range(len(run) - len(value) + 1):
             span = run[i:i + len(value)]
-            if "".join(w[0] for w in span) == value.lower() and span[0] not in SMALL and span[-1] not in SMALL:
+            if "".join(t[0] for t in span).upper() == value and span[0].lower() not in SMALL \
+                    and span[-1].lower() not in SMALL and (len(value) > 2 or all(t[0].isupper() for t in span)):
                 return True
     return False
 
@@ -243,6 +244,11 @@ def priceless(answer: str, question: str, cited: list[Item]) -> bool:
         and not MONEY.search(line_holding(answer, cited))
 
 
+# An answer from the wrong kind of evidence: the retry reads only the kind asked for (asked_field)
+NOT_SAID = "what was said is asked, and the cited evidence holds no speech"
+NOT_SHOWN = "what a sign or slide shows is asked, and the answer is only said"
+
+
 def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
     """Why an answer whose specifics the evidence holds still does not answer the question ('' when
     nothing says so)."""
@@ -259,18 +265,18 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return f"no evidence mentions {', '.join(unheard)}"
     # "what does the narrator say about X": only speech answers what a person said
     if p.spoken and not any(i.has("speech") for i in cited):
-        return "what was said is asked, and the cited evidence holds no speech"
+        return NOT_SAID
     if said_not_shown(p, answer, items):
-        return "what a sign or slide shows is asked, and the answer is only said"
+        return NOT_SHOWN
     return ""
 
 
 def asked_field(p: QueryPlan) -> str:
     """The evidence field that alone can answer: speech for what a person said, on-screen text
-    for what a sign or slide says; '' when either may."""
+    for what a sign or slide says ('' when either may: what is in a picture may be said)."""
     if p.spoken:
         return "speech"
-    return "on-screen text" if p.modality == "screen" and SHOWN_AS & set(words(normalise(p.question))) else ""
+    return "on-screen text" if p.modality == "screen" and TEXT_SHOWN & set(words(normalise(p.question))) else ""
 
 
 def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:

@@ -19,15 +19,19 @@ INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
                "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
+# Those that carry words: what one says is on screen ("what does the sign say"; a picture's subject may be said)
+TEXT_SHOWN = set("sign signs board boards slide slides caption captions title titles label labels banner banners "
+                 "poster posters card cards".split())
 # The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
 PEOPLE = set("man men woman women person people guy guys girl boy lady ladies gentleman gentlemen fellow someone somebody".split())
 ANSWER_KINDS = PEOPLE | set("name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
                    "track album series episode character characters work works piece".split())
-# Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ..."
-# ("get", "come", "give" are STOP words already, never a term)
-LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts".split())
+# Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ...",
+# "where is the meeting held" by "Room 4B" ("get", "come", "give" are STOP words already, never a term)
+LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts "
+                  "hold holds held located situated hosted".split())
 # How a thing is said, not what: "which novel is read aloud"
 MANNER = {"aloud", "loud", "loudly", "quietly"}
 # A question's words that do not say what it is about, for the check that the evidence is about it
@@ -35,15 +39,15 @@ NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
 # "the first credit", "which role is credited first"
 # "which sign do we see first", "what slide came up last" (a thing shown, not "which person comes first")
+SEEN = (r"(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice|show)|comes?(?: up)?|came(?: up)?|"
+        r"appears?|appeared|shows? up|showed up|(?:is|was) shown)")
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
                       r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit)s?\s+"
-                      r"(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice|show)|comes?(?: up)?|came(?: up)?|"
-                      r"appears?|appeared|shows? up|showed up|(?:is|was) shown)\s+(first|last)\b")
+                      rf"{SEEN}\s+(first|last)\b")
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
-WHICH_ONE = re.compile(r"\bwhich one\s+(?:(?:do|did) (?:we|you|i) (?:see|read|spot|pass|notice)|comes?(?: up)?|came(?: up)?|"
-                       r"appears?|appeared|shows? up|showed up|(?:is|was) shown)\s+(first|last)\b")
+WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
 # ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
@@ -72,8 +76,8 @@ SUPERLATIVE = re.compile(r"\b(?:longest|shortest|briefest|longer|shorter|briefer
 LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
 # "which video only lasts about ten seconds", "which one runs for nearly ten minutes", "which clip is
 # about 8 minutes long": the video whose length is nearest the one said
-LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=.*\blong\b))\s*(?:only\s+)?(?:(?:about|around|nearly|almost|"
-                   rf"roughly|approximately|under|over|just|less than|more than)\s+)*(?:just\s+)?{DURATION}")
+LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=[^?.!,;]*\blong\b))\s*(?:only\s+)?(?:(?:about|around|nearly|"
+                   rf"almost|roughly|approximately|just)\s+)*{DURATION}")
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
                     "video videos clip clips file files recording recordings footage movie film one longest shortest "
                     "briefest longer shorter briefer".split())
@@ -318,16 +322,16 @@ def described_in(q: str) -> tuple[str, re.Match] | None:
 
 
 # "I'm Daniel, what do I have to do after the meeting": the asker is someone in the video, and
-# "I" is that person (when the library names them: not "I'm confused, ...")
-ASKER = re.compile(r"^\W*(?:i'm|i am|im|as|this is)\s+([a-z]+)\s*[,.;:\-]+\s*(\S.*)$", re.I)
-AS_ASKER = [(r"\b(?:do|does) i\b", "does {}"), (r"\bam i\b", "is {}"), (r"\b(?:i am|i'm)\b", "{} is"),
-            (r"\b(?:i have|i've)\b", "{} has"), (r"\b(?:i|me|myself)\b", "{}"), (r"\bmy\b", "{}'s")]
+# "I" is that person, when the library writes that word as a name (not "I'm new, ...")
+ASKER = re.compile(r"^\W*(?:i['’]m|i am|im|as|this is)\s+([a-z]+)\s*[,.;:\-]+\s*(\S.*)$", re.I)
+AS_ASKER = [(r"\b(?:do|does) i\b", "does {}"), (r"\bam i\b", "is {}"), (r"\b(?:i am|i['’]m)\b", "{} is"),
+            (r"(?<!\bpart )\b(?:i|me|myself)\b", "{}"), (r"\bmy\b", "{}'s")]
 
 
 def asked_as(question: str, held: dict[str, list[str]]) -> str:
     """The question with "I" as the person the asker says they are, if the library names them."""
     m = ASKER.match(question)
-    if not m or not held.get(m.group(1).lower()):
+    if not m or not held.get(m.group(1).capitalize()):
         return question
     name, rest = m.group(1).capitalize(), m.group(2)
     for pattern, said in AS_ASKER:
@@ -338,9 +342,9 @@ def asked_as(question: str, held: dict[str, list[str]]) -> str:
 def lookups(question: str, video_names: list[str]) -> list[str]:
     """The phrases plan() needs the library to look up: which videos show or say each."""
     m = ASKER.match(question)
-    q = normalise(m.group(2) if m else question).strip()
+    q = normalise(question).strip()
     described = described_in(q)
-    return list(initial_runs(q, video_names)) + ([described[0]] if described else []) + ([m.group(1).lower()] if m else [])
+    return list(initial_runs(q, video_names)) + ([described[0]] if described else []) + ([m.group(1).capitalize()] if m else [])
 
 
 def plan(question: str, video_names: list[str], held: dict[str, list[str]] | None = None) -> QueryPlan:
@@ -384,17 +388,19 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     speech = spoken or bool(SPEECH.search(SIGN_SAYS.sub(" ", rest)))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.spoken = spoken and not screen
-    lasts = None if p.videos else LASTS.search(timed)
+    # (a video said: "which one lasts the longest" of my videos, not "which one is longer", nor "the
+    # longest clip of the dog running", whose other words are not about the library)
+    video_said = re.search(rf"\b{VIDEO_ITSELF}\b", q)
+    lasts = None if p.videos or not video_said else LASTS.search(timed)
     about_library = set(content_words(LASTS.sub(" ", timed)) if lasts else p.terms) <= ABOUT_LIBRARY
     lasts = about_library and lasts
-    # "which one is the briefest" (a video said somewhere); not "the longest clip of the dog running"
-    m = about_library and not lasts and re.search(rf"\b{VIDEO_NOUN}\b", q) and SUPERLATIVE.search(q)
+    m = about_library and not lasts and video_said and SUPERLATIVE.search(q)
     n = about_library and not lasts and not m and LENGTH.search(q)
     p.catalogue = "nearest" if lasts else ("longest" if "long" in m.group(0) else "shortest") if m else \
         ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
     if lasts:
         p.length, p.start, p.end, p.around = seconds(lasts.group(1), lasts.group(2)), None, None, None
-    m = POSITION.search(rest) or SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest)
+    m = POSITION.search(rest) or (SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest))
     if m and p.intent == "lookup" and not p.alternatives:
         which = next(g for g in m.groups() if g)
         p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"

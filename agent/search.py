@@ -41,9 +41,10 @@ def query_terms(query: str) -> list[str]:
     return content_words(query)
 
 
-def verb_of(word: str) -> str:
-    """A noun in -ure as its verb, which also finds the noun: "departure" is searched as "depart",
-    and finds "DEPARTS 14:35" (porter keeps -ure nouns whole: "departur")."""
+def ure_root(word: str) -> str:
+    """A noun in -ure searched by its root, which also finds the noun: "departure" is searched as
+    "depart" and finds "DEPARTS 14:35" (porter keeps -ure nouns whole: "departur"). Some roots
+    are not verbs ("adventure" finds "advent"): a wider keyword search, ranked with the rest."""
     stem = max(stems(word), key=len, default="")
     return stem[:-2] if len(stem) >= 8 and stem.endswith("ur") else word
 
@@ -96,7 +97,7 @@ class Searcher:
 
     def ranked(self, query: str, pool: int) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
         """(scene id -> fused score, -> text cosine, -> CLIP text-to-image cosine, ids matched by keyword)."""
-        terms = " ".join(verb_of(t) for t in query_terms(query)) or query
+        terms = " ".join(ure_root(t) for t in query_terms(query)) or query
         # a word with a long stem also finds longer stems: "directed" finds "Director" (porter keeps -or nouns whole)
         long = frozenset(t for t in terms.lower().split() if len(max(stems(t), key=len, default="")) >= 6)
         lists: dict[str, list[int]] = {"keyword": [i for i, _ in self.store.keyword_search(terms, pool, prefixes=long)]}
