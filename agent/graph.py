@@ -26,6 +26,7 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
+from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
@@ -123,7 +124,7 @@ class Agent:
             videos = self.gather.catalogue(p)
             if not videos:
                 return {}
-            return self._exact(*operate.catalogue_answer(p.catalogue, videos, p.length))
+            return self._exact(*catalogue_answer(p.catalogue, videos, p.length))
         if p.intent == "order" and len(p.alternatives) >= 2:
             firsts = []
             for name in p.alternatives:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vidrag.agent.evidence import Item, by_frame, reading_rows
+from vidrag.agent.evidence import by_frame, reading_rows
 from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
 from vidrag.store import Store
@@ -144,19 +144,3 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str) -> tupl
     pick = (max if direction == "last" else min)(range(len(names)), key=lambda i: firsts[i].start)
     others = "; ".join(f"{names[i]} at {hms(firsts[i].start)}" for i in range(len(names)) if i != pick)
     return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick
-
-
-def catalogue_answer(kind: str, videos: list, length: float | None = None) -> tuple[str, list]:
-    """Questions about the videos themselves, from the library's list: the longest or shortest
-    one, the one nearest a length, how many there are, how long each is. Returns the answer and
-    the videos it cites, whole."""
-    if kind in ("longest", "shortest", "nearest"):
-        pick = {"longest": max, "shortest": min}.get(kind)
-        videos = [pick(videos, key=lambda v: v.duration) if pick else min(videos, key=lambda v: abs(v.duration - length))]
-        text = f"{videos[0].name} ({hms(videos[0].duration)} long)"
-    elif kind == "how_many":
-        text = f"{len(videos)} {'video' if len(videos) == 1 else 'videos'}: " + ", ".join(v.name for v in videos)
-    else:
-        text = "; ".join(f"{v.name} is {hms(v.duration)} long" for v in videos)
-    return text, [Item(v.name, v.id, v.path, 0.0, v.duration, 0.0, v.duration, [("video", f"{v.name}, {hms(v.duration)}")])
-                  for v in videos[:12]]

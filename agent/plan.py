@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vidrag.agent.catalogue import catalogue_of
 from vidrag.agent.text import STOP, content_words, name_parts, normalise
-from vidrag.agent.video_time import DURATION, VIDEO_NOUN, clock_said, seconds, time_window
+from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
@@ -69,18 +70,6 @@ SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice
 SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|mention\w*|tell\w*|told|explain\w*|"
                     rf"read|reads|describ\w*|call|calls|called|spoke|speak\w*)\b|\baccording to (?:the|this|that) {SPEAKER}"
                     rf"|\bnarrat(?:ed|es|ing|ion)\b")
-# Questions about the library itself, answered from its list of videos: "what's the longest video",
-# and, when nothing else is asked, "how many clips do I have", "how long is the trailer"
-VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
-SUPERLATIVE = re.compile(r"\b(?:longest|shortest|briefest|longer|shorter|briefer)\b")
-LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
-# "which video only lasts about ten seconds", "which one runs for nearly ten minutes", "which clip is
-# about 8 minutes long": the video whose length is nearest the one said
-LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=[^?.!,;]*\blong\b))\s*(?:only\s+)?(?:(?:about|around|nearly|"
-                   rf"almost|roughly|approximately|just)\s+)*{DURATION}")
-ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
-                    "video videos clip clips file files recording recordings footage movie film one longest shortest "
-                    "briefest longer shorter briefer".split())
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
@@ -388,18 +377,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     speech = spoken or bool(SPEECH.search(SIGN_SAYS.sub(" ", rest)))
     p.modality = "speech" if speech and not screen else "screen" if screen and not speech else ""
     p.spoken = spoken and not screen
-    # (a video said: "which one lasts the longest" of my videos, not "which one is longer", nor "the
-    # longest clip of the dog running", whose other words are not about the library)
-    video_said = re.search(rf"\b{VIDEO_ITSELF}\b", q)
-    lasts = None if p.videos or not video_said else LASTS.search(timed)
-    about_library = set(content_words(LASTS.sub(" ", timed)) if lasts else p.terms) <= ABOUT_LIBRARY
-    lasts = about_library and lasts
-    m = about_library and not lasts and video_said and SUPERLATIVE.search(q)
-    n = about_library and not lasts and not m and LENGTH.search(q)
-    p.catalogue = "nearest" if lasts else ("longest" if "long" in m.group(0) else "shortest") if m else \
-        ("how_many" if n.group(0).startswith("how many") else "length") if n else ""
-    if lasts:
-        p.length, p.start, p.end, p.around = seconds(lasts.group(1), lasts.group(2)), None, None, None
+    p.catalogue, p.length = catalogue_of(q, timed, p.terms, bool(p.videos))
+    if p.length is not None:   # "which video lasts about ten seconds": a length, not a window
+        p.start, p.end, p.around = None, None, None
     m = POSITION.search(rest) or (SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest))
     if m and p.intent == "lookup" and not p.alternatives:
         which = next(g for g in m.groups() if g)

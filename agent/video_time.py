@@ -9,6 +9,7 @@ import re
 from vidrag.timecode import parse_timecode
 
 VIDEO_NOUN = r"(?:video|videos|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
+VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
 UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
         "hour": 3600, "hours": 3600}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,

@@ -378,7 +378,7 @@ def test_an_initialism_of_words_the_evidence_spells_out_is_supported():
 
 
 def test_the_library_list_answers_which_video_has_a_length():
-    from vidrag.agent.operate import catalogue_answer
+    from vidrag.agent.catalogue import catalogue_answer
     from vidrag.records import Video
     videos = [Video("a", "/a.mp4", "a.mp4", duration=9.0, id=1), Video("b", "/b.mp4", "b.mp4", duration=596.0, id=2),
               Video("c", "/c.mp4", "c.mp4", duration=180.0, id=3)]
