@@ -34,11 +34,12 @@ class Gatherer:
     def holders(self, phrase: str, videos: list) -> list[str]:
         """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():
         "the bunny movie", "Big Buck Bunny"); one written as a name ("Daniel") where it is written
-        so, not as a word ("new")."""
+        so (or in a sign's capitals), not as a word ("new")."""
         ids = self.store.scenes_with_phrase(phrase)
         if ids and phrase[:1].isupper():
             scenes = self.store.scenes_by_id(ids)
-            ids = [i for i in ids if re.search(rf"\b{re.escape(phrase)}\b", f"{scenes[i].transcript} {scenes[i].ocr_text}")]
+            written = rf"\b(?:{re.escape(phrase)}|{re.escape(phrase.upper())})\b"   # "Daniel", or "DANIEL" on a sign
+            ids = [i for i in ids if re.search(written, f"{scenes[i].transcript} {scenes[i].ocr_text}")]
         held = {vid for vid, _, _ in self.store.scene_spans(ids).values()} if ids else set()
         return [v.name for v in videos if v.id in held]
 
