@@ -915,13 +915,13 @@ def test_what_a_sign_says_is_not_answered_by_a_sentence_only_said(lib):
                                       "reply": {"found": True, "answer": answer, "citations": [cited]}}
     refused = agent.verify(state("What did the bakery sign say?", "Remember to buy bread at the bakery.", 1))
     assert refused["outcome"] == "unconfirmed" and "only said" in refused["problem"]
-    assert agent.retrieve(state("What did the bakery sign say?", "", 1))["items"] == [sign]
+    assert agent.retrieve(dict(state("What did the bakery sign say?", "", 1), problem=refused["problem"]))["items"] == [sign]
     assert agent.verify(state("What did the bakery sign say?", "ROSE BAKERY", 0))["outcome"] == "answered"
     # what is in a picture may be said; the retry narrows only for an answer of the wrong kind
     assert agent.verify(state("What is the bakery photo of?", "Remember to buy bread at the bakery.", 1)
                         )["outcome"] == "answered"
-    assert len(agent.retrieve(dict(state("What did the bakery sign say?", "", 1), problem="no evidence mentions Anna")
-                              )["items"]) != 1
+    assert agent.retrieve(dict(state("What did the bakery sign say?", "", 1), problem="no evidence mentions Anna")
+                          )["items"] != [sign]
     # a question about what was said may be answered by it
     assert agent.verify(state("What did he say about the bakery?", "Remember to buy bread at the bakery.", 1)
                         )["outcome"] == "answered"
