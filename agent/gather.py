@@ -19,6 +19,7 @@ QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
+WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain)\b", re.I)
 
 
 class Gatherer:
@@ -98,6 +99,8 @@ class Gatherer:
         dropped when nothing in it matches (people misremember when things happen)."""
         # a wider second search reads the question's words alone ("what's in the bikes video" has none)
         query = query or (" ".join(p.literals + p.terms) if wide else "") or p.asked or p.question
+        if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
+            query += " www http org com net"
         windows = {} if wide else self.windows(p)
         ids = self.video_ids(p)
         video = p.videos[0] if len(p.videos) == 1 else None

@@ -132,7 +132,7 @@ class Agent:
                 if not seen:
                     return {}
                 firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
-            text, pick = operate.order_answer(p.alternatives, firsts, p.direction)
+            text, pick = operate.order_answer(p.alternatives, firsts, p.direction, p.question)
             return self._exact(text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick])
         shown_as = PAGES.search(p.question)
         if p.intent == "count" and shown_as and not p.subject:

@@ -6,6 +6,8 @@ consecutive frames of one sign are one appearance, and each spoken occurrence is
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from vidrag.agent.evidence import by_frame, reading_rows
@@ -139,8 +141,12 @@ def when_answer(moments: list[Moment]) -> str:
         (f", and {len(moments) - 12} more times" if len(moments) > 12 else "")
 
 
-def order_answer(names: list[str], firsts: list[Moment], direction: str) -> tuple[str, int]:
-    """Which of the named things comes first (or last), from their appearance times."""
+def order_answer(names: list[str], firsts: list[Moment], direction: str, question: str = "") -> tuple[str, int]:
+    """Which of the named things comes first (or last), from their appearance times; "is A before
+    or after B" is answered for A ("Before: the pharmacy at 00:05:08; the ferry at 00:05:57")."""
     pick = (max if direction == "last" else min)(range(len(names)), key=lambda i: firsts[i].start)
+    if len(names) == 2 and re.search(r"\b(?:before or after|after or before)\b", question, re.I):
+        relation = "Before" if firsts[0].start <= firsts[1].start else "After"
+        return f"{relation}: {names[0]} at {hms(firsts[0].start)}; {names[1]} at {hms(firsts[1].start)}", pick
     others = "; ".join(f"{names[i]} at {hms(firsts[i].start)}" for i in range(len(names)) if i != pick)
     return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.catalogue import catalogue_of
-from vidrag.agent.text import STOP, content_words, name_parts, normalise
+from vidrag.agent.text import STOP, content_words, name_parts, normalise, stems
 from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
@@ -35,6 +35,9 @@ LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken
                   "hold holds held located situated hosted".split())
 # How a thing is said, not what: "which novel is read aloud"
 MANNER = {"aloud", "loud", "loudly", "quietly"}
+# Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
+WINDOW_ASKS = set("credit credits company companies text written writing screen onscreen said say says talk talking "
+                  "talked discussed discussing discuss happening happens happened shown appear appears".split())
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
@@ -202,6 +205,10 @@ def literals_of(question: str) -> list[str]:
 
 
 ALTERNATIVES = [
+    # "do we pass the pharmacy before or after the ferry", "is the museum sign before or after the
+    # bakery one": the thing asked about is the phrase the relation follows, not the whole clause
+    re.compile(r"\b(?:the|a|an)\s+((?:[\w'-]+\s+){0,2}?[\w'-]+)\s+(?:(?:(?:come|comes|came)(?:\s+up)?|appear\w*|"
+               r"show up|shown|mentioned|said|seen)\s+)?(?:before or after|after or before)\s+(?:the\s+)?(.+?)\s*\??$"),
     re.compile(r"(?:^|[:,;]|\b(?:first|earlier|later|last|sooner|before)\b)\s*(?:the\s+)?([^:,;?]+?)\s+or\s+(?:the\s+)?([^:,;?]+?)\s*\??$"),
     # "does A come before B", "is A mentioned before or after B": a verb of appearing, then the relation
     re.compile(r"\b(?:does|did|is|was|do|are|were)\s+(?:the\s+)?(.+?)\s+(?:come|came|appear|show up|get mentioned|"
@@ -297,8 +304,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     shown = SHOWN_AS & set(framed.split())
     if locate or moment and (verbs or place or shown):
         return "when", ""
-    if has_window and not terms:
-        return "window", ""
+    if has_window and all(t in NOT_TOPIC or t in WINDOW_ASKS for t in terms):
+        return "window", ""   # "which credits appear between 8:40 and 8:50": all of the window is asked
     return "lookup", ""
 
 
@@ -368,6 +375,13 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)
     p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    if p.intent == "summarise" and not p.videos:
+        # "sum up the walking tour": a summary is of a video, and an inflected word of one video's
+        # name names it (not for other questions: "what did they say about walking" asks across them)
+        words = set(stems(" ".join(p.terms)))
+        owners = [n for n in video_names if words & set(stems(" ".join(
+            w for w in name_parts(n) if not re.fullmatch(VIDEO_NOUN, w))))]
+        p.videos = owners if len(owners) == 1 else []
     p.immediate = p.intent == "neighbour" and bool(
         re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\bnext\b(?! to)", rest) or FOLLOWS.search(rest))
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (

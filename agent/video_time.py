@@ -19,6 +19,8 @@ AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fift
           r"half(?: an?)?|an?)")
 DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
 CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+# "from about 1:00 to 1:20", "between roughly 2 and 3 minutes": a window said loosely is still a window
+HEDGE = r"(?:(?:about|around|roughly|approximately|approx\.?|circa|~)\s*)?"
 
 
 def amount(text: str) -> float:
@@ -58,15 +60,16 @@ def clock_said(q: str) -> str:
 def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
     """(start, end, counted from the end, the words that said it[, the moment it is around]) of a
     window of video time."""
-    m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?:{CLOCK}|{DURATION}(?:\s+mark)?)\s+(?:and|to|until|till|-)\s+"
-                  rf"(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
+    m = re.search(rf"\b(?:between|from)\s+{HEDGE}(?:the\s+)?(?:{CLOCK}|{DURATION}(?:\s+mark)?)\s+(?:and|to|until|till|-)\s+"
+                  rf"{HEDGE}(?:the\s+)?(?:{CLOCK}|{DURATION})(?:\s+mark)?", q)
     if m:
         g = m.groups()
         a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
         b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
         return min(a, b), max(a, b), False, m.group(0)
     # "between 5 and 6 minutes", "from 2 to 3 minutes in": one unit said for both
-    m = re.search(rf"\b(?:between|from)\s+(?:the\s+)?{AMOUNT}\s+(?:and|to|until|till|-)\s+{DURATION}(?:\s+mark)?", q)
+    m = re.search(rf"\b(?:between|from)\s+{HEDGE}(?:the\s+)?{AMOUNT}\s+(?:and|to|until|till|-)\s+{HEDGE}{DURATION}(?:\s+mark)?", q) \
+        or re.search(rf"(?<![\w:.]){AMOUNT}\s*(?:to|-|–)\s*{DURATION}\s+(?:into|in)\b", q)   # "30 to 40 secs into the trailer"
     if m:
         a, b = seconds(m.group(1), m.group(3)), seconds(m.group(2), m.group(3))
         return min(a, b), max(a, b), False, m.group(0)
@@ -101,6 +104,12 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     if m and (m.group(2) or m.group(3)):
         t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
         return (t, None, False, m.group(0)) if m.group(1) in ("after", "past", "since") else (None, t, False, m.group(0))
+    # "the trailer ends with ...", "what does the reading open with": the video's own end or start
+    # (its name is taken out by now: "  ends with"; not "the offsite starts with breakfast")
+    m = re.search(rf"(?:^\W*|\b(?:it|does|did|{VIDEO_NOUN})\s+)(?:(end|ends|finish|finishes|close|closes)|"
+                  r"(start|starts|begin|begins|open|opens))\s+with\b", q)
+    if m:
+        return (120.0, 0.0, True, m.group(0)) if m.group(1) else (0.0, 120.0, False, m.group(0))
     m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
                   r"|\b(end|closing|opening)\s+credits\b|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
     if m:

@@ -76,6 +76,32 @@ def test_a_noun_in_ure_finds_its_verb(tmp_path):
     assert keyword == {departs}
 
 
+def test_a_web_address_is_found_by_its_shape_when_a_url_is_asked(tmp_path):
+    """"what's the url at the end": the credits write www.….org, and no text says "url"."""
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    st.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=30),
+                  [Scene(0, 0.0, 10.0, transcript="the url of this page is a long story"), Scene(1, 10.0, 20.0, transcript="a quiet street"),
+                   Scene(2, 20.0, 30.0, ocr_text="visit www.example.org")])
+    gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    texts = [i.text() for i in gather.search(plan("what's the website?", ["a.mp4"]), 2)]
+    assert any("www.example.org" in t for t in texts)
+    assert not any("www.example.org" in i.text() for i in gather.search(plan("what's the story?", ["a.mp4"]), 2))
+
+
+def test_is_a_before_or_after_b_is_answered_for_a():
+    from vidrag.agent.operate import Moment, order_answer
+    pharmacy, ferry = (Moment("w.mp4", 1, "/w.mp4", t, t + 2, "screen", name, 0) for t, name in ((308, "PHARMACY"), (357, "FERRY")))
+    assert order_answer(["pharmacy", "ferry"], [pharmacy, ferry], "first", "do we pass the pharmacy before or after the ferry?") == (
+        "Before: pharmacy at 00:05:08; ferry at 00:05:57", 0)
+    assert order_answer(["ferry", "pharmacy"], [ferry, pharmacy], "first", "is the ferry before or after the pharmacy")[0].startswith("After: ferry")
+    assert order_answer(["ferry", "pharmacy"], [ferry, pharmacy], "first", "which comes first, the ferry or the pharmacy")[0].startswith("pharmacy (at")
+
+
 def test_the_detectors_surest_scene_leads_among_object_matches():
     from vidrag.agent.search import Hit, confident_first
     hits = [Hit("a", 1, 0, 5, 0.5, "1 cat", "objects", [1]), Hit("a", 1, 9, 12, 0.4, "CAT", "text", [2]),
@@ -347,6 +373,21 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("find the total cost", {"intent": "lookup"}),
     ("show me the last slide", {"intent": "lookup", "position": "last"}),
     ("what comes right after 'we need to talk'?", {"intent": "neighbour"}),
+    # a window said loosely, or with one unit; all of it is asked when only the kind of thing is
+    ("what were they talking about from about 1:00 to 1:20 in the meeting", {"intent": "window", "start": 60.0, "end": 80.0}),
+    ("whats written on screen 30 to 40 secs into the trailer", {"intent": "window", "start": 30.0, "end": 40.0}),
+    ("Which credits appear between 0:40 and 0:50 of the trailer?", {"intent": "window", "start": 40.0}),
+    ("what did Maria say between 1:00 and 1:20", {"intent": "lookup", "start": 60.0}),
+    # how a video ends or opens is its end or start; not how something in it does
+    ("the trailer ends with made with what", {"intent": "window", "from_end": True, "start": 120.0}),
+    ("what does the lecture open with", {"start": 0.0, "end": 120.0}),
+    ("the offsite starts with what", {"start": None}),
+    # "A before or after B": the two things, not the clause around them
+    ("on the walk do we hit the pharmacy before or after the ferry", {"intent": "order", "alternatives": ["pharmacy", "ferry"]}),
+    ("does the budget come up before or after hiring?", {"alternatives": ["budget", "hiring"]}),
+    # a summary is of a video: an inflected word of one name names it; not for other questions
+    ("recap the lectures please", {"intent": "summarise", "videos": ["lecture.mp4"]}),
+    ("what did they say about lecturing?", {"videos": []}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
