@@ -19,7 +19,8 @@ from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, time_w
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
 SHOWN_AS = set("sign signs board slide slides caption captions title titles label banner poster photo photos "
-               "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters".split())
+               "picture pictures image images logo logos overlay overlays card cards line lines letters boards labels banners posters "
+               "deck decks slideshow".split())
 # Those that carry words: what one says is on screen ("what does the sign say"; a picture's subject may be said)
 TEXT_SHOWN = set("sign signs board boards slide slides caption captions title titles label labels banner banners "
                  "poster posters card cards".split())
@@ -178,7 +179,7 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
                   rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
-                  rf"is|was|are|were|has|had|have|do|does|did|\w+(?:s|ed))\b))"   # "the trailer announces"
+                  rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
                   for p in own]
         # "what does the bunny trailer announce": the subject of a question's verb
         forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"

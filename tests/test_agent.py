@@ -388,6 +388,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # a summary is of a video: an inflected word of one name names it; not for other questions
     ("recap the lectures please", {"intent": "summarise", "videos": ["lecture.mp4"]}),
     ("what did they say about lecturing?", {"videos": []}),
+    ("How many slides were in the weekly meeting deck?", {"intent": "count", "subject": "", "videos": ["team_meeting.mp4"]}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
