@@ -809,6 +809,12 @@ def test_a_reply_that_is_not_json_is_read_as_plain_text_and_checked(lib):
     assert a["found"] and "A car drives along the street" in a["answer"] and "{" not in a["answer"]
     a = ask("Sure! The red Ferrari of Mr. Bond.")                   # no JSON, and names what no evidence shows
     assert not a["found"] and a["outcome"] == "unconfirmed" and "Ferrari" in a["problem"]
+    # the reply asked for has no verdict: an answer true to the evidence is found; a verdict a server
+    # still sends is honoured, and an answer that says the evidence lacks it is not found
+    a = ask('{"answer": "A car drives along the street", "citations": ["E1"]}')
+    assert a["found"] and a["citations"][0]["video"] == "bikes.mp4"
+    assert not ask('{"answer": "A car drives along the street", "citations": ["E1"], "found": false}')["found"]
+    assert not ask('{"answer": "Not shown", "citations": ["E1"]}')["found"]
 
 
 def test_a_rejected_answer_is_retried_at_most_max_refinements_times(lib):
