@@ -9,7 +9,7 @@ from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import QueryPlan
-from vidrag.agent.text import contains_phrase
+from vidrag.agent.text import contains_phrase, normalise
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
 
@@ -156,8 +156,12 @@ class Gatherer:
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
+        if p.modality == "screen" and p.immediate and p.direction == "after":
+            # "which sign comes right after the platform board": signs stand minutes apart; read on
+            # to the first text that is not the moment's own (still on screen after it)
+            b = max(b, self.next_text(anchor, y) + 4.0)
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
-                              nearest=p.direction, keep=1 if p.immediate else NEAREST)
+                              nearest=p.direction, keep=1 if p.immediate else NEAREST, own=anchor.text())
         return [i for i in (item, anchor) if i and i.fields]
 
     def catalogue(self, p: QueryPlan) -> list:
@@ -184,8 +188,17 @@ class Gatherer:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items
 
+    def next_text(self, anchor: Item, t: float, horizon: float = 240.0) -> float:
+        """When the first on-screen line after t that the anchor does not show appears (t if none)."""
+        own = normalise(anchor.text())
+        for s in self.store.scenes_between(anchor.video_id, t, t + horizon):
+            for line in sorted(s.ocr_lines, key=lambda l: l.t):
+                if line.t > t and normalise(line.text) not in own:
+                    return line.t
+        return t
+
     def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str,
-                  nearest: str = "", keep: int = NEAREST) -> Item | None:
+                  nearest: str = "", keep: int = NEAREST, own: str = "") -> Item | None:
         """One item for a stretch of time: its sentences (whole), its frames' text, its objects.
         nearest="after" ("before") keeps only the `keep` sentences nearest its start (end) that lie
         wholly after (before) it: what is said after (before) a moment, not the moment's own sentence."""
@@ -211,7 +224,8 @@ class Gatherer:
             near = said[-1:] if nearest == "before" else said[:2]   # the cite: the sentence(s) nearest the moment
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
         shown = frame_spans(frames)
-        while nearest == "after" and p.subject and shown and contains_phrase(shown[0][2], p.subject):
+        while nearest == "after" and shown and (p.subject and contains_phrase(shown[0][2], p.subject)
+                                                or own and normalise(shown[0][2]) in normalise(own)):
             shown.pop(0)   # "which sign follows the 30 sign": not that sign, still on screen
         item.spans = said + shown
         if shown:

@@ -93,6 +93,26 @@ def test_a_web_address_is_found_by_its_shape_when_a_url_is_asked(tmp_path):
     assert not any("www.example.org" in i.text() for i in gather.search(plan("what's the story?", ["a.mp4"]), 2))
 
 
+def test_the_sign_right_after_a_board_is_the_next_text_however_far_and_not_the_board(tmp_path):
+    """Signs stand minutes apart: the next one is read on to, past the board still on screen."""
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    board, museum = "PLATFORM 4 DEPARTS 14:35", "MUSEUM 500 m"
+    st.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=120), [
+        Scene(0, 0.0, 10.0, ocr_text=board, ocr_lines=[OcrLine(2.0, board, 0.9), OcrLine(8.0, board, 0.9)]),
+        Scene(1, 10.0, 60.0, ocr_text=board, ocr_lines=[OcrLine(12.0, board, 0.9)], transcript="a long quiet street"),
+        Scene(2, 60.0, 90.0, transcript="we keep walking"),
+        Scene(3, 90.0, 120.0, ocr_text=museum, ocr_lines=[OcrLine(95.0, museum, 0.9)])])
+    gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    items = gather.around_anchor(plan("which sign comes right after the platform 4 board?", ["a.mp4"]))
+    after = next(i for i in items if i.note.startswith("after that"))
+    assert museum in after.text() and "PLATFORM" not in dict(after.fields).get("on-screen text", "")
+
+
 def test_is_a_before_or_after_b_is_answered_for_a():
     from vidrag.agent.operate import Moment, order_answer
     pharmacy, ferry = (Moment("w.mp4", 1, "/w.mp4", t, t + 2, "screen", name, 0) for t, name in ((308, "PHARMACY"), (357, "FERRY")))
