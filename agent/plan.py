@@ -99,7 +99,8 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 # "how many coffee cup pictures are in the walk", "how many GATE signs", "how many slides", "the
 # number of slides": things shown, counted (not "how many people will we hire", a number said;
 # nor "the number of the platform sign", a number shown)
-COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
+# (nor "how many pests does the caption mention": the caption says a number; the clause's verb ends the thing counted)
+COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
@@ -396,8 +397,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if p.length is not None:   # "which video lasts about ten seconds": a length, not a window
         p.start, p.end, p.around = None, None, None
     m = POSITION.search(rest) or (SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest))
-    if m and p.intent == "lookup" and not p.alternatives:
+    if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)
+        p.intent = "lookup"
         p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]

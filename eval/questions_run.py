@@ -20,7 +20,7 @@ BANK = Path(__file__).parent / "questions" / "bank.jsonl"
 # Written later, each by someone who had read neither the agent nor the bank; each all one split.
 # fresh and fresh2 were each run blind once, then their misses were looked at; fresh3 came after
 # them, unseen by the other sets' writers, and no change has been tuned on its misses.
-FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3")}
+FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4")}
 SPLITS = ("dev", "heldout", "all", *FRESH_SETS)
 SPLIT_SALT = "vidrag-questions-v1"
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

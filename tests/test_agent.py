@@ -409,6 +409,8 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("recap the lectures please", {"intent": "summarise", "videos": ["lecture.mp4"]}),
     ("what did they say about lecturing?", {"videos": []}),
     ("How many slides were in the weekly meeting deck?", {"intent": "count", "subject": "", "videos": ["team_meeting.mp4"]}),
+    ("In the trailer, how many pests does the caption mention?", {"intent": "lookup"}),   # a number written
+    ("how many coffee cup pictures are in the walk", {"intent": "count"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
