@@ -9,7 +9,7 @@ from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import QueryPlan
-from vidrag.agent.text import contains_phrase, normalise
+from vidrag.agent.text import contains_phrase, stems
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
 
@@ -19,7 +19,14 @@ QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
-WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain)\b", re.I)
+WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain name)\b", re.I)
+
+
+def shows_again(text: str, own: set[str]) -> bool:
+    """A frame showing a moment's own text again, OCR slips and all ("DEPART5 14:35" for
+    "DEPARTS 14:35"): most of its words are the moment's."""
+    words = set(stems(text))
+    return bool(words) and 3 * len(words & own) >= 2 * len(words)
 
 
 class Gatherer:
@@ -189,11 +196,12 @@ class Gatherer:
         return items
 
     def next_text(self, anchor: Item, t: float, horizon: float = 240.0) -> float:
-        """When the first on-screen line after t that the anchor does not show appears (t if none)."""
-        own = normalise(anchor.text())
+        """When the first on-screen line after t that the anchor does not show appears (t if none);
+        looked for up to four minutes on, as far apart as the signs of a walk may stand."""
+        own = set(stems(anchor.text()))
         for s in self.store.scenes_between(anchor.video_id, t, t + horizon):
             for line in sorted(s.ocr_lines, key=lambda l: l.t):
-                if line.t > t and normalise(line.text) not in own:
+                if line.t > t and not shows_again(line.text, own):
                     return line.t
         return t
 
@@ -225,7 +233,7 @@ class Gatherer:
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
         shown = frame_spans(frames)
         while nearest == "after" and shown and (p.subject and contains_phrase(shown[0][2], p.subject)
-                                                or own and normalise(shown[0][2]) in normalise(own)):
+                                                or own and shows_again(shown[0][2], set(stems(own)))):
             shown.pop(0)   # "which sign follows the 30 sign": not that sign, still on screen
         item.spans = said + shown
         if shown:

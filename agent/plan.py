@@ -37,8 +37,9 @@ LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken
 # How a thing is said, not what: "which novel is read aloud"
 MANNER = {"aloud", "loud", "loudly", "quietly"}
 # Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
-WINDOW_ASKS = set("credit credits company companies text written writing screen onscreen said say says talk talking "
-                  "talked discussed discussing discuss happening happens happened shown appear appears".split())
+WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening".split())
+SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|"
+                           r"key points|highlights|story|plot|what goes on|what is going on)\b")
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
@@ -100,7 +101,7 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 # number of slides": things shown, counted (not "how many people will we hire", a number said;
 # nor "the number of the platform sign", a number shown)
 # (nor "how many pests does the caption mention": the caption says a number; the clause's verb ends the thing counted)
-COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
+COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were|has|have|had|can|could|should)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
@@ -210,7 +211,7 @@ ALTERNATIVES = [
     # "do we pass the pharmacy before or after the ferry", "is the museum sign before or after the
     # bakery one": the thing asked about is the phrase the relation follows, not the whole clause
     re.compile(r"\b(?:the|a|an)\s+((?:[\w'-]+\s+){0,2}?[\w'-]+)\s+(?:(?:(?:come|comes|came)(?:\s+up)?|appear\w*|"
-               r"show up|shown|mentioned|said|seen)\s+)?(?:before or after|after or before)\s+(?:the\s+)?(.+?)\s*\??$"),
+               r"show up|shown|mentioned|said|heard|seen)\s+)?(?:before or after|after or before)\s+(?:the\s+)?([^,;?]+?)\s*\??$"),
     re.compile(r"(?:^|[:,;]|\b(?:first|earlier|later|last|sooner|before)\b)\s*(?:the\s+)?([^:,;?]+?)\s+or\s+(?:the\s+)?([^:,;?]+?)\s*\??$"),
     # "does A come before B", "is A mentioned before or after B": a verb of appearing, then the relation
     re.compile(r"\b(?:does|did|is|was|do|are|were)\s+(?:the\s+)?(.+?)\s+(?:come|came|appear|show up|get mentioned|"
@@ -236,9 +237,7 @@ def as_written(phrase: str, question: str) -> str:
 def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tuple[str, str]:
     """(intent, direction). Each test stands for a class of questions; the first that holds wins,
     so the narrow forms come before the broad ones."""
-    if re.search(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|key points|"
-                 r"highlights|story|plot|what goes on|"
-                 r"what is going on)\b", q) or re.search(r"\bdescribe\b", q) and not re.search(
+    if SUMMARY_WORDS.search(q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
                                                                  rf"straight |next )?(?:{NEXT_TO}|when|once))", q) \
             or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,\s*(?:in (?:a|one|two|three|a few) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
@@ -380,7 +379,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if p.intent == "summarise" and not p.videos:
         # "sum up the walking tour": a summary is of a video, and an inflected word of one video's
         # name names it (not for other questions: "what did they say about walking" asks across them)
-        words = set(stems(" ".join(p.terms)))
+        asks = [t for t in p.terms if t != "sum" and not SUMMARY_WORDS.search(t)]   # not weekly_recap.mp4 for "a recap"
+        words = set(stems(" ".join(asks)))
         owners = [n for n in video_names if words & set(stems(" ".join(
             w for w in name_parts(n) if not re.fullmatch(VIDEO_NOUN, w))))]
         p.videos = owners if len(owners) == 1 else []

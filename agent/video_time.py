@@ -19,6 +19,9 @@ AMOUNT = (r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fift
           r"half(?: an?)?|an?)")
 DURATION = rf"{AMOUNT}\s*(seconds?|secs?|minutes?|mins?|hours?)\b"      # never a bare "m": 500 m is a distance
 CLOCK = r"(\d{1,2}:\d{2}(?::\d{2})?)"
+# "2 minutes in?", "thirty seconds into the video", "two minutes into, ..." (its name taken out): a
+# moment of the video; not "20 minutes in the oven", "5 minutes in advance", "20 minutes into the report"
+INTO_VIDEO = rf"(?:\s+in(?=\s*(?:$|[,?.!;]))|\s+into(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})"
 # "from about 1:00 to 1:20", "between roughly 2 and 3 minutes": a window said loosely is still a window
 HEDGE = r"(?:(?:about|around|roughly|approximately|approx\.?|circa|~)\s*)?"
 
@@ -69,7 +72,7 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         return min(a, b), max(a, b), False, m.group(0)
     # "between 5 and 6 minutes", "from 2 to 3 minutes in": one unit said for both
     m = re.search(rf"\b(?:between|from)\s+{HEDGE}(?:the\s+)?{AMOUNT}\s+(?:and|to|until|till|-)\s+{HEDGE}{DURATION}(?:\s+mark)?", q) \
-        or re.search(rf"(?<![\w:.]){AMOUNT}\s*(?:to|-|–)\s*{DURATION}\s+(?:into|in)\b", q)   # "30 to 40 secs into the trailer"
+        or re.search(rf"(?<![\w:.]){AMOUNT}\s*(?:to|-|–)\s*{DURATION}{INTO_VIDEO}", q)   # "30 to 40 secs into the trailer"
     if m:
         a, b = seconds(m.group(1), m.group(3)), seconds(m.group(2), m.group(3))
         return min(a, b), max(a, b), False, m.group(0)
@@ -91,7 +94,7 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     # "what is said 2 minutes in?", "thirty seconds into the video, ...", "two minutes into the meeting,
     # ..." (its name taken out, "into" ends it); not "after 2 minutes in signs.mp4", where "after" says it
     m = m or re.search(rf"()()(?<![\w.:])(?<!after )(?<!before )(?<!since )(?<!until )(?<!past )(?<!forty )(?<!half ){DURATION}()"
-                       rf"(\s+in(?=\s*(?:$|[,?.!;]))|\s+into(?=\s*(?:$|[,?.!;]))|\s+into\s+(?:the\s+|this\s+)?{VIDEO_NOUN})", q)
+                       rf"({INTO_VIDEO})", q)
     if m:
         word, clock, n, unit, minute, tail = m.groups()
         # "at 14:35" is a time someone reads off a board; a moment of the video says so: a mark, "into the video"
@@ -105,8 +108,9 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         t = seconds(m.group(2)) if m.group(2) else seconds(m.group(3), m.group(4))
         return (t, None, False, m.group(0)) if m.group(1) in ("after", "past", "since") else (None, t, False, m.group(0))
     # "the trailer ends with ...", "what does the reading open with": the video's own end or start
-    # (its name is taken out by now: "  ends with"; not "the offsite starts with breakfast")
-    m = re.search(rf"(?:^\W*|\b(?:it|does|did|{VIDEO_NOUN})\s+)(?:(end|ends|finish|finishes|close|closes)|"
+    # (its name is taken out by now: "  ends with"; not "the offsite starts with breakfast", nor
+    # "what letter does it start with")
+    m = re.search(rf"(?:^\W*|\b(?:does|did|{VIDEO_NOUN})\s+)(?:(end|ends|finish|finishes|close|closes)|"
                   r"(start|starts|begin|begins|open|opens))\s+with\b", q)
     if m:
         return (120.0, 0.0, True, m.group(0)) if m.group(1) else (0.0, 120.0, False, m.group(0))
