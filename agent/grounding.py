@@ -249,6 +249,9 @@ NOT_SAID = "what was said is asked, and the cited evidence holds no speech"
 NOT_SHOWN = "what a sign or slide shows is asked, and the answer is only said"
 
 
+PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
+
+
 def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
     """Why an answer whose specifics the evidence holds still does not answer the question ('' when
     nothing says so)."""
@@ -258,6 +261,9 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return "a bare yes answers no question of that kind"
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
+    # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
+    if PAGE_NUMBER.fullmatch(answer.strip(" .")) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
+        return "a slide's page number answers no question but which slide"
     # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
     # names it, so no answer is about it
     unheard = unheard_names(p.question, p.named_by, video_names, items)

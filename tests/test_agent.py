@@ -958,7 +958,11 @@ def test_a_price_is_answered_by_money_and_a_when_by_where_the_evidence_sits(lib)
                                                    "reply": {"found": True, "answer": answer, "citations": [0]}})
     assert verify("how much does parking cost?", slide, "5/6")["outcome"] == "unconfirmed"
     assert verify("how much does parking cost?", slide, "12")["outcome"] == "answered"      # its line says euros
-    assert verify("what level is parking on?", slide, "5/6")["outcome"] == "answered"      # no price asked
+    assert verify("what level is parking on?", slide, "level 2")["outcome"] == "answered"  # no price asked
+    # a slide's page number says which slide, and answers nothing else ("the Wi-Fi password" -> "5/6")
+    assert verify("what level is parking on?", slide, "5/6")["outcome"] == "unconfirmed"
+    assert verify("what was the wifi password for the offsite?", slide, "5/6.")["outcome"] == "unconfirmed"
+    assert verify("which slide is the parking on?", slide, "5/6")["outcome"] == "answered"
     assert verify("who is in charge of parking?", slide, "level 2")["outcome"] == "answered"   # "charge": no price
     assert verify("pharmacy errand?", slide, "Yes")["outcome"] == "unconfirmed"               # a bare yes to no yes-or-no question
     room = Item("bikes.mp4", 1, "/bikes.mp4", 0, 4, 0, 4, [("on-screen text", "ORION PROJECT | Room 4B")], [4])
