@@ -163,12 +163,13 @@ class Gatherer:
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
+        own = set(stems(anchor.text()))
         if p.modality == "screen" and p.immediate and p.direction == "after":
             # "which sign comes right after the platform board": signs stand minutes apart; read on
             # to the first text that is not the moment's own (still on screen after it)
-            b = max(b, self.next_text(anchor, y) + 4.0)
+            b = max(b, self.next_text(anchor.video_id, own, y) + 4.0)
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
-                              nearest=p.direction, keep=1 if p.immediate else NEAREST, own=anchor.text())
+                              nearest=p.direction, keep=1 if p.immediate else NEAREST, own=own)
         return [i for i in (item, anchor) if i and i.fields]
 
     def catalogue(self, p: QueryPlan) -> list:
@@ -195,18 +196,17 @@ class Gatherer:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items
 
-    def next_text(self, anchor: Item, t: float, horizon: float = 240.0) -> float:
-        """When the first on-screen line after t that the anchor does not show appears (t if none);
-        looked for up to four minutes on, as far apart as the signs of a walk may stand."""
-        own = set(stems(anchor.text()))
-        for s in self.store.scenes_between(anchor.video_id, t, t + horizon):
+    def next_text(self, vid: int, own: set[str], t: float, horizon: float = 240.0) -> float:
+        """When the first on-screen line after t that is not the moment's own text (`own`, its
+        stems) appears (t if none); looked for up to four minutes on, as far apart as a walk's signs."""
+        for s in self.store.scenes_between(vid, t, t + horizon):
             for line in sorted(s.ocr_lines, key=lambda l: l.t):
                 if line.t > t and not shows_again(line.text, own):
                     return line.t
         return t
 
     def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str,
-                  nearest: str = "", keep: int = NEAREST, own: str = "") -> Item | None:
+                  nearest: str = "", keep: int = NEAREST, own: set[str] = frozenset()) -> Item | None:
         """One item for a stretch of time: its sentences (whole), its frames' text, its objects.
         nearest="after" ("before") keeps only the `keep` sentences nearest its start (end) that lie
         wholly after (before) it: what is said after (before) a moment, not the moment's own sentence."""
@@ -233,7 +233,7 @@ class Gatherer:
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
         shown = frame_spans(frames)
         while nearest == "after" and shown and (p.subject and contains_phrase(shown[0][2], p.subject)
-                                                or own and shows_again(shown[0][2], set(stems(own)))):
+                                                or own and shows_again(shown[0][2], own)):
             shown.pop(0)   # "which sign follows the 30 sign": not that sign, still on screen
         item.spans = said + shown
         if shown:
