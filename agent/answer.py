@@ -30,6 +30,8 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
                       r"|\bno (?:information|mention|evidence)\b", re.I)
 EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
+# the reply as begun for the model, and where its answer ends (a closing quote, then more JSON)
+PREFILL, ANSWER_ENDS = '{"answer": "', ['", "', '","', '"}', '"\n']
 
 
 @dataclass
@@ -138,13 +140,16 @@ class Reader:
         user = load_prompt("answer_user").format(question=question, evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, items) if self.images else user}]
-        text = self.llm.chat(messages, schema=schema(len(items)), max_tokens=100)
+        # The answer's own words say where it comes from (cite_where_answered, _holding), so the
+        # local model's reply ends with its answer: its citations cost ~1 s of generated tokens
+        text = self.llm.chat(messages, schema=schema(len(items)), max_tokens=100, prefill=PREFILL, stop=ANSWER_ENDS)
         try:
             reply = parse_json(text)
-        except LLMError:   # not JSON: never an error
+        except LLMError:   # not JSON, or only its answer: never an error
             reply = cut_reply(text)
-        ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or []) if re.fullmatch(r"E\d+", c)]
         answer = str(reply.get("answer", ""))
+        ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or re.findall(r"\bE\d+\b", answer))
+               if re.fullmatch(r"E\d+", c)]   # "E2" as the answer: that item
         found = reply.get("found", True) is not False and bool(answer.strip())   # a server may still send one
         return {"found": found and not NEGATIVE.search(answer), "answer": answer,
                 "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(answer, items),

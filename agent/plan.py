@@ -34,8 +34,8 @@ ANSWER_KINDS = PEOPLE | set("name names named "
 # "where is the meeting held" by "Room 4B" ("get", "come", "give" are STOP words already, never a term)
 LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts "
                   "hold holds held located situated hosted".split())
-# How a thing is said, not what: "which novel is read aloud"
-MANNER = {"aloud", "loud", "loudly", "quietly"}
+# How a thing is said or seen, not what: "which novel is read aloud", "where is the title displayed"
+MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
 WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening".split())
 SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|"
@@ -50,8 +50,8 @@ SEEN = (r"(?:(?:do|does|did) (?:we|you|i|they) (?:see|read|spot|pass|notice|show
 POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+(?:\w+\s+)?(?:sign|signs|board|slide|"
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
-                      r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit)s?\s+"
-                      rf"{SEEN}\s+(first|last)\b")
+                      r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit|name)s?\s+"
+                      rf"{SEEN}\s+(first|last)\b|\b(title|cover)\s+slide\b")   # a deck opens with its title slide
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
 WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
@@ -104,6 +104,7 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were|has|have|had|can|could|should)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
+WHEN_CLAUSE = re.compile(r"^\W*when\b[^,?]*,\s*(?=(?:what|which|who|whom|whose|where|how|why)\b)")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
 CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
@@ -294,6 +295,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # "where did I hear about the train to Brighton": where in the library, which a moment says
     locate = locate or re.search(r"^\W*where (?:did|have) (?:i|we|you) (?:hear|heard|see|seen|watch|watched|read|learn|"
                                  r"learned|learnt|come across|came across|spot|spotted)\b", q)
+    # "where in the reading video is the title shown" (its name taken out by now), "where in the clip
+    # does she laugh": a place in the video; "there's a cat in the walk, when?": the moment, asked last
+    locate = locate or re.search(rf"^\W*where in (?:the|this|that|my)\s+(?:{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|does|"
+                                 rf"did|can)\b|[,;:\-–]\s*when\W*$", q)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)
@@ -375,7 +380,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.literals = literals_of(question)
     p.alternatives = [as_written(a, question) for a in alternatives_of(rest)]
     p.terms = content_words(rest)
-    p.intent, p.direction = intent_of(rest, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    # "when the credits start, which name comes first?": a clause that says when, then the question
+    asked = WHEN_CLAUSE.sub("", rest)
+    p.intent, p.direction = intent_of(asked, p.alternatives, p.start is not None or p.end is not None, p.terms)
     if p.intent == "summarise" and not p.videos:
         # "sum up the walking tour": a summary is of a video, and an inflected word of one video's
         # name names it (not for other questions: "what did they say about walking" asks across them)
@@ -400,11 +407,11 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)
         p.intent = "lookup"
-        p.position = "first" if which in ("first", "opening", "initial", "earliest") else "last"
+        p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.subject = subject_of(p, rest)
-    p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(rest))
+    p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(asked))
     p.query = " ".join(p.terms) or question
     return p
 
@@ -420,6 +427,6 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     if p.literals:
         return p.literals[0]
     # what is asked, not where to look: "how many cups are in the walk" counts cups
-    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS and not re.search(r"^(times?|often|many|number|one)$", w)]
+    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS | MANNER and not re.search(r"^(times?|often|many|number|one)$", w)]
     return " ".join(words)
 

@@ -102,14 +102,19 @@ def content_words(text: str) -> list[str]:
 def contains_phrase(haystack: str, phrase: str, fuzzy: bool = True) -> bool:
     """Whether `haystack` holds `phrase` as consecutive words, compared as the index stems them;
     with `fuzzy`, a long word may differ by an OCR slip ("Goedegebure" / "Goedegbure")."""
-    needle, hay = stems(phrase), stems(haystack)
+    needle = stems(phrase)
     if not needle:
         return False
     n = len(needle)
-    for i in range(len(hay) - n + 1):
-        if all(a == b or (fuzzy and near(a, b)) for a, b in zip(needle, hay[i:i + n])):
-            return True
-    return False
+    hays = [stems(haystack)]
+    if fuzzy and GLYPH.search(haystack):   # "M&viePy": OCR read a letter as a symbol, splitting the word
+        hays.append(stems(GLYPH.sub("", haystack)))
+    return any(all(a == b or (fuzzy and near(a, b)) for a, b in zip(needle, hay[i:i + n]))
+               for hay in hays for i in range(len(hay) - n + 1))
+
+
+# a symbol OCR put for a letter inside a word ("M&viePy", "Sc@le"); taken out, the word is one slip away
+GLYPH = re.compile(r"(?<=[^\W\d_])[&@$|!]+(?=[^\W\d_])")
 
 
 def near(a: str, b: str) -> bool:

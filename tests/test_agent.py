@@ -414,6 +414,15 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("How many slides were in the weekly meeting deck?", {"intent": "count", "subject": "", "videos": ["team_meeting.mp4"]}),
     ("In the trailer, how many pests does the caption mention?", {"intent": "lookup"}),   # a number written
     ("how many coffee cup pictures are in the walk", {"intent": "count"}),
+    # a clause that says when, then the question: not a "when" question, nor a time of day asked
+    ("When the credits start in bbb, which name comes first?", {"intent": "lookup", "position": "first", "asks_clock": False}),
+    ("When does the cat appear, roughly?", {"intent": "when"}),
+    # the moment asked last, casually; a place in the video named just before
+    ("there's a cat somewhere in the bikes video, when", {"intent": "when", "videos": ["bikes.mp4"]}),
+    ("Where in the lecture video is the book title displayed?", {"intent": "when", "subject": "book"}),
+    ("where in the city is the museum", {"intent": "lookup"}),
+    # a deck opens with its title slide
+    ("According to the title slide, where is the team meeting held?", {"position": "first"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -440,6 +449,13 @@ def test_an_asker_who_says_who_they_are_is_that_person_when_the_library_names_th
         Scene(0, 0.0, 5.0, transcript="Good morning, Daniel. I'm new here.", ocr_text="GATE 7")])
     gather, videos = Gatherer(SimpleNamespace(store=st)), st.videos()
     assert [gather.holders(w, videos) for w in ("Daniel", "Gate", "New", "new")] == [["a.mp4"], ["a.mp4"], [], ["a.mp4"]]
+
+
+def test_a_symbol_ocr_put_for_a_letter_does_not_hide_the_word():
+    from vidrag.agent.text import contains_phrase
+    assert contains_phrase("Made with | M&viePy / Revenge is coming", "moviepy")
+    assert not contains_phrase("Made with | M&viePy", "movie")   # the word, not a part of it
+    assert not contains_phrase("write to info@blender.org", "moviepy")
 
 
 def test_an_initialism_of_words_the_evidence_spells_out_is_supported():
@@ -1097,3 +1113,22 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert first("Who is the first person named in the credits?") == "SACHA GOEDEGEBURE — Director"
     assert first("which role is credited first") == "SACHA GOEDEGEBURE — Director"
     assert first("what's the first sign in the walk?") is None and first("who gets the last credit?") is None
+
+
+def test_the_packaged_model_writes_only_its_answer_and_its_words_say_what_to_cite():
+    # the reply is begun for the local model ('{"answer": "') and ends with its answer: the
+    # citations it would generate after it (~1 s on 2 cores) are read from the answer's words
+    from vidrag.agent.answer import PREFILL, ANSWER_ENDS, Reader
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    from vidrag.config import load_config
+    from vidrag.llm import load_llm
+    llm = load_llm(load_config(environ={}))
+    raw = llm.chat([{"role": "user", "content": "Evidence: Kevin will bring the projector. Who brings the projector?"}],
+                   max_tokens=40, prefill=PREFILL, stop=ANSWER_ENDS)
+    assert raw.startswith(PREFILL) and "citations" not in raw and "Kevin" in raw
+    items = [Item("m.mp4", 1, "/v/m.mp4", 0.0, 9.0, 0.0, 9.0, [("speech", text)], [n])
+             for n, text in enumerate(["Maria will send the budget sheet to finance by Thursday.",
+                                       "Please remind Kevin to bring the projector to the offsite."])]
+    reply = Reader(llm, None).read(plan("What is Kevin supposed to bring?", ["m.mp4"]), items)
+    assert "projector" in reply["answer"].lower() and reply["citations"] == [1], reply

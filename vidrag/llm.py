@@ -43,14 +43,23 @@ class LocalLLM:
         """The model's own OpenAI-compatible HTTP endpoint on 127.0.0.1."""
         return self.server.listening_address.rstrip("/") + "/v1"
 
-    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300) -> str:
+    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300,
+             prefill: str = "", stop: list[str] | None = None) -> str:
+        """The reply's text. With `prefill`, the reply is begun for the model and continued until a
+        `stop` string: on 2 cores a generated token costs ~100 ms and a prompt token ~15 ms, so
+        '{"answer": "' written for it and the citations after its answer left out save ~1.4 s of
+        a ~20-token reply. A schema's grammar cannot start mid-reply, so it is not asked for then."""
         req: dict[str, Any] = {"messages": messages, "max_tokens": max_tokens, "temperature": 0}
-        if schema:
+        if prefill:
+            req["messages"] = messages + [{"role": "assistant", "content": prefill}]
+            req["stop"] = stop or []
+        elif schema:
             req["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
         out = self.server.handle_chat_completions(req)
         if not isinstance(out, dict) or "choices" not in out:
             raise LLMError(f"local model error: {str(out)[:200]}")
-        return out["choices"][0]["message"]["content"] or ""
+        text = out["choices"][0]["message"]["content"] or ""
+        return text if text.startswith(prefill) else prefill + text   # llama.cpp gives the prefill back
 
 
 class OpenAIChat:
@@ -61,7 +70,10 @@ class OpenAIChat:
             raise LLMError(str(exc)) from None
         self.url = self.endpoint.url
 
-    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300) -> str:
+    def chat(self, messages: list[dict], schema: dict | None = None, max_tokens: int = 300,
+             prefill: str = "", stop: list[str] | None = None) -> str:
+        # a prefill is the local model's speed-up: servers differ in continuing a reply (vLLM needs
+        # its own flags, OpenAI none), so a remote model writes its whole reply to the schema
         extra = {"response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}} if schema else {}
         try:
             return self.endpoint.complete(messages, max_tokens, **extra)
