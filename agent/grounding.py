@@ -16,7 +16,7 @@ import re
 
 from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.plan import TEXT_SHOWN, QueryPlan
+from vidrag.agent.plan import SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -194,6 +194,24 @@ def unheard_names(question: str, named_by: list[str], video_names: list[str], it
             and not any(contains_phrase(i.text(), w) for i in items for w in n)]
 
 
+def named_elsewhere(question: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
+    """The people a question names that the evidence names, but not where the answer is: "what is
+    Kevin supposed to bring" answered from "bring your laptop" while "remind Kevin to bring the
+    projector" is another item. Not when what was said is asked: the person may be the speaker,
+    whom a transcript does not name ("what did Maria say after lunch")."""
+    if SPEECH.search(normalise(question)):
+        return []
+    named, text = names_in(question, video_names), " ".join(i.text() for i in items)
+    said = {w.lower() for name in named for w in name}
+    # a name asked in lower case ("what's kevin bringing"): a word the evidence writes only as a name
+    # (capitalised inside a sentence, never in lower case)
+    named += [[w] for w in content_words(question) if w.isalpha() and w not in said
+              and re.search(rf"(?<=[a-z,;] ){w.capitalize()}\b", text) and not re.search(rf"\b{w}\b", text)]
+    holds = lambda item, name: any(contains_phrase(item.text(), w) for w in name)
+    return [" ".join(name) for name in named
+            if any(holds(i, name) for i in items) and not any(holds(i, name) for i in cited)]
+
+
 def cite_where_answered(answer: str, question: str, cited: list[Item], items: list[Item]) -> list[Item]:
     """The items to cite: where the answer's own words are. A small model often cites the moment the
     question names ("after the lunch order") while its answer ("Kevin to bring the projector") comes
@@ -249,6 +267,7 @@ NOT_SAID = "what was said is asked, and the cited evidence holds no speech"
 NOT_SHOWN = "what a sign or slide shows is asked, and the answer is only said"
 
 
+ELSEWHERE = "the answer comes from evidence that does not name"
 PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
 
 
@@ -269,6 +288,9 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     unheard = unheard_names(p.question, p.named_by, video_names, items)
     if unheard:
         return f"no evidence mentions {', '.join(unheard)}"
+    elsewhere = named_elsewhere(p.question, cited, items, video_names)
+    if elsewhere:
+        return f"{ELSEWHERE} {', '.join(elsewhere)}"
     # "what does the narrator say about X": only speech answers what a person said
     if p.spoken and not any(i.has("speech") for i in cited):
         return NOT_SAID

@@ -1132,3 +1132,23 @@ def test_the_packaged_model_writes_only_its_answer_and_its_words_say_what_to_cit
                                        "Please remind Kevin to bring the projector to the offsite."])]
     reply = Reader(llm, None).read(plan("What is Kevin supposed to bring?", ["m.mp4"]), items)
     assert "projector" in reply["answer"].lower() and reply["citations"] == [1], reply
+
+
+def test_an_answer_naming_a_video_cites_it_and_one_about_a_named_person_comes_from_where_they_are_named():
+    from vidrag.agent.answer import Reader
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import named_elsewhere
+    item = lambda video, text: Item(video, 1, "/v/" + video, 0.0, 5.0, 0.0, 5.0, [("speech", text)], [1])
+    items = [item("city_walk.mp4", "We pass the bakery."), item("bbb.mp4", "THE PEACH OPEN MOVIE PROJECT"),
+             item("trailer_bbb.mp4", "Revenge is coming")]
+    assert Reader._holding("trailer_bbb.mp4", items) == [2] and Reader._holding("bbb.mp4", items) == [1]
+    laptop = item("m.mp4", "Please bring your laptop and a printed copy of the agenda.")
+    projector = item("m.mp4", "And please remind Kevin to bring the projector.")
+    q = "In the meeting video, what is Kevin supposed to bring?"
+    assert named_elsewhere(q, [laptop], [laptop, projector], ["m.mp4"]) == ["Kevin"]
+    assert named_elsewhere(q, [projector], [laptop, projector], ["m.mp4"]) == []
+    # asked in lower case: the evidence writes the word only as a name
+    assert named_elsewhere("what's kevin bringing", [laptop], [laptop, projector], ["m.mp4"]) == ["kevin"]
+    assert named_elsewhere("what's the agenda", [projector], [laptop, projector], ["m.mp4"]) == []
+    # the person may be the speaker, whom a transcript does not name
+    assert named_elsewhere("What did Kevin say after lunch?", [laptop], [laptop, projector], ["m.mp4"]) == []
