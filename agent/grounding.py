@@ -194,21 +194,19 @@ def unheard_names(question: str, named_by: list[str], video_names: list[str], it
             and not any(contains_phrase(i.text(), w) for i in items for w in n)]
 
 
-def named_elsewhere(question: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
-    """The people a question names that the evidence names, but not where the answer is: "what is
-    Kevin supposed to bring" answered from "bring your laptop" while "remind Kevin to bring the
-    projector" is another item. Not when what was said is asked: the person may be the speaker,
-    whom a transcript does not name ("what did Maria say after lunch")."""
-    if SPEECH.search(normalise(question)):
+def named_elsewhere(question: str, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
+    """The people a question names that the evidence names, but not where the answer was said:
+    "what is Kevin supposed to bring" answered from "bring your laptop" while "remind Kevin to
+    bring the projector" is another item. Not when what was said is asked: the person may be the
+    speaker, whom a transcript does not name ("what did Maria say after lunch"); nor for an answer
+    shown, not said: "the platform for the Brighton train" is on a sign that need not say Brighton."""
+    said = " ".join(t for i in cited for label, t in i.fields if label == "speech")
+    if SPEECH.search(normalise(question)) or not contains_phrase(said, answer):
         return []
-    named, text = names_in(question, video_names), " ".join(i.text() for i in items)
-    said = {w.lower() for name in named for w in name}
-    # a name asked in lower case ("what's kevin bringing"): a word the evidence writes only as a name
-    # (capitalised inside a sentence, never in lower case)
-    named += [[w] for w in content_words(question) if w.isalpha() and w not in said
-              and re.search(rf"(?<=[a-z,;] ){w.capitalize()}\b", text) and not re.search(rf"\b{w}\b", text)]
+    # (a name asked in lower case, "what's kevin bringing", is not read as one: credits write roles
+    # and OCR writes words in title case, "Lead Artist", "Ferry", and a retry then drops the answer)
     holds = lambda item, name: any(contains_phrase(item.text(), w) for w in name)
-    return [" ".join(name) for name in named
+    return [" ".join(name) for name in names_in(question, video_names)
             if any(holds(i, name) for i in items) and not any(holds(i, name) for i in cited)]
 
 
@@ -288,7 +286,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     unheard = unheard_names(p.question, p.named_by, video_names, items)
     if unheard:
         return f"no evidence mentions {', '.join(unheard)}"
-    elsewhere = named_elsewhere(p.question, cited, items, video_names)
+    elsewhere = named_elsewhere(p.question, answer, cited, items, video_names)
     if elsewhere:
         return f"{ELSEWHERE} {', '.join(elsewhere)}"
     # "what does the narrator say about X": only speech answers what a person said
