@@ -31,7 +31,7 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"|\bno (?:information|mention|evidence)\b", re.I)
 EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
 # the reply as begun for the model, and where its answer ends (a closing quote, then more JSON)
-PREFILL, ANSWER_ENDS = '{"answer": "', ['", "', '","', '"}', '"\n']
+PREFILL, ANSWER_ENDS = '{"answer": "', ['", "', '","', '",\n', '"}', '"\n']
 # 4 of 214 captured dev answers ran past 30 tokens, all but one quoting evidence at length that did
 # not answer; each generated token costs ~0.1 s on 2 cores (a cut reply is still read: cut_reply)
 MAX_ANSWER_TOKENS = 48
@@ -88,18 +88,20 @@ def schema(n: int) -> dict:
 
 
 def cut_reply(text: str) -> dict[str, Any]:
-    """A reply that is not JSON. One cut off at its token limit still names its answer ('{"answer":
-    "The last minute …'), and perhaps its citations and verdict after it; other words are the answer
-    themselves, checked like any other."""
-    cut = re.search(r'"answer"\s*:\s*"((?:[^"\\]|\\.)*)', text)
+    """A reply that is not whole JSON: the local model's, which ends with its answer ('{"answer":
+    "Kevin'), or one cut off at its token limit, which still names its answer and perhaps its
+    citations and verdict after it; other words are the answer themselves, checked like any
+    other. The answer runs to where the JSON goes on, so a quote the model did not escape stays
+    in it ('The sign says "EXIT" near the door')."""
+    cut = re.search(r'"answer"\s*:\s*"(.*?)(?:"\s*,\s*"(?:citations|found)"|"\s*}|"?\s*$)', text, re.S)
     if not cut:
         plain = "" if text.lstrip().startswith("{") else re.sub(r"\s+", " ", text).strip()
         return {"found": bool(plain), "answer": plain[:300], "citations": []}
     try:
         answer = json.loads(f'"{cut.group(1)}"')
-    except ValueError:   # cut inside an escape
-        answer = cut.group(1)
-    rest = text[cut.end():]
+    except ValueError:   # a quote not escaped, or cut inside an escape
+        answer = cut.group(1).replace('\\"', '"')
+    rest = text[cut.end(1):]
     verdict = re.search(r'"found"\s*:\s*(true|false)', rest)
     return {"found": bool(answer.strip()) and (verdict is None or verdict.group(1) == "true"),
             "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
@@ -144,15 +146,18 @@ class Reader:
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, items) if self.images else user}]
         # The answer's own words say where it comes from (cite_where_answered, _holding), so the
-        # local model's reply ends with its answer: its citations cost ~1 s of generated tokens
+        # local model's reply ends with its answer: its keys and citations cost ~1.2 s of generated tokens
         text = self.llm.chat(messages, schema=schema(len(items)), max_tokens=MAX_ANSWER_TOKENS, prefill=PREFILL, stop=ANSWER_ENDS)
         try:
             reply = parse_json(text)
         except LLMError:   # not JSON, or only its answer: never an error
+            reply = {}
+        if "answer" not in reply:
             reply = cut_reply(text)
         answer = str(reply.get("answer", ""))
-        ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or re.findall(r"\bE\d+\b", answer))
-               if re.fullmatch(r"E\d+", c)]   # "E2" as the answer: that item
+        # "E2" (or "E1 and E4") as the whole answer: those items, as finish() reads it (not "Gate E2")
+        named = [] if re.sub(r"\bE\d+\b|\band\b|[\s,;.()]", "", answer) else re.findall(r"\bE\d+\b", answer)
+        ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or named) if re.fullmatch(r"E\d+", c)]
         found = reply.get("found", True) is not False and bool(answer.strip())   # a server may still send one
         return {"found": found and not NEGATIVE.search(answer), "answer": answer,
                 "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(answer, items),
@@ -162,12 +167,11 @@ class Reader:
     def _holding(answer: str, items: list[Item]) -> list[int]:
         """What an answer that cited nothing comes from: the first item of each video it names
         ("trailer_bbb.mp4"), else the item whose text shares most words with it."""
-        named = {}
-        for n, i in enumerate(items):
-            if re.search(rf"(?<![\w.]){re.escape(i.video.rsplit('.', 1)[0])}(?:\.\w+)?(?![\w])", answer, re.I):
-                named.setdefault(i.video, n)
+        # (by the whole file name: "the demo opens with ..." names no video)
+        named = [n for n, i in enumerate(items) if i.video not in {x.video for x in items[:n]}
+                 and re.search(rf"(?<![\w.]){re.escape(i.video)}(?![\w])", answer, re.I)]
         if named:
-            return list(named.values())
+            return named
         want = set(stems(answer))
         scored = [(len(want & set(stems(i.text()))), -n) for n, i in enumerate(items)]
         best = max(scored, default=(0, 0))

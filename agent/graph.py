@@ -32,7 +32,7 @@ from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
                                     cite_where_answered, line_holding, misfit, names_in, near_in_meaning, repeats_question,
                                     time_line, unsupported, video_name_words)
-from vidrag.agent.text import normalise, stems, words
+from vidrag.agent.text import contains_phrase, normalise, stems, words
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
@@ -192,9 +192,9 @@ class Agent:
             about = [i for i in items if about_question([i], p.terms)] if p.terms else items
             if state.get("problem") in (NOT_SAID, NOT_SHOWN):
                 about = [i for i in about if i.has(asked_field(p))] or about
-            if state.get("problem", "").startswith(ELSEWHERE):   # only the items naming the person
+            if (state.get("problem") or "").startswith(ELSEWHERE):   # only the items naming whom it asks about
                 names = [w for n in names_in(p.question, [v.name for v in self.searcher.store.videos()]) for w in n]
-                about = [i for i in items if about_question([i], names)] or about
+                about = [i for i in items if any(contains_phrase(i.text(), w) for w in names)] or about
             if about and len(about) < len(items):
                 return {"items": about, "exact": False}
         return {"items": self.gather.evidence(p, state.get("options"), wide=again), "exact": False}

@@ -195,16 +195,16 @@ def unheard_names(question: str, named_by: list[str], video_names: list[str], it
 
 
 def named_elsewhere(question: str, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
-    """The people a question names that the evidence names, but not where the answer was said:
-    "what is Kevin supposed to bring" answered from "bring your laptop" while "remind Kevin to
-    bring the projector" is another item. Not when what was said is asked: the person may be the
+    """The names a question says (people mostly, names_in) that the evidence holds, but not where
+    the answer was said: "what is Kevin supposed to bring" answered from "bring your laptop" while
+    "remind Kevin to bring the projector" is another item. Not when what was said is asked: the person may be the
     speaker, whom a transcript does not name ("what did Maria say after lunch"); nor for an answer
     shown, not said: "the platform for the Brighton train" is on a sign that need not say Brighton."""
     said = " ".join(t for i in cited for label, t in i.fields if label == "speech")
     if SPEECH.search(normalise(question)) or not contains_phrase(said, answer):
         return []
-    # (a name asked in lower case, "what's kevin bringing", is not read as one: credits write roles
-    # and OCR writes words in title case, "Lead Artist", "Ferry", and a retry then drops the answer)
+    # (not a name asked in lower case, "what's kevin bringing": credits and signs write roles and
+    # words in title case too, "Lead Artist", "Ferry")
     holds = lambda item, name: any(contains_phrase(item.text(), w) for w in name)
     return [" ".join(name) for name in names_in(question, video_names)
             if any(holds(i, name) for i in items) and not any(holds(i, name) for i in cited)]

@@ -104,7 +104,9 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were|has|have|had|can|could|should)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
-WHEN_CLAUSE = re.compile(r"^\W*when\b[^,?]*,\s*(?=(?:what|which|who|whom|whose|where|how|why)\b)")
+# ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
+WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
+                         r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
 CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
@@ -297,8 +299,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
                                  r"learned|learnt|come across|came across|spot|spotted)\b", q)
     # "where in the reading video is the title shown" (its name taken out by now), "where in the clip
     # does she laugh": a place in the video; "there's a cat in the walk, when?": the moment, asked last
-    locate = locate or re.search(rf"^\W*where in (?:the|this|that|my)\s+(?:{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|does|"
-                                 rf"did|can)\b|[,;:\-–]\s*when\W*$", q)
+    locate = locate or re.search(rf"^\W*where in\s+(?:(?:the|this|that|my)\s+)?(?:{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|"
+                                 rf"does|did|can)\b|[,;:\-–]\s*when\W*$", q)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)
@@ -393,8 +395,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         p.videos = owners if len(owners) == 1 else []
     p.immediate = p.intent == "neighbour" and bool(
         re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\bnext\b(?! to)", rest) or FOLLOWS.search(rest))
-    if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", rest) and (
-            p.literals or SHOWN_AS & set(rest.split())):
+    if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", asked) and (
+            p.literals or SHOWN_AS & set(asked.split())):
         p.intent = "when"   # "where is the EXIT sign?": a place in the video, not in the world
     spoken, screen = bool(SPOKEN.search(rest)), bool(SCREEN.search(rest))
     speech = spoken or bool(SPEECH.search(SIGN_SAYS.sub(" ", rest)))
@@ -403,7 +405,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.catalogue, p.length = catalogue_of(q, timed, p.terms, bool(p.videos))
     if p.length is not None:   # "which video lasts about ten seconds": a length, not a window
         p.start, p.end, p.around = None, None, None
-    m = POSITION.search(rest) or (SHOWN_AS & set(re.findall(r"[a-z]+", rest)) and WHICH_ONE.search(rest))
+    m = POSITION.search(asked) or (SHOWN_AS & set(re.findall(r"[a-z]+", asked)) and WHICH_ONE.search(asked))
     if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)
         p.intent = "lookup"

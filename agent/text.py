@@ -99,6 +99,10 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())))
 
 
+# a symbol OCR put for a letter inside a word ("M&viePy", "Sc@le"); taken out, the word is one slip away
+GLYPH = re.compile(r"(?<=[^\W\d_])[&@$|!]+(?=[^\W\d_])")
+
+
 def contains_phrase(haystack: str, phrase: str, fuzzy: bool = True) -> bool:
     """Whether `haystack` holds `phrase` as consecutive words, compared as the index stems them;
     with `fuzzy`, a long word may differ by an OCR slip ("Goedegebure" / "Goedegbure")."""
@@ -112,9 +116,6 @@ def contains_phrase(haystack: str, phrase: str, fuzzy: bool = True) -> bool:
     return any(all(a == b or (fuzzy and near(a, b)) for a, b in zip(needle, hay[i:i + n]))
                for hay in hays for i in range(len(hay) - n + 1))
 
-
-# a symbol OCR put for a letter inside a word ("M&viePy", "Sc@le"); taken out, the word is one slip away
-GLYPH = re.compile(r"(?<=[^\W\d_])[&@$|!]+(?=[^\W\d_])")
 
 
 def near(a: str, b: str) -> bool:
