@@ -31,7 +31,7 @@ from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
                                     cite_where_answered, line_holding, misfit, names_in, near_in_meaning, repeats_question,
-                                    time_line, unsupported, video_name_words)
+                                    time_line, unheard_names, unsupported, video_name_words)
 from vidrag.agent.text import contains_phrase, normalise, stems, words
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
@@ -238,7 +238,13 @@ class Agent:
                                      p.question + " " + " ".join(state.get("options") or []), clock)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        problem = misfit(p, answer, cited, items, [v.name for v in self.searcher.store.videos()])
+        videos = self.searcher.store.videos()
+        unheard = unheard_names(p.question, p.named_by, [v.name for v in videos], items)
+        if unheard and not any(self.gather.holders(name, videos) for name in unheard):
+            # a name asked about ("what did Sarah agree to") that no scene of the library holds:
+            # the library has nothing on it, and no second search could find it
+            return {"outcome": "not_found", "problem": f"no scene of the library names {', '.join(unheard)}"}
+        problem = misfit(p, answer, cited, items, [v.name for v in videos])
         if problem:
             return {"outcome": "unconfirmed", "problem": problem}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer

@@ -150,6 +150,9 @@ def test_absent_things_are_not_invented(lib):
               "What does the gate sign say about Barton Cottage?", "What does the narrator say about the gate?"):
         a = lib.ask(q)
         assert not a.found and not a.citations, (q, a.answer)
+    # a name no scene of the library holds: nothing on it, and no second search or model call
+    a = lib.ask("What does the gate sign say about Barton Cottage?")
+    assert a.outcome == "not_found" and [s["step"] for s in a.trace].count("answer") == 1, a.trace
 
 
 def test_counts_orders_times_and_library_facts_come_from_the_index_without_loading_the_model(lib):
