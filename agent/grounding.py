@@ -197,9 +197,10 @@ def unheard_names(question: str, named_by: list[str], video_names: list[str], it
 def named_elsewhere(question: str, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
     """The names a question says (people mostly, names_in) that the evidence holds, but not where
     the answer was said: "what is Kevin supposed to bring" answered from "bring your laptop" while
-    "remind Kevin to bring the projector" is another item. Not when what was said is asked: the person may be the
-    speaker, whom a transcript does not name ("what did Maria say after lunch"); nor for an answer
-    shown, not said: "the platform for the Brighton train" is on a sign that need not say Brighton."""
+    "remind Kevin to bring the projector" is another item. Not when what was said is asked: the
+    person may be the speaker, whom a transcript does not name ("what did Maria say after lunch");
+    nor for an answer shown, not said: "the platform for the Brighton train" is on a sign that
+    need not say Brighton."""
     said = " ".join(t for i in cited for label, t in i.fields if label == "speech")
     if SPEECH.search(normalise(question)) or not contains_phrase(said, answer):
         return []
