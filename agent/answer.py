@@ -29,6 +29,9 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"|\b(?:evidence|library|video|clip|transcript|text|it)s? (?:does not|doesn't|do not|don't|did not|"
                       r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
                       r"|\bno (?:information|mention|evidence)\b", re.I)
+# an answer that says nothing: the model stopped at its first word ("A (slightly ..." -> "A"; with
+# options, "A" names one)
+EMPTY = re.compile(r"^\W*(?:a|an|the)?\W*$", re.I)
 EVIDENCE_CHARS, ITEM_CHARS = 1000, 400
 # the reply as begun for the model, and where its answer ends (a closing quote, then more JSON)
 PREFILL, ANSWER_ENDS = '{"answer": "', ['", "', '","', '",\n', '"}', '"\n']
@@ -159,7 +162,8 @@ class Reader:
         named = [] if re.sub(r"\bE\d+\b|\band\b|[\s,;.()]", "", answer) else re.findall(r"\bE\d+\b", answer)
         ids = [int(c[1:]) - 1 for c in map(str, reply.get("citations") or named) if re.fullmatch(r"E\d+", c)]
         found = reply.get("found", True) is not False and bool(answer.strip())   # a server may still send one
-        return {"found": found and not NEGATIVE.search(answer), "answer": answer,
+        found = found and not NEGATIVE.search(answer) and not (EMPTY.match(answer) and not options)
+        return {"found": found, "answer": answer,
                 "citations": [i for i in ids if 0 <= i < len(items)] or self._holding(answer, items),
                 "confidence": 0.75}
 

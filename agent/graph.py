@@ -38,6 +38,8 @@ from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
 PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
+# the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
+CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|come|comes|show\w*)\b\s*)+$")
 
 
 class State(TypedDict, total=False):
@@ -139,6 +141,10 @@ class Agent:
             # "how many slides are in the meeting": each page of text shown in it, once
             seen = operate.pages(self.searcher.store, ids, windows) if ids else []
             return self._exact(operate.count_answer(shown_as.group(0), seen, times=False), seen) if seen else {}
+        if p.intent == "when" and CREDITS_START.match(p.subject):
+            # "when do the end credits start", "how far into the film do the credits roll"
+            seen = operate.credits_start(self.searcher.store, ids or [v.id for v in self.searcher.store.videos()], windows)
+            return self._exact(operate.when_answer(seen), seen) if seen else {}
         if not p.subject:
             return {}
         found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)

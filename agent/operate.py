@@ -10,6 +10,7 @@ import re
 
 from dataclasses import dataclass
 
+from vidrag.agent.credits import page_pairs
 from vidrag.agent.evidence import by_frame, reading_rows
 from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
@@ -115,6 +116,16 @@ def pages(store: Store, video_ids: list[int], windows: dict[int, tuple[float, fl
                     found.append(Moment(names[vid][0], vid, names[vid][1], t, t + SAMPLE, "screen", " | ".join(rows), s.id))
                 last = words
     return found
+
+
+def credits_start(store: Store, video_ids: list[int], windows: dict[int, tuple[float, float]] | None = None) -> list[Moment]:
+    """Where each video's credits begin: its first credits page (names paired with roles), which
+    no word of "when do the credits start" is written on."""
+    firsts = {}
+    for m in pages(store, video_ids, windows):
+        if m.video_id not in firsts and page_pairs(m.text.split(" | ")):
+            firsts[m.video_id] = m
+    return list(firsts.values())
 
 
 def same_page(words: set[str], last: set[str]) -> bool:

@@ -173,6 +173,12 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         if not phrase:
             continue
         forms = [re.escape(name.lower())]
+        # "the big buck bunny trailer", "the trailer for big buck bunny": trailer_bbb.mp4, a title
+        # spelling one part of its name and its other parts said beside it
+        for run in titles or {}:
+            if len(parts) > 1 and "".join(w[0] for w in run.split()) in parts:
+                others = r"\s+".join(re.escape(x) for x in parts if x != "".join(w[0] for w in run.split()))
+                forms += [rf"\b{re.escape(run)}\s+{others}\b", rf"\b{others}\s+(?:of|for|to|from)\s+(?:the\s+)?{re.escape(run)}\b"]
         forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
@@ -307,9 +313,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|(?<!dial )(?<!dialled )(?<!dialed )(?<!log )(?<!sign )"
                       r"(?<!call )(?<!join )(?<!zoom )\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
                       r"\b(?:bit|part|moment|section|segment|scene|portion|stretch)s? (?:about|where|with|on|that)\b", q)
-    # "when's the speed limit sign": a thing shown has a moment; "when is the deadline (on the
-    # slide)" asks for a date, and where it is shown is taken out of `framed`
-    shown = SHOWN_AS & set(framed.split())
+    # "when's the speed limit sign", "when do the credits start": a thing shown has a moment; "when
+    # is the deadline (on the slide)" asks for a date, and where it is shown is taken out of `framed`
+    shown = (SHOWN_AS | {"credit", "credits"}) & set(framed.split())
     if locate or moment and (verbs or place or shown):
         return "when", ""
     if has_window and all(t in NOT_TOPIC or t in WINDOW_ASKS for t in terms):
@@ -373,7 +379,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     timed = clock_said(rest)   # the durations said in words, read as numbers only where they say a window
     p.start, p.end, p.from_end, when_words, *p.around = time_window(timed)
     p.around = p.around[0] if p.around else None
-    rest = timed.replace(when_words, " ") if when_words else rest
+    rest = re.sub(rf"(?<!\w){re.escape(when_words)}(?!\w)", " ", timed, count=1) if when_words else rest
     # what search reads: "the bunny video" and "at 8:12" say where to look, and would rank scenes
     # showing a bunny or the digits 8 12 above those about what is asked; "which person did the art
     # direction": a person is in most scenes, and would rank them above the credit that names one

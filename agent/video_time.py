@@ -114,8 +114,9 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
                   r"(start|starts|begin|begins|open|opens))\s+with\b", q)
     if m:
         return (120.0, 0.0, True, m.group(0)) if m.group(1) else (0.0, 120.0, False, m.group(0))
+    # ("the end credits" says where and what: "credits" stays a word of the question)
     m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
-                  r"|\b(end|closing|opening)\s+credits\b|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
+                  r"|\b(end|closing|opening)(?=\s+credits\b)|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
     if m:
         where = m.group(2) or m.group(3) or "end"
         if where in ("end", "ending", "closing"):

@@ -426,6 +426,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("where in the city is the museum", {"intent": "lookup"}),
     # a deck opens with its title slide
     ("According to the title slide, where is the team meeting held?", {"position": "first"}),
+    # "the end credits" say where to look and what: the credits' own moment is asked for
+    ("When do the end credits start in bbb.mp4?", {"intent": "when", "subject": "credits start", "from_end": True}),
+    ("how far into bbb.mp4 do the credits begin", {"intent": "when", "videos": ["bbb.mp4"]}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -499,6 +502,11 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     assert (p.videos, p.described, p.terms) == (["bbb.mp4", "trailer_bbb.mp4"], "bunny", ["score"])
     assert "bunny" in plan(q, NAMES, {"bunny": []}).terms                 # shown nowhere: maybe what is asked
     assert lookups("what did the big brown bear eat", ["bbb.mp4"]) == ["big brown bear"]   # asked, then not held
+    # a title spelling one part of a name, the name's other part beside it: that video alone
+    held = {"big buck bunny": ["bbb.mp4"]}
+    for q in ("How many pests does the Big Buck Bunny trailer mention?", "what does the trailer for big buck bunny say"):
+        assert plan(q, NAMES, held).videos == ["trailer_bbb.mp4"], q
+    assert plan("who made the music for big buck bunny", NAMES, held).videos == ["bbb.mp4"]
 
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
@@ -748,6 +756,8 @@ def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_
                 "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7"):   # negative facts are answers
         assert not NEGATIVE.search(yes), yes
     assert join_words(["spent", "$31", ",000", "at", "the", "off", "-site", "."]) == "spent $31,000 at the off-site ."
+    from vidrag.agent.answer import EMPTY
+    assert EMPTY.match("A") and EMPTY.match(" the. ") and not EMPTY.match("A bunny") and not EMPTY.match("Ann")
 
 
 def test_parse_json_tolerates_braces_in_strings_and_chatter():
@@ -1061,6 +1071,28 @@ def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
     pages = sum(1 for i, s in enumerate(text) if i == 0 or s != text[i - 1])
     assert a.answer.startswith(f"{pages} slides: at ") and len(a.citations) == pages
     assert not any(step["step"] == "answer" for step in a.trace)
+
+
+def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
+    """"When do the end credits start": no credit says "credits"; the first page that pairs names
+    with roles is where they start (not a title card, not a page of one name), with no model."""
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    rows = lambda t, texts: [OcrLine(t, text, 0.9, [150, 130 + 30 * n, 400, 150 + 30 * n]) for n, text in enumerate(texts)]
+    title, one, page = rows(5.0, ["BIG BUCK BUNNY"]), rows(470.0, ["THE END", "Blender Foundation"]), \
+        rows(492.0, ["DIRECTOR", "Sacha Goedegebure", "MUSIC", "Jan Morgenstern"])
+    st.save_video(Video("fp", "/v/bbb.mp4", "bbb.mp4", duration=600), [
+        Scene(0, 0.0, 400.0, ocr_text="BIG BUCK BUNNY", ocr_lines=title, transcript="a big bunny wakes up"),
+        Scene(1, 400.0, 490.0, ocr_text=" | ".join(l.text for l in one), ocr_lines=one),
+        Scene(2, 490.0, 600.0, ocr_text=" | ".join(l.text for l in page), ocr_lines=page)])
+    agent = Agent(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    for q in ("When do the end credits start in the bunny movie?", "how far into bbb.mp4 do the credits roll"):
+        a = agent.run(q)
+        assert a.answer.startswith("At 00:08:12") and a.citations[0].start == 492.0, (q, a.answer)
+        assert [s["step"] for s in a.trace] == ["understand", "operate"]
 
 
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
