@@ -27,7 +27,7 @@ from langgraph.graph import END, StateGraph
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
 from vidrag.agent.catalogue import catalogue_answer
-from vidrag.agent.evidence import Item
+from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
                                     cite_where_answered, line_holding, misfit, names_in, near_in_meaning, repeats_question,
@@ -242,6 +242,12 @@ class Agent:
         clock = p.asks_clock and (time_of_day or any(TIME_OF_DAY.search(i.text()) for i in cited))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                      p.question + " " + " ".join(state.get("options") or []), clock)
+        said = time_of_day and missing and time_line(p.focus or p.terms, items)
+        if said and hits_terms(said[0], p.focus or p.terms) == len(p.focus or p.terms):
+            # a time the evidence lacks ("4:37"), where one line says all the question does and a
+            # time ("the last ferry to the island leaves at a quarter past six"): that line answers
+            (answer, holder), missing, extra = said, [], []
+            cited, reply = [holder], dict(reply, answer=answer)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
         videos = self.searcher.store.videos()

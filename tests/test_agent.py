@@ -1095,6 +1095,25 @@ def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
         assert [s["step"] for s in a.trace] == ["understand", "operate"]
 
 
+def test_a_time_the_evidence_lacks_gives_way_to_the_line_saying_all_that_was_asked(tmp_path):
+    """A small model reads "4:37" off a board for "what time does the last ferry leave"; the line
+    that says every word asked and a time answers instead. Not for a flight no line speaks of."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.store import Store
+    agent = Agent(Searcher(Store(tmp_path), load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    board = Item("walk.mp4", 1, "/walk.mp4", 131, 139, 131, 139, [("on-screen text", "PLATFORM 4 | DEPARTS 14:35")], [3])
+    ferry = Item("walk.mp4", 1, "/walk.mp4", 277, 296, 277, 296,
+                 [("speech", "The last ferry to the island leaves at a quarter past six in the evening.")], [9])
+    check = lambda q: agent.verify({"plan": plan(q, ["walk.mp4"]), "items": [board, ferry],
+                                    "reply": {"found": True, "answer": "4:37", "citations": [0]}})
+    out = check("What time does the last ferry to the island leave?")
+    assert out["outcome"] == "answered" and "quarter past six" in out["reply"]["answer"] and out["reply"]["citations"] == [1]
+    assert check("What time does the flight to Paris leave?")["outcome"] == "unconfirmed"
+
+
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
     from vidrag.agent.operate import same_page
     from vidrag.agent.text import stems
