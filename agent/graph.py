@@ -171,6 +171,11 @@ class Agent:
         p = state["plan"]
         store = self.searcher.store
         videos = [v for v in store.videos() if v.status != "failed" and (not p.videos or v.name in p.videos)]
+        names = names_in(p.question, [v.name for v in videos]) if len(videos) > 1 else []
+        held = [set(self.gather.holders(" ".join(n), videos)) for n in names]
+        if held and len(set.intersection(*held)) == 1:
+            # "summarise the Sense and Sensibility passage": the one video naming what it names
+            videos = [v for v in videos if v.name in set.intersection(*held)]
         if len(videos) != 1 or self.summarizer is None:   # which video? the evidence decides
             return self._summary_by_retrieval(state)
         v = videos[0]

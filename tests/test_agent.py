@@ -897,6 +897,9 @@ def test_whole_video_summary(lib):
     assert all(c.video == "talk.mp4" for c in a.citations)
     again = lib.ask("give me a recap of talk.mp4")       # stored once: read, not rebuilt
     assert again.answer == a.answer
+    # no video named, but a name only one video holds: that video's summary
+    named = lib.ask("Give me an overview of everything about Gate 7")
+    assert named.kind == "summarise" and named.citations and all(c.video == "signs.mp4" for c in named.citations)
 
 
 def test_vision_answer_models_get_the_keyframes(lib):
