@@ -899,7 +899,7 @@ def test_whole_video_summary(lib):
     assert again.answer == a.answer
     # no video named, but a name only one video holds: that video's summary
     named = lib.ask("Give me an overview of everything about Gate 7")
-    assert named.kind == "summarise" and named.citations and all(c.video == "signs.mp4" for c in named.citations)
+    assert named.kind == "summarise" and named.answer == lib.ask("summarise signs.mp4").answer   # its stored summary
 
 
 def test_vision_answer_models_get_the_keyframes(lib):
