@@ -9,7 +9,7 @@ from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import QueryPlan
-from vidrag.agent.text import contains_phrase, stems
+from vidrag.agent.text import STOP, contains_phrase, stems
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
 
@@ -38,6 +38,23 @@ class Gatherer:
         if not p.videos:
             return None
         return [v.id for name in p.videos for v in self.store.find_videos(name)]
+
+    def as_names(self, question: str) -> str:
+        """"what's kevin bringing" -> "what's Kevin bringing": a word typed in lower case that the
+        library writes only as a name, so the checks on names (grounding.names_in) see it: in
+        capitals mid-sentence ("remind Kevin to") or beside another name on screen ("Jan
+        Morgenstern"), and never in lower case (not "today": "Today we walk" starts a sentence)."""
+        def named(word: str) -> bool:
+            ids = self.store.scenes_with_phrase(word)
+            scenes = self.store.scenes_by_id(ids).values() if 0 < len(ids) <= 200 else []
+            title = word.capitalize()
+            said = [s.transcript for s in scenes]
+            shown = [s.ocr_text for s in scenes]
+            return bool(scenes) and not any(re.search(rf"\b{word}\b", t) for t in said + shown) and (
+                any(re.search(rf"[a-z][,;]? {title}\b", t) for t in said)
+                or any(re.search(rf"\b{title} [A-Z][a-z]|[A-Z][a-z]+ {title}\b", t) for t in shown))
+        return re.sub(r"(?<![\w'’])[a-z]{3,}\b(?![\w'’])", lambda m: m.group(0).capitalize()
+                      if m.group(0) not in STOP and named(m.group(0)) else m.group(0), question)
 
     def holders(self, phrase: str, videos: list) -> list[str]:
         """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():

@@ -112,8 +112,9 @@ class Agent:
     def understand(self, state: State) -> dict:
         videos = [v for v in self.searcher.store.videos() if v.status != "failed"]
         names = [v.name for v in videos]
-        held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(state["question"], names)}
-        p = plan(state["question"], names, held)
+        question = self.gather.as_names(state["question"])   # "what's kevin bringing": Kevin, a name
+        held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(question, names)}
+        p = plan(question, names, held)
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]
         return {"plan": p, "attempts": 0}

@@ -1215,6 +1215,27 @@ def test_an_answer_naming_a_video_cites_it_and_one_about_a_named_person_comes_fr
     assert named_elsewhere("Which platform is the Brighton train on?", "PLATFORM 4", [board], [board, brighton], ["w.mp4"]) == []
 
 
+def test_a_word_typed_in_lower_case_that_the_library_writes_only_as_a_name_is_read_as_one(tmp_path):
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.search import Searcher
+    from vidrag.records import Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    st.save_video(Video("fp", "/v/m.mp4", "m.mp4", duration=60), [
+        Scene(0, 0.0, 30.0, transcript="Today we plan. Please remind Kevin to bring the projector to the Lakeview Hotel.",
+              ocr_text="MUSIC | Jan Morgenstern | Parking: level 2"),
+        Scene(1, 30.0, 60.0, transcript="The hotel has parking. Ask Daniel, and daniel will answer.")])
+    g = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    assert g.as_names("what's kevin bringing to the lakeview hotel") == "what's Kevin bringing to the Lakeview hotel"
+    assert g.as_names("who did the music, jan morgenstern?") == "who did the music, Jan Morgenstern?"
+    # a sentence's first word, a word also written in lower case, a word held nowhere: as typed
+    for q in ("what did we do today", "where is the parking", "what did daniel say", "what did sarah say"):
+        assert g.as_names(q) == q
+    from vidrag.agent.graph import Agent
+    p = Agent(g.searcher, llm=None).understand({"question": "what's kevin bringing"})["plan"]
+    assert p.question == "what's Kevin bringing"    # the plan, and the checks on names after it, read it so
+
+
 def test_a_reply_that_ends_with_its_answer_is_read_whole_quotes_and_all():
     from vidrag.agent.answer import cut_reply
     assert cut_reply('{"answer": "Kevin')["answer"] == "Kevin"
