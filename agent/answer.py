@@ -28,7 +28,9 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"|^\W*not (?:mentioned|shown|stated|given|specified|found)\b"
                       r"|\b(?:evidence|library|video|clip|transcript|text|it)s? (?:does not|doesn't|do not|don't|did not|"
                       r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
-                      r"|\bno (?:information|mention|evidence)\b", re.I)
+                      r"|\bno (?:information|mention|evidence)\b"
+                      r"|\bnot (?:mentioned|shown|stated|given|specified|listed|provided|included|found) in (?:the |any )?"
+                      r"(?:given |provided )?(?:evidence|text|transcript|video|library|clip)", re.I)
 # an answer that says nothing: the model stopped at its first word ("A (slightly ..." -> "A"; with
 # options, "A" names one)
 EMPTY = re.compile(r"^\W*(?:a|an|the)?\W*$", re.I)

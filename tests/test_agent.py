@@ -749,11 +749,12 @@ def test_a_reply_that_only_names_an_evidence_id_becomes_what_it_cites():
 def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_join():
     from vidrag.agent.answer import NEGATIVE
     from vidrag.agent.text import join_words
-    for no in ("No.", "None", "Not mentioned in the evidence", "The evidence does not show the score", "There is no information"):
+    for no in ("No.", "None", "Not mentioned in the evidence", "The evidence does not show the score", "There is no information",
+               "The voice actor who played the rabbit is not mentioned in the given evidence."):
         assert NEGATIVE.search(no), no
     for yes in ("Nobody's Fool", "Nina Simone", "It is not far, 500 m", "Notes by Daniel", "Nonna's kitchen",
                 "No, they postponed the vote to March.", "She said the contract does not include overtime.",
-                "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7"):   # negative facts are answers
+                "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7", "Overtime is not included in the contract."):   # negative facts are answers
         assert not NEGATIVE.search(yes), yes
     assert join_words(["spent", "$31", ",000", "at", "the", "off", "-site", "."]) == "spent $31,000 at the off-site ."
     from vidrag.agent.answer import EMPTY
