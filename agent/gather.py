@@ -8,7 +8,7 @@ from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
-from vidrag.agent.plan import QueryPlan
+from vidrag.agent.plan import NOT_TOPIC, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
@@ -200,7 +200,8 @@ class Gatherer:
         thing she says", "the first credit in the end credits"."""
         picks, windows = [], self.windows(p)
         credits = bool(CREDITED.search(p.question))   # "the first name in the credits": a credits page
-        for vid in self.video_ids(p) or []:
+        named = self.video_ids(p)
+        for vid in named if named is not None else [v.id for v in self.store.videos()]:
             a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
             held = [s for s in self.store.scenes(vid, details=credits) if s.end > a and s.start < b and (
                 (p.modality != "speech" and s.ocr_text) or (p.modality != "screen" and s.transcript))]
@@ -209,6 +210,8 @@ class Gatherer:
             if held:
                 picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
         items = self.items(picks, p)
+        if named is None:   # "the opening slide names a room": the videos whose one it is
+            items = [i for i in items if hits_terms(i.text(), [t for t in p.focus if t not in NOT_TOPIC])]
         for i in items:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items

@@ -113,6 +113,22 @@ def test_the_sign_right_after_a_board_is_the_next_text_however_far_and_not_the_b
     assert museum in after.text() and "PLATFORM" not in dict(after.fields).get("on-screen text", "")
 
 
+def test_an_opening_slide_asked_of_no_video_is_the_one_that_holds_what_is_asked(tmp_path):
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    for name, first in (("reading.mp4", "SENSE AND SENSIBILITY"), ("meeting.mp4", "ORION PROJECT | Room 4B")):
+        st.save_video(Video(name, "/v/" + name, name, duration=60), [
+            Scene(0, 0.0, 30.0, ocr_text=first, ocr_lines=[OcrLine(1.0, row, 0.9) for row in first.split(" | ")]),
+            Scene(1, 30.0, 60.0, ocr_text="THE END", ocr_lines=[OcrLine(31.0, "THE END", 0.9)])])
+    gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    items = gather.at_position(plan("The opening slide names a room. Which one?", ["reading.mp4", "meeting.mp4"]))
+    assert [(i.video, i.start) for i in items] == [("meeting.mp4", 0.0)]
+
+
 def test_is_a_before_or_after_b_is_answered_for_a():
     from vidrag.agent.operate import Moment, order_answer
     pharmacy, ferry = (Moment("w.mp4", 1, "/w.mp4", t, t + 2, "screen", name, 0) for t, name in ((308, "PHARMACY"), (357, "FERRY")))
