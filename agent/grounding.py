@@ -41,6 +41,7 @@ def specifics(answer: str) -> list[str]:
     out += re.findall(r"(?:https?://)?(?:www\.)?((?:[\w\-]+\.)+(?:com|org|net|io|edu|gov|tv|info|co|uk|de|fr|eu)\b)",
                       answer, flags=re.I)
     out += re.findall(r"(?<![\w.])\d+(?:[:.,]\d+)*(?![\w])", answer)
+    out += re.findall(r"[$€£¥]\s?\d+(?:[.,]\d+)*", answer)   # an amount of money, which a plain number does not show
     for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
         tokens = sentence.split()
         for i, tok in enumerate(tokens):
@@ -58,7 +59,12 @@ def specifics(answer: str) -> list[str]:
 
 def in_text(value: str, text: str) -> bool:
     """Whether a value is in a text: as words (stemmed, OCR slips tolerated), or as a number
-    written either way ("3" and "three")."""
+    written either way ("3" and "three"); an amount of money as an amount ("$12" is not in "a room
+    for 12 people")."""
+    if value[:1] in "$€£¥":
+        number = r"[,.\s]{0,2}".join(re.sub(r"\D", "", value))   # written with separators or without
+        return any(MONEY.search(text[max(0, m.start() - 3): m.end() + 12])
+                   for m in re.finditer(rf"(?<![\d,.]){number}(?![\d])", text))
     if contains_phrase(text, value):
         return True
     v = value.strip().lower()

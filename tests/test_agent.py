@@ -550,6 +550,11 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert unsupported("PayPal", [pay], [], "Which payment provider?")[0] == ["PayPal"]
     assert unsupported("Thursday", [item("send it by Thursday")], [], "By when?")[0] == []
     assert specifics("Probably next week") == []                                 # a sentence, not a name
+    # an amount of money needs money: "$12" is not "a room for 12 people"; separators may differ
+    room, spent = item("I will book a meeting room for 12 people."), item("We have spent $31 ,000 so far.")
+    assert unsupported("It costs $12 per person.", [room], [], "How much is the room?")[0] == ["$12"]
+    assert unsupported("$31000", [spent], [], "How much was spent?")[0] == []
+    assert unsupported("12 people", [room], [], "How big is the room?")[0] == []
     site = item("WWW.BIGBUCKBUNNY.ORG | Blender Foundation")                   # an invented address is caught
     assert unsupported("www.bigbuckbunny.org", [site], [], "Which website?")[0] == []
     assert unsupported("https://www.youtube.com/watch?v=Zbb", [site], [], "Which website?")[0] == ["youtube.com"]
