@@ -61,11 +61,12 @@ def in_text(value: str, text: str) -> bool:
     """Whether a value is in a text: as words (stemmed, OCR slips tolerated), or as a number
     written either way ("3" and "three"); an amount of money as an amount ("$12" is not in "a room
     for 12 people")."""
+    # a number written with separators or without ("31000", "$31,000", ASR's "$31 ,000")
+    number = re.finditer(r"(?<![\d,.])" + r"[,.\s]{0,2}".join(re.sub(r"\D", "", value)) + r"(?!\d)", text) \
+        if re.fullmatch(r"[$€£¥]?\s?\d[\d,.]*", value.strip()) else iter(())
     if value[:1] in "$€£¥":
-        number = r"[,.\s]{0,2}".join(re.sub(r"\D", "", value))   # written with separators or without
-        return any(MONEY.search(text[max(0, m.start() - 3): m.end() + 12])
-                   for m in re.finditer(rf"(?<![\d,.]){number}(?![\d])", text))
-    if contains_phrase(text, value):
+        return any(MONEY.search(text[max(0, m.start() - 3): m.end() + 12]) for m in number)
+    if contains_phrase(text, value) or len(re.sub(r"\D", "", value)) >= 4 and next(number, None):
         return True
     v = value.strip().lower()
     if v.isdigit():
