@@ -263,6 +263,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # (not an instruction with a condition of time: "what should I buy before the ferry", "what do we
     # need to finish before Friday" ask what was said to do, not what the video shows next)
     told = m and re.search(r"\b(?:should|must|need to|needs to|have to|has to|supposed to|ought to)\b", q[:m.start()])
+    # nor a plan made for before a time ("what testing was agreed for the payment flow before the
+    # launch"); "what did they decide just before the break" is still what the video shows next
+    told = told or m and not m.group(1) and re.match(BEFORE, q[m.start(2):]) and re.search(
+        r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?|due|deadline)\b", q[:m.start()])
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window \
             and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"

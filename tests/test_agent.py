@@ -239,6 +239,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    # a plan made for before a time in the world, not what the video shows before a moment
+    ("What testing schedule was agreed for the payment flow before the launch?", {"intent": "lookup"}),
+    ("what did they decide just before the break?", {"intent": "neighbour", "direction": "before"}),
     ("how many times did the narrator say loaves", {"intent": "count", "subject": "loaves"}),
     ("how many cats are shown in the walk", {"intent": "count"}),
     ("how many coffee cup pictures are in the walk", {"intent": "count", "subject": "coffee cup"}),   # a thing shown, not where
