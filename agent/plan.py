@@ -248,7 +248,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     so the narrow forms come before the broad ones."""
     if SUMMARY_WORDS.search(q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
-                                                                 rf"straight |next )?(?:{NEXT_TO}|when|once))", q) \
+                                                                 rf"straight |next )?(?:{NEXT_TO}|when|once)|\s+(?:to|with)\s+(?!(?:the|this|that|my|our)\s+(?:{VIDEO_NOUN})\b))", q) \
             or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,\s*(?:in (?:a|one|two|three|a few) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
             or re.search(r"^\W*(?:(?:briefly|quickly|in short|in brief|roughly),?\s*)?what (?:is|was|are|were) "
                          r"(?:shown |going on |happening |said |being said )?in\s*(?:(?:the|this|that|my)\s*"
@@ -275,8 +275,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
         return "neighbour", "before" if m.group(1) == "precedes" else "after"
     # "how many loaves did the narrator say", "how many people did she say would come": a number
     # said, not a count of mentions (that is "how many times ...")
+    # ("did they say how many engineers we need", "tell me how many people will come": so too)
     quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
-                              r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b", q)
+                              r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b"
+                              r"|\b(?:say|said|tell|told|mention|mentioned|know)\s+(?:\w+\s+)?how many (?!times\b)", q)
     # "how often is the gate mentioned" counts; "how often should we test the payment flow" asks
     # for a frequency said ("every day")
     appears = re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|"

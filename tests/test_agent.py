@@ -239,6 +239,11 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    # what happens to one thing is a fact, not a summary; a number they said, not a count
+    ("Did they tell us what happens to travel spending in the team meeting?", {"intent": "lookup"}),
+    ("what happens in the team meeting?", {"intent": "summarise"}),
+    ("Did they say how many engineers and designers we need to bring on?", {"intent": "lookup"}),
+    ("how many times do they say budget?", {"intent": "count"}),
     # a plan made for before a time in the world, not what the video shows before a moment
     ("What testing schedule was agreed for the payment flow before the launch?", {"intent": "lookup"}),
     ("what did they decide just before the break?", {"intent": "neighbour", "direction": "before"}),
