@@ -121,6 +121,10 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     if credit:
         return credit
     q = normalise(p.question)
+    topic = next(((t.split(" | ")[0], n) for n, i in enumerate(shown) if i.note.startswith("the slide ")
+                  for label, t in i.fields if label == "on-screen text"), None)
+    if topic and p.intent == "neighbour":
+        return topic   # "which topic came up after the budget": the heading of the slide it moved on to (next_topic)
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):

@@ -8,7 +8,7 @@ from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, page_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
-from vidrag.agent.plan import NOT_TOPIC, QueryPlan
+from vidrag.agent.plan import NOT_TOPIC, TOPIC_ASKED, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
@@ -163,6 +163,10 @@ class Gatherer:
         if not p.subject:
             return []
         note = f"where '{p.subject}' occurs"
+        if TOPIC_ASKED.search(p.question):
+            topic = self.next_topic(p, note)
+            if topic:
+                return topic
         seen = operate.occurrences(self.store, p.subject, "", self.video_ids(p), self.windows(p))
         if seen:
             anchor = Item.of_moment(seen[0], note=note)
@@ -188,6 +192,28 @@ class Gatherer:
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
                               nearest=p.direction, keep=1 if p.immediate else NEAREST, own=own)
         return [i for i in (item, anchor) if i and i.fields]
+
+    def next_topic(self, p: QueryPlan, note: str) -> list[Item]:
+        """The topic a discussion moved on to ("what came up after the budget", "the next thing on
+        the agenda after the budget slide"): the next slide after the one headed by it, read with
+        what is said as it comes up; before: the slide before it."""
+        found = operate.pages(self.store, self.video_ids(p) or [v.id for v in self.store.videos()], self.windows(p))
+        want = set(stems(p.subject))
+        heads = [set(stems(m.text.split(" | ")[0])) for m in found]
+        # the slide headed by most of the subject's words ("finished talking about the budget": BUDGET)
+        best = max(((len(want & h), -n) for n, h in enumerate(heads)), default=(0, 0))
+        if not best[0]:
+            return []
+        at = -best[1]
+        step = 1 if p.direction == "after" else -1
+        near = [n for n in range(at + step, len(found) if step > 0 else -1, step)
+                if found[n].video_id == found[at].video_id and not heads[n] & heads[at]]
+        if not near:
+            return []
+        page = found[near[0]]
+        item = self.span_item(page.video_id, page.video, page.path, page.start, page.start + CONTEXT, p,
+                              f"the slide {p.direction} that, at {found[at].start:.0f}s", nearest="after", keep=NEAREST)
+        return [i for i in (item, Item.of_moment(found[at], note=note)) if i and i.fields]
 
     def catalogue(self, p: QueryPlan) -> list:
         """The library's videos (the named ones, or all) that are indexed."""

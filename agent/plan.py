@@ -104,6 +104,10 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were|has|have|had|can|could|should)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
+# a before/after question about the topics of a talk: "which topic came up right after the budget",
+# "what did they move on to", "the next thing on the agenda"
+TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|items?|mov(?:e|es|ed|ing) on|went on|finish(?:ed|ing)? "
+                         r"(?:with|talking|discussing)|done with|next thing|next point)\b", re.I)
 # ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
 WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
                          r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")

@@ -23,7 +23,7 @@ BANK = Path(__file__).parent / "questions" / "bank.jsonl"
 # and the changes after that were made with their misses in view. fresh4 (60
 # questions) was written by a helper that read neither the agent nor any other set, from the corpus
 # scripts and the indexed library's rows; its first run was blind.
-FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")}
+FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")}
 SPLITS = ("dev", "heldout", "all", *FRESH_SETS)
 SPLIT_SALT = "vidrag-questions-v1"
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

@@ -1147,6 +1147,29 @@ def test_a_time_the_evidence_lacks_gives_way_to_the_line_saying_all_that_was_ask
     assert check("What time does the flight to Paris leave?")["outcome"] == "unconfirmed"
 
 
+def test_the_topic_after_or_before_another_is_the_heading_of_the_next_or_previous_slide(tmp_path):
+    """"what topic came up after they finished talking about the budget": the budget is said all
+    through the talk, but the deck moves on once; read off the slides, with no model call."""
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    slides = [("AGENDA", "Budget, launch, hiring"), ("BUDGET", "Total $48,000"), ("LAUNCH TIMELINE", "Beta 3 November"),
+              ("HIRING", "2 engineers")]
+    said = ["First the budget.", "We spent $31,000 of the budget.", "The beta goes out in November, within budget.",
+            "We need two engineers."]
+    st.save_video(Video("fp", "/v/m.mp4", "m.mp4", duration=120), [
+        Scene(n, 30.0 * n, 30.0 * n + 30, transcript=said[n], ocr_text=" | ".join(rows),
+              ocr_lines=[OcrLine(30.0 * n + 1, r, 0.9, [100, 100 + 40 * k, 400, 130 + 40 * k]) for k, r in enumerate(rows)])
+        for n, rows in enumerate(slides)])
+    agent = Agent(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    for q in ("What topic came up right after they finished talking about the budget?",
+              "which topic came just before the hiring discussion"):
+        a = agent.run(q)
+        assert a.answer == "LAUNCH TIMELINE" and overlaps(a.citations[0], 60.0, 90.0), (q, a.answer)
+
+
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
     from vidrag.agent.operate import same_page
     from vidrag.agent.text import stems
