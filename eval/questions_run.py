@@ -22,7 +22,9 @@ BANK = Path(__file__).parent / "questions" / "bank.jsonl"
 # them, unseen by the other sets' writers; its last 79 questions were run blind once (at 20c8441)
 # and the changes after that were made with their misses in view. fresh4 (60
 # questions) was written by a helper that read neither the agent nor any other set, from the corpus
-# scripts and the indexed library's rows; its first run was blind.
+# scripts and the indexed library's rows; its first run was blind. fresh5 and fresh6 (60 each)
+# were written the same way; fresh5's first run was blind, then its misses were looked at; fresh6's
+# writer glimpsed one uncommitted rule (topics after a slide) and asks no question of that kind.
 FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")}
 SPLITS = ("dev", "heldout", "all", *FRESH_SETS)
 SPLIT_SALT = "vidrag-questions-v1"
