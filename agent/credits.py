@@ -25,7 +25,11 @@ TERSE = re.compile(r"\b(?:what|when|where|why|how|which|is|are|was|were|does|do|
                    r"|^\W*(?:tell|list|give|show|find|explain|describe|summari[sz]e|name)\b")   # or a command
 # words that say a role was credited, or where in the credits, not which role
 CREDITING = set("credit credited credits crediting list listed role job work worked responsible handled did roll "
+                "made make makes created create creates "
                 "end ends closing opening open opens start starts begin begins first last appear appears".split())
+# who is asked for, not the job: "which company is credited with rendering" (RENDERING PROVIDED BY)
+WHO_KINDS = set("company companies studio studios organisation organisations organization organizations firm "
+                "business group".split())
 VERB = re.compile(r"^\w{3,}ed$|^(?:made|wrote|drew|did|built|ran|sang|led)$")
 NAME_WORD = re.compile(r"^[A-Z][A-Za-z.'\-]*$|^(?:van|von|de|der|den|da|di|le|la)$")
 
@@ -44,7 +48,7 @@ def role_words(p: QueryPlan, named: set[str]) -> list[str]:
     """The words naming the role asked about ("technical director" of "who is credited as technical
     director in the bunny film"), without the words that named its video."""
     # (a word for a thing shown can be a role: "who designed the poster", LOGO AND POSTER DESIGN)
-    return [t for t in p.focus or p.terms if t not in NOT_TOPIC - SHOWN_AS and t not in CREDITING
+    return [t for t in p.focus or p.terms if t not in NOT_TOPIC - SHOWN_AS and t not in CREDITING | WHO_KINDS
             and not set(stems(t)) <= named]
 
 
@@ -86,12 +90,18 @@ def asked_role(p: QueryPlan, named: set[str]) -> list[str]:
     return role_words(p, named) if ASKS_WHO.search(q) or not TERSE.search(q) else []
 
 
+# the words film credits use for a job people name otherwise ("who did the soundtrack": MUSIC)
+CREDITS_SAY = {"soundtrack": "music", "score": "music", "song": "music", "songs": "music", "cinematography": "photography",
+               "camera": "photography", "screenplay": "script", "writer": "script", "writing": "script",
+               "written": "script", "wrote": "script", "funded": "fund", "funding": "fund", "funders": "fund"}
+
+
 def fits(role: str, want: list[str]) -> tuple[int, int] | None:
     """(role words held, other words of the role) when the role holds every noun asked for:
     "director of photography" is not the "Director"; "composed the music" may say its verb in
     other words ("MUSIC AND SOUND DESIGN")."""
     have = set(stems(role))
-    held = [any(same_role(h, s) for h in have for s in stems(w)) for w in want]
+    held = [any(same_role(h, s) for h in have for s in stems(f"{w} {CREDITS_SAY.get(w, '')}")) for w in want]
     if not any(held) or not all(h for h, w in zip(held, want) if not VERB.search(w)):
         return None
     return sum(held), len(content_words(role)) - sum(held)
@@ -120,6 +130,18 @@ def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -
     roles = [role for item in items for role, name in pairs(item) for have in [stems(name)]
              if len(have) == len(said) and all(a == b or near(a, b) for a, b in zip(have, said))]   # an OCR slip is the same name
     return bool(roles) and not any(fits(role, want) for role in roles)
+
+
+def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: list[str], named: set[str]) -> bool:
+    """A job asked about that the cited videos' credits (`roles`: every role on their credits
+    pages) do not list, answered from what they show: "who voiced the bunny" answered "Digital
+    Pioneers fund" off a thanks card. The credits do not say who; a name said (a trailer's
+    voice-over) is another matter."""
+    want = asked_role(p, named)
+    if not want or not roles or any(fits(role, want) for role in roles):
+        return False
+    said = set(stems(answer))
+    return bool(said) and any(said <= set(stems(text)) for i in cited for label, text in i.fields if label == "on-screen text")
 
 
 def first_credit(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:

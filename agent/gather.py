@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vidrag.agent import operate
-from vidrag.agent.credits import CREDITED, page_pairs
+from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TOPIC_ASKED, QueryPlan
@@ -123,6 +123,7 @@ class Gatherer:
         dropped when nothing in it matches (people misremember when things happen)."""
         # a wider second search reads the question's words alone ("what's in the bikes video" has none)
         query = query or (" ".join(p.literals + p.terms) if wide else "") or p.asked or p.question
+        query += "".join(f" {CREDITS_SAY[t]}" for t in p.terms if t in CREDITS_SAY)   # "the soundtrack": MUSIC
         if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
             query += " www http org com net"
         windows = {} if wide else self.windows(p)
@@ -214,6 +215,16 @@ class Gatherer:
         item = self.span_item(page.video_id, page.video, page.path, page.start, page.start + CONTEXT, p,
                               f"the slide {p.direction} that, at {found[at].start:.0f}s", nearest="after", keep=NEAREST)
         return [i for i in (item, Item.of_moment(found[at], note=note)) if i and i.fields]
+
+    def credit_roles(self, video_ids: list[int]) -> list[str]:
+        """Every role the videos' credits give ("Director", "MUSIC AND SOUND DESIGN"): of a video
+        with a credits page (two names paired or more), each role paired on any of its pages."""
+        out = []
+        for vid in video_ids:
+            rows = [m.text.split(" | ") for m in operate.pages(self.store, [vid])]
+            if any(page_pairs(r) for r in rows):
+                out += [role for r in rows for role, _ in row_pairs(r)]
+        return out
 
     def catalogue(self, p: QueryPlan) -> list:
         """The library's videos (the named ones, or all) that are indexed."""

@@ -27,6 +27,7 @@ from langgraph.graph import END, StateGraph
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
 from vidrag.agent.catalogue import catalogue_answer
+from vidrag.agent.credits import asked_role, uncredited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
@@ -263,6 +264,10 @@ class Agent:
             # the library has nothing on it, and no second search could find it
             return {"outcome": "not_found", "problem": f"no scene of the library names {', '.join(unheard)}"}
         problem = misfit(p, answer, cited, items, [v.name for v in videos])
+        named = video_name_words([i.video for i in items])
+        if not problem and asked_role(p, named) and uncredited(
+                p, answer, cited, self.gather.credit_roles(sorted({i.video_id for i in cited})), named):
+            problem = "the credits list no such role"
         if problem:
             return {"outcome": "unconfirmed", "problem": problem}
         # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer

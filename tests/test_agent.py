@@ -1126,6 +1126,15 @@ def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
         a = agent.run(q)
         assert a.answer.startswith("At 00:08:12") and a.citations[0].start == 492.0, (q, a.answer)
         assert [s["step"] for s in a.trace] == ["understand", "operate"]
+    # a job those credits do not list, answered off the video's text: refused
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    vid = st.videos()[0].id
+    card = Item("bbb.mp4", vid, "/v/bbb.mp4", 470, 490, 470, 490, [("on-screen text", "THE END | Blender Foundation")], [2])
+    check = lambda q: agent.verify({"plan": plan(q, ["bbb.mp4"]), "items": [card],
+                                    "reply": {"found": True, "answer": "Blender Foundation", "citations": [0]}})
+    assert check("Who voiced the bunny in bbb.mp4?")["problem"] == "the credits list no such role"
+    assert check("Which studio made bbb.mp4?").get("problem") != "the credits list no such role"   # no job asked
 
 
 def test_a_time_the_evidence_lacks_gives_way_to_the_line_saying_all_that_was_asked(tmp_path):
@@ -1183,7 +1192,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     """A credits page of name-and-role rows and of headings over names: "who did X" takes the name
     paired with the role that holds the question's role words, the fewest others besides; a role
     the page does not hold ("director of photography") is no one's."""
-    from vidrag.agent.credits import credited, first_credit, miscredited
+    from vidrag.agent.credits import credited, first_credit, miscredited, pairs
     from vidrag.agent.evidence import Item, scene_item
     from vidrag.agent.plan import plan
     from vidrag.records import OcrLine, Scene
@@ -1206,6 +1215,18 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert who("who composed the music") == "Jan Morgenstern"        # the verb is said in other words
     assert who("technical director, bbb video?") == "CAMPBELL BARTON"     # terse: the role alone
     assert who("who designed the poster?") == "Grrr"                      # a studio's one-word name
+    assert who("who made the soundtrack?") == "Jan Morgenstern"          # the credits' own word: MUSIC
+    assert who("Which studio did the poster design?") == "Grrr"           # who is asked for, not the job
+    from vidrag.agent.credits import uncredited
+    roles = [role for role, _ in pairs(scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], []))]
+    thanks = Item("bbb.mp4", 1, "/bbb.mp4", 560, 580, 560, 580, [("on-screen text", "FINANCIAL SUPPORT | Digital Pioneers fund")], [2])
+    voice = Item("t.mp4", 2, "/t.mp4", 0, 9, 0, 9, [("speech", "Featuring the voice of Frank Welker")], [3])
+    none_of = lambda q, answer, cited: uncredited(plan(q, names), answer, cited, roles, {"bbb"})
+    assert none_of("Who voiced the bunny?", "Digital Pioneers fund", [thanks])      # no credit for a voice
+    page = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
+    assert not none_of("Who composed the music?", "Jan Morgenstern", [page])        # the credits list it
+    assert not none_of("Who voiced the bunny?", "Frank Welker", [voice])            # said, not read off the credits
+    assert not uncredited(plan("Who voiced the bunny?", names), "Digital Pioneers fund", [thanks], [], {"bbb"})   # no credits
     assert who("Who was the director of photography?") is None
     assert who("What is the technical director's favourite colour?") is None   # not a who question
     item = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
