@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
-from vidrag.agent.credits import credited, first_credit
+from vidrag.agent.credits import credit_at, credited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question, video_name_words
 from vidrag.agent.plan import SHOWN_AS, QueryPlan
@@ -117,7 +117,7 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
     sentence said right after a moment ("what comes next after the ill-disposed line": a small
     model describes the scene instead; not "who speaks next", nor "the next sign")."""
-    credit = first_credit(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
+    credit = credit_at(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
     if credit:
         return credit
     q = normalise(p.question)

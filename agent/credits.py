@@ -144,14 +144,21 @@ def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: list[str], n
     return bool(said) and any(said <= set(stems(text)) for i in cited for label, text in i.fields if label == "on-screen text")
 
 
-def first_credit(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:
-    """("NAME — Role", its item) for "who is credited first", "the first name in the credits": the
-    first pairing on the first credits page (gather.at_position leads with it)."""
-    if p.position != "first" or not CREDITED.search(p.question):
+def credit_at(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:
+    """("NAME — Role", its item) for "who is credited first", "the last person named in the
+    credits": the first pairing on the first credits page, or the last pairing of the last one
+    (a closing "PRODUCED BY" over one name too); gather.at_position leads with that page."""
+    if not p.position or not CREDITED.search(p.question):
         return None
     for n, item in enumerate(items):
-        found = item.note.startswith("the first") and pairs(item)
+        if not item.note.startswith(f"the {p.position}"):
+            continue
+        # (the last: of its frames in time order, which its text may have cut or put the matching first)
+        frames = [t for _, _, t in sorted(item.spans)] or [
+            frame for label, text in item.fields if label == "on-screen text" for frame in text.split(" / ")]
+        found = pairs(item) if p.position == "first" else [
+            pair for frame in frames for pair in row_pairs([r.strip(" …") for r in frame.split(" | ")])]
         if found:
-            role, name = found[0]
+            role, name = found[0] if p.position == "first" else found[-1]
             return f"{name} — {role}", n
     return None

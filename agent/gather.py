@@ -16,6 +16,7 @@ from vidrag.records import OcrLine
 # what says which thing, not what it is: "the last GATE 7 sign", "the hiring discussion"
 QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide|"
                         r"discussion|talk|conversation|part|section|segment|topic|bit|item|announcement|mention)$", re.I)
+LAST_FRAMES = 4    # the closing frames read for "the last credit", "the last slide"
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
@@ -235,18 +236,27 @@ class Gatherer:
         """The first (or last) scene of each named video (within the question's window) that shows
         text or speech, as the question asks: "the opening title card", "the last slide", "the first
         thing she says", "the first credit in the end credits"."""
-        picks, windows = [], self.windows(p)
+        picks, windows, closing = [], self.windows(p), {}
         credits = bool(CREDITED.search(p.question))   # "the first name in the credits": a credits page
         named = self.video_ids(p)
         for vid in named if named is not None else [v.id for v in self.store.videos()]:
             a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
-            held = [s for s in self.store.scenes(vid, details=credits) if s.end > a and s.start < b and (
+            held = [s for s in self.store.scenes(vid, details=credits or p.position == "last") if s.end > a and s.start < b and (
                 (p.modality != "speech" and s.ocr_text) or (p.modality != "screen" and s.transcript))]
             if credits:
                 held = [s for s in held if any(page_pairs(reading_rows(ls)) for ls in by_frame(s.ocr_lines).values())] or held
             if held:
                 picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
+                frames = by_frame(held[-1].ocr_lines)
+                # the last: the closing frames themselves ("PRODUCED BY | Ton Roosendaal"), not the
+                # rows of its scene that match the question's words
+                closing[vid] = [" | ".join(reading_rows(frames[t])) for t in sorted(frames)][-LAST_FRAMES:]
         items = self.items(picks, p)
+        if p.position == "last" and p.modality != "speech":
+            for i in items:
+                if closing.get(i.video_id):
+                    i.fields = [(label, " / ".join(closing[i.video_id]) if label == "on-screen text" else text)
+                                for label, text in i.fields]
         if named is None:   # "the opening slide names a room": the videos whose one it is
             items = [i for i in items if hits_terms(i.text(), [t for t in p.focus if t not in NOT_TOPIC])]
         for i in items:

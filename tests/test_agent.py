@@ -1116,7 +1116,9 @@ def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
     st = Store(tmp_path)
     rows = lambda t, texts: [OcrLine(t, text, 0.9, [150, 130 + 30 * n, 400, 150 + 30 * n]) for n, text in enumerate(texts)]
     title, one, page = rows(5.0, ["BIG BUCK BUNNY"]), rows(470.0, ["THE END", "Blender Foundation"]), \
-        rows(492.0, ["DIRECTOR", "Sacha Goedegebure", "MUSIC", "Jan Morgenstern"])
+        rows(492.0, ["DIRECTOR", "Sacha Goedegebure", "MUSIC", "Jan Morgenstern"]) + \
+        rows(520.0, ["COMPOSITING", "Nathan Vegdahl"]) + rows(530.0, ["SOFTWARE", "Brecht van Lommel"]) + \
+        rows(560.0, ["SPECIAL THANKS TO", "Kent Mein", "LOGO DESIGN", "Grrr"]) + rows(572.0, ["PRODUCED BY", "Ton Roosendaal"])
     st.save_video(Video("fp", "/v/bbb.mp4", "bbb.mp4", duration=600), [
         Scene(0, 0.0, 400.0, ocr_text="BIG BUCK BUNNY", ocr_lines=title, transcript="a big bunny wakes up"),
         Scene(1, 400.0, 490.0, ocr_text=" | ".join(l.text for l in one), ocr_lines=one),
@@ -1126,6 +1128,12 @@ def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
         a = agent.run(q)
         assert a.answer.startswith("At 00:08:12") and a.citations[0].start == 492.0, (q, a.answer)
         assert [s["step"] for s in a.trace] == ["understand", "operate"]
+    from vidrag.agent.plan import plan
+    # the last credit: the closing frames' last pairing (one name under its heading), with no model
+    a = agent.run("Who is the last person named in the closing credits of bbb.mp4?")
+    assert a.answer.startswith("Ton Roosendaal") and overlaps(a.citations[0], 572.0, 574.0), a.answer
+    shown = dict(agent.gather.at_position(plan("Who is the last person named in the credits of bbb.mp4?", ["bbb.mp4"]))[0].fields)
+    assert shown["on-screen text"].endswith("PRODUCED BY | Ton Roosendaal") and "DIRECTOR" not in shown["on-screen text"]
     # a job those credits do not list, answered off the video's text: refused
     from vidrag.agent.evidence import Item
     from vidrag.agent.plan import plan
@@ -1192,7 +1200,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     """A credits page of name-and-role rows and of headings over names: "who did X" takes the name
     paired with the role that holds the question's role words, the fewest others besides; a role
     the page does not hold ("director of photography") is no one's."""
-    from vidrag.agent.credits import credited, first_credit, miscredited, pairs
+    from vidrag.agent.credits import credit_at, credited, miscredited, pairs
     from vidrag.agent.evidence import Item, scene_item
     from vidrag.agent.plan import plan
     from vidrag.records import OcrLine, Scene
@@ -1240,10 +1248,13 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert not miscredited(plan("who is responsible for the budget?", names), "Sarah Chen", [slide], set())
     assert credited(plan("tell me the action items", names), [slide, item], set()) is None   # a command, not a role
     item.note = "the first on-screen text"     # gather.at_position's first credits page
-    first = lambda q: (first_credit(plan(q, names), [item]) or [None])[0]
+    first = lambda q: (credit_at(plan(q, names), [item]) or [None])[0]
     assert first("Who is the first person named in the credits?") == "SACHA GOEDEGEBURE — Director"
     assert first("which role is credited first") == "SACHA GOEDEGEBURE — Director"
     assert first("what's the first sign in the walk?") is None and first("who gets the last credit?") is None
+    closing = Item("bbb.mp4", 1, "/bbb.mp4", 558, 580, 558, 580, [("on-screen text", "Zapata — Ronald Davis / PRODUCED BY | "
+                   "Ton Roosendaal / LICENSED AS CREATIVE COMMONS")], [5], note="the last on-screen text")
+    assert credit_at(plan("Who is the last person named in the closing credits?", names), [closing])[0] == "Ton Roosendaal — PRODUCED BY"
 
 
 def test_the_packaged_model_writes_only_its_answer_and_its_words_say_what_to_cite():
