@@ -37,7 +37,9 @@ LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken
 # How a thing is said or seen, not what: "which novel is read aloud", "where is the title displayed"
 MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
-WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening".split())
+# (and who speaks: "what did the guide tell us about four minutes in" asks all that was said then)
+WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening "
+                  "narrator reader speaker lecturer presenter host guide teacher instructor".split())
 SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|"
                            r"key points|highlights|story|plot|what goes on|what is going on)\b")
 # A question's words that do not say what it is about, for the check that the evidence is about it
@@ -71,7 +73,7 @@ SIGN_SAYS = re.compile(r"\b(?:sign|board|label|caption|poster|banner|card|slide)
 # did the speaker talk about": only speech answers it (not a title card). A speaker's name or looks
 # ("who is the presenter", "what is the host wearing") are not what was said, nor is the work read
 # aloud ("which chapter is being read": its title card names it).
-SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice-?overs?)"
+SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice-?overs?|guides?|teachers?|instructors?)"
 SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|mention\w*|tell\w*|told|explain\w*|"
                     rf"read|reads|describ\w*|call|calls|called|spoke|speak\w*)\b|\baccording to (?:the|this|that) {SPEAKER}"
                     rf"|\bnarrat(?:ed|es|ing|ion)\b")

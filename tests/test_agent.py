@@ -239,6 +239,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    # who speaks is not what is asked: all that was said in the window
+    ("Roughly four and a half minutes into the lecture video, what did the guide tell us?",
+     {"intent": "window", "modality": "speech", "around": 270.0}),
     # what happens to one thing is a fact, not a summary; a number they said, not a count
     ("Did they tell us what happens to travel spending in the team meeting?", {"intent": "lookup"}),
     ("what happens in the team meeting?", {"intent": "summarise"}),
