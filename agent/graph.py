@@ -59,8 +59,8 @@ class State(TypedDict, total=False):
 
 class Agent:
     def __init__(self, searcher, llm, images: bool = False, top_k: int = 5, max_refinements: int = 1,
-                 summarizer=None):
-        self.searcher, self.llm, self.max_refinements = searcher, llm, max_refinements
+                 summarizer=None, deadline: float = 10.0):
+        self.searcher, self.llm, self.max_refinements, self.deadline = searcher, llm, max_refinements, deadline
         self.gather = Gatherer(searcher, top_k)
         self.reader = Reader(llm, searcher.store, images)
         self.summarizer, self._progress = summarizer, None
@@ -74,7 +74,8 @@ class Agent:
         g.add_edge("retrieve", "answer")
         g.add_edge("answer", "verify")
         g.add_conditional_edges("verify", lambda s: "refine" if s.get("problem") and s.get("attempts", 0) <
-                                self.max_refinements and s["outcome"] != "not_found" else END, ["refine", END])
+                                self.max_refinements and s["outcome"] != "not_found" and self._in_time(s) else END,
+                                ["refine", END])
         g.add_edge("refine", "retrieve")
         self.graph = g.compile()
 
@@ -99,6 +100,14 @@ class Agent:
             update["trace"] = state.get("trace", []) + [step]
             return update
         return node
+
+    def _in_time(self, state: State) -> bool:
+        """Whether a second reading, about as long as the first, still ends within the deadline
+        (10 s by default: the slowest answers are the retried ones, and an answer past it is
+        rarely worth the wait on a laptop)."""
+        steps = state.get("trace", [])
+        read = max((s["seconds"] for s in steps if s["step"] == "answer"), default=0.0)
+        return sum(s["seconds"] for s in steps) + read <= self.deadline
 
     @staticmethod
     def _route(state: State) -> str:

@@ -914,8 +914,11 @@ def test_a_rejected_answer_is_retried_at_most_max_refinements_times(lib):
             asked = len(seen)
             other.agent().max_refinements = 0
             other.ask("What does the welcome sign say?")
+            other.agent().max_refinements, other.agent().deadline = 1, 0.0
+            late = other.ask("What does the welcome sign say?")
     assert not a.found and a.outcome == "unconfirmed" and "ZORBLAX" in a.problem
-    assert asked == 2 and len(seen) == 3          # the first question: once and one retry; then no retry
+    assert asked == 2 and len(seen) == 4          # the first question: once and one retry; then no retry
+    assert not late.found and [s["step"] for s in late.trace].count("answer") == 1   # no time left for a second reading
     with chat_server(json.dumps(reply)) as (url, seen):
         cfg = load_config(overrides={"library": str(lib.path), "llm": {"backend": "openai", "model": "m",
                           "options": {"url": url}}}, environ={})
