@@ -17,6 +17,7 @@ from vidrag.records import OcrLine
 QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide|"
                         r"discussion|talk|conversation|part|section|segment|topic|bit|item|announcement|mention)$", re.I)
 LAST_FRAMES = 4    # the closing frames read for "the last credit", "the last slide"
+SAMPLE_GAP = 4.0   # seconds: a page read just before the first credits page is still theirs
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
@@ -217,14 +218,19 @@ class Gatherer:
                               f"the slide {p.direction} that, at {found[at].start:.0f}s", nearest="after", keep=NEAREST)
         return [i for i in (item, Item.of_moment(found[at], note=note)) if i and i.fields]
 
-    def credit_roles(self, video_ids: list[int]) -> list[str]:
-        """Every role the videos' credits give ("Director", "MUSIC AND SOUND DESIGN"): of a video
-        with a credits page (two names paired or more), each role paired on any of its pages."""
+    def credit_roles(self, items: list[Item]) -> list[str]:
+        """Every role the credits the items lie in give ("Director", "MUSIC AND SOUND DESIGN"): of
+        a video with credits pages (two names paired or more), from its first such page to its
+        last, each role paired on any page of that stretch; none when an item lies outside it (a
+        bakery's sign before a walk's credits)."""
         out = []
-        for vid in video_ids:
-            rows = [m.text.split(" | ") for m in operate.pages(self.store, [vid])]
-            if any(page_pairs(r) for r in rows):
-                out += [role for r in rows for role, _ in row_pairs(r)]
+        for vid in {i.video_id for i in items}:
+            found = operate.pages(self.store, [vid])
+            at = [n for n, m in enumerate(found) if page_pairs(m.text.split(" | "))]
+            if not at or any(i.video_id == vid and not found[at[0]].start - SAMPLE_GAP <= i.cite_start
+                             <= found[at[-1]].end + CONTEXT for i in items):
+                return []
+            out += [role for m in found[at[0]:] for role, _ in row_pairs(m.text.split(" | "))]
         return out
 
     def catalogue(self, p: QueryPlan) -> list:

@@ -274,8 +274,7 @@ class Agent:
             return {"outcome": "not_found", "problem": f"no scene of the library names {', '.join(unheard)}"}
         problem = misfit(p, answer, cited, items, [v.name for v in videos])
         named = video_name_words([i.video for i in items])
-        if not problem and asked_role(p, named) and uncredited(
-                p, answer, cited, self.gather.credit_roles(sorted({i.video_id for i in cited})), named):
+        if not problem and asked_role(p, named) and uncredited(p, answer, cited, self.gather.credit_roles(cited), named):
             problem = "the credits list no such role"
         if problem:
             return {"outcome": "unconfirmed", "problem": problem}

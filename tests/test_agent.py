@@ -1144,11 +1144,12 @@ def test_the_credits_start_at_the_first_page_pairing_names_with_roles(tmp_path):
     from vidrag.agent.evidence import Item
     from vidrag.agent.plan import plan
     vid = st.videos()[0].id
-    card = Item("bbb.mp4", vid, "/v/bbb.mp4", 470, 490, 470, 490, [("on-screen text", "THE END | Blender Foundation")], [2])
-    check = lambda q: agent.verify({"plan": plan(q, ["bbb.mp4"]), "items": [card],
-                                    "reply": {"found": True, "answer": "Blender Foundation", "citations": [0]}})
+    card = lambda t: Item("bbb.mp4", vid, "/v/bbb.mp4", t, t + 5, t, t + 5, [("on-screen text", "THANKS TO | Blender Foundation")], [2])
+    check = lambda q, t=575.0: agent.verify({"plan": plan(q, ["bbb.mp4"]), "items": [card(t)],
+                                             "reply": {"found": True, "answer": "Blender Foundation", "citations": [0]}})
     assert check("Who voiced the bunny in bbb.mp4?")["problem"] == "the credits list no such role"
     assert check("Which studio made bbb.mp4?").get("problem") != "the credits list no such role"   # no job asked
+    assert check("Who voiced the bunny in bbb.mp4?", t=5.0).get("problem") != "the credits list no such role"   # not in the credits
 
 
 def test_a_time_the_evidence_lacks_gives_way_to_the_line_saying_all_that_was_asked(tmp_path):
