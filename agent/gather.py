@@ -253,16 +253,14 @@ class Gatherer:
                 held = [s for s in held if any(page_pairs(reading_rows(ls)) for ls in by_frame(s.ocr_lines).values())] or held
             if held:
                 picks.append((vid, (held[0] if p.position == "first" else held[-1]).id, 1.0))
-                frames = by_frame(held[-1].ocr_lines)
+                frames = by_frame(held[-1].ocr_lines) if p.position == "last" and p.modality != "speech" else {}
                 # the last: the closing frames themselves ("PRODUCED BY | Ton Roosendaal"), not the
                 # rows of its scene that match the question's words
-                closing[vid] = [" | ".join(reading_rows(frames[t])) for t in sorted(frames)][-LAST_FRAMES:]
+                closing[vid] = " / ".join(" | ".join(reading_rows(frames[t])) for t in sorted(frames)[-LAST_FRAMES:])
         items = self.items(picks, p)
-        if p.position == "last" and p.modality != "speech":
-            for i in items:
-                if closing.get(i.video_id):
-                    i.fields = [(label, " / ".join(closing[i.video_id]) if label == "on-screen text" else text)
-                                for label, text in i.fields]
+        for i in items:
+            if closing.get(i.video_id):
+                i.fields = [(label, closing[i.video_id] if label == "on-screen text" else text) for label, text in i.fields]
         if named is None:   # "the opening slide names a room": the videos whose one it is
             items = [i for i in items if hits_terms(i.text(), [t for t in p.focus if t not in NOT_TOPIC])]
         for i in items:
