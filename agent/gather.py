@@ -72,14 +72,16 @@ class Gatherer:
 
     def windows(self, p: QueryPlan) -> dict[int, tuple[float, float]]:
         """Each video's window of time for the plan ({} when the question names none)."""
-        if p.start is None and p.end is None:
+        if not p.timed:
             return {}
         ids = self.video_ids(p)
         out = {}
         for v in self.store.videos():
             if ids is not None and v.id not in ids:
                 continue
-            if p.from_end:   # "the last minute": counted back from each video's own end
+            if p.share:      # "the second half": of each video's own length
+                out[v.id] = (v.duration * p.share[0], v.duration * p.share[1])
+            elif p.from_end:   # "the last minute": counted back from each video's own end
                 out[v.id] = (max(0.0, v.duration - p.start), v.duration)
             else:
                 out[v.id] = (p.start or 0.0, p.end if p.end is not None else v.duration)
@@ -92,7 +94,7 @@ class Gatherer:
 
     # ---- evidence ---------------------------------------------------------------------------
     def evidence(self, p: QueryPlan, options: list[str] | None = None, wide: bool = False) -> list[Item]:
-        if p.intent == "window" and (p.start is not None or p.end is not None):
+        if p.intent == "window" and p.timed:
             items = self.in_window(p)
             if items:
                 return items

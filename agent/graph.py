@@ -190,7 +190,7 @@ class Agent:
         if len(videos) != 1 or self.summarizer is None:   # which video? the evidence decides
             return self._summary_by_retrieval(state)
         v = videos[0]
-        start, end = self.gather.windows(p).get(v.id, (None, None)) if (p.start is not None or p.end is not None) else (None, None)
+        start, end = self.gather.windows(p).get(v.id, (None, None)) if p.timed else (None, None)
         text, parts = self.summarizer.summarise(v.id, start, end, question=p.question,
                                                 progress=getattr(self, "_progress", None))
         items = [Item(x.video, x.video_id, x.path, x.start, x.end, x.start, x.end, [("summary", x.text)], x.scene_ids)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from vidrag.agent.catalogue import catalogue_of
 from vidrag.agent.text import STOP, content_words, name_parts, normalise, stems
-from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, time_window
+from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, share_of, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
 # How a thing is shown, not which thing: "the GATE 7 sign" is about GATE 7.
@@ -134,6 +134,7 @@ class QueryPlan:
     end: float | None = None
     around: float | None = None                           # "around the 2 minute mark": the moment the window is around
     from_end: bool = False                                # start/end count back from each video's end
+    share: tuple[float, float] | None = None              # a window as shares of each video's length ("the second half")
     videos: list[str] = field(default_factory=list)       # file names the question refers to
     described: str = ""                                   # a video named by what it shows ("the bunny movie")
     named_by: list[str] = field(default_factory=list)     # the words that named the videos ("the austen reading")
@@ -144,6 +145,11 @@ class QueryPlan:
     asks_clock: bool = False                              # a time of day said or shown is asked for, not a video moment
     query: str = ""                                       # its terms, searched beside each option
     asked: str = ""                                       # the question without the words naming its videos or time
+
+    @property
+    def timed(self) -> bool:
+        """Whether the question names a window of video time."""
+        return self.start is not None or self.end is not None or self.share is not None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False) and k != "question"}
@@ -389,8 +395,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
             rest = rest[:m.start(1)] + rest[m.end(1):]
     timed = clock_said(rest)   # the durations said in words, read as numbers only where they say a window
-    p.start, p.end, p.from_end, when_words, *p.around = time_window(timed)
-    p.around = p.around[0] if p.around else None
+    share = share_of(timed)   # "in the second half": a share of each video's length
+    p.start, p.end, p.from_end, when_words, *p.around = (None, None, False, share[2]) if share else time_window(timed)
+    p.around, p.share = p.around[0] if p.around else None, share[:2] if share else None
     rest = re.sub(rf"(?<!\w){re.escape(when_words)}(?!\w)", " ", timed, count=1) if when_words else rest
     # what search reads: "the bunny video" and "at 8:12" say where to look, and would rank scenes
     # showing a bunny or the digits 8 12 above those about what is asked; "which person did the art
@@ -402,7 +409,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.terms = content_words(rest)
     # "when the credits start, which name comes first?": a clause that says when, then the question
     asked = WHEN_CLAUSE.sub("", rest)
-    p.intent, p.direction = intent_of(asked, p.alternatives, p.start is not None or p.end is not None, p.terms)
+    p.intent, p.direction = intent_of(asked, p.alternatives, p.timed, p.terms)
     if p.intent == "summarise" and not p.videos:
         # "sum up the walking tour": a summary is of a video, and an inflected word of one video's
         # name names it (not for other questions: "what did they say about walking" asks across them)
@@ -422,7 +429,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.spoken = spoken and not screen
     p.catalogue, p.length = catalogue_of(q, timed, p.terms, bool(p.videos))
     if p.length is not None:   # "which video lasts about ten seconds": a length, not a window
-        p.start, p.end, p.around = None, None, None
+        p.start, p.end, p.around, p.share = None, None, None, None
     m = POSITION.search(asked) or (SHOWN_AS & set(re.findall(r"[a-z]+", asked)) and WHICH_ONE.search(asked))
     if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)

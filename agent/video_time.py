@@ -60,6 +60,26 @@ def clock_said(q: str) -> str:
     return q
 
 
+PARTS = {"half": 2, "third": 3, "quarter": 4}
+ORDINAL = {"first": 1, "opening": 1, "second": 2, "third": 3, "middle": 0, "last": -1, "final": -1, "closing": -1,
+           "latter": -1}
+
+
+def share_of(q: str) -> tuple[float, float, str] | None:
+    """(from, to, the words that said it) as shares of each video's length: "in the second half",
+    "the first third of the meeting", "the middle of the walk", "halfway through"."""
+    m = re.search(r"\b(first|opening|second|third|middle|last|final|closing|latter)\s+(half|third|quarter)\b", q)
+    if m and not (m.group(1) == "third" and m.group(2) == "third"):
+        n, k = PARTS[m.group(2)], ORDINAL[m.group(1)]
+        k = (n + 1) // 2 if k == 0 else n if k < 0 else k
+        if k <= n:
+            return (k - 1) / n, k / n, m.group(0)
+    m = re.search(r"\b(?:in|at|around|near|towards?)\s+the\s+middle\b|\bhalfway(?:\s+(?:through|into|in))?\b|\bmidway\b", q)
+    if m:
+        return 0.4, 0.6, m.group(0)
+    return None
+
+
 def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[float, float, bool, str, float]:
     """(start, end, counted from the end, the words that said it[, the moment it is around]) of a
     window of video time."""
@@ -115,13 +135,11 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     if m:
         return (120.0, 0.0, True, m.group(0)) if m.group(1) else (0.0, 120.0, False, m.group(0))
     # ("the end credits" says where and what: "credits" stays a word of the question)
-    m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening|middle)\b"
+    m = re.search(r"\b(?:at|in|near|towards?|toward|by)\s+the\s+(very\s+)?(end|ending|beginning|start|opening)\b"
                   r"|\b(end|closing|opening)(?=\s+credits\b)|\bhow does (?:it|the \w+(?: \w+)?) end\b", q)
     if m:
         where = m.group(2) or m.group(3) or "end"
         if where in ("end", "ending", "closing"):
             return 60.0 if m.group(1) else 120.0, 0.0, True, m.group(0)
-        if where == "middle":
-            return None, None, False, ""   # needs the duration; left to retrieval
         return 0.0, 60.0 if m.group(1) else 120.0, False, m.group(0)
     return None, None, False, ""

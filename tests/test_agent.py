@@ -239,6 +239,11 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    # a share of the video's length: the first half, the last third, the middle
+    ("summarise the first half of the team meeting", {"intent": "summarise", "share": (0.0, 0.5)}),
+    ("what was discussed halfway through the team meeting", {"intent": "window", "share": (0.4, 0.6)}),
+    ("what is said in the last third of the lecture video", {"share": (2 / 3, 1.0), "videos": ["lecture.mp4"]}),
+    ("who comes third in the credits", {"share": None}),
     # who speaks is not what is asked: all that was said in the window
     ("Roughly four and a half minutes into the lecture video, what did the guide tell us?",
      {"intent": "window", "modality": "speech", "around": 270.0}),
@@ -1192,6 +1197,8 @@ def test_the_topic_after_or_before_another_is_the_heading_of_the_next_or_previou
               "which topic came just before the hiring discussion"):
         a = agent.run(q)
         assert a.answer == "LAUNCH TIMELINE" and overlaps(a.citations[0], 60.0, 90.0), (q, a.answer)
+    from vidrag.agent.plan import plan
+    assert agent.gather.windows(plan("what is said in the second half of m.mp4?", ["m.mp4"])) == {st.videos()[0].id: (60.0, 120.0)}
 
 
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
