@@ -13,6 +13,7 @@ import re
 
 from vidrag.agent.evidence import Item
 from vidrag.agent.plan import NOT_TOPIC, SHOWN_AS, QueryPlan
+from vidrag.agent.video_time import VIDEO_NOUN
 from vidrag.agent.text import content_words, near, normalise, stems
 
 # a question that asks for a person or a body by a role: "who directed", "which person did the
@@ -48,8 +49,9 @@ def role_words(p: QueryPlan, named: set[str]) -> list[str]:
     """The words naming the role asked about ("technical director" of "who is credited as technical
     director in the bunny film"), without the words that named its video."""
     # (a word for a thing shown can be a role: "who designed the poster", LOGO AND POSTER DESIGN)
+    # (nor a word for the video: "who supplied the rendering in the bunny cartoon")
     return [t for t in p.focus or p.terms if t not in NOT_TOPIC - SHOWN_AS and t not in CREDITING | WHO_KINDS
-            and not set(stems(t)) <= named]
+            and not re.fullmatch(VIDEO_NOUN, t) and not set(stems(t)) <= named]
 
 
 def is_name(row: str) -> bool:
@@ -138,8 +140,8 @@ def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: list[str], n
     Pioneers fund" off a thanks card. The credits do not say who; a name said (a trailer's
     voice-over) is another matter."""
     want = asked_role(p, named)
-    if not want or not roles or any(fits(role, want) for role in roles):
-        return False
+    if p.position or not want or not roles or any(fits(role, want) for role in roles):
+        return False   # (the first or last credit is read off by where it is, whatever its job)
     said = set(stems(answer))
     return bool(said) and any(said <= set(stems(text)) for i in cited for label, text in i.fields if label == "on-screen text")
 

@@ -8,8 +8,8 @@ from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
 from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
-from vidrag.agent.plan import NOT_TOPIC, TOPIC_ASKED, QueryPlan
-from vidrag.agent.text import STOP, contains_phrase, stems
+from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
+from vidrag.agent.text import STOP, contains_phrase, stems, words
 from vidrag.agent.choices import mentions
 from vidrag.records import OcrLine
 
@@ -57,6 +57,11 @@ class Gatherer:
                 or any(re.search(rf"\b{title} [A-Z][a-z]|[A-Z][a-z]+ {title}\b", t) for t in shown))
         return re.sub(r"(?<![\w'’])[a-z]{3,}\b(?![\w'’])", lambda m: m.group(0).capitalize()
                       if m.group(0) not in STOP and named(m.group(0)) else m.group(0), question)
+
+    def holds_asked(self, p: QueryPlan, names: list[str]) -> bool:
+        """Whether any scene of those videos holds a word of what the question asks."""
+        ids = [v.id for name in names for v in self.store.find_videos(name)]
+        return bool(ids) and any(self.store.scenes_with_phrase(t, (), ids) for t in p.focus if t not in NOT_TOPIC)
 
     def holders(self, phrase: str, videos: list) -> list[str]:
         """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():
@@ -176,23 +181,31 @@ class Gatherer:
         if seen:
             anchor = Item.of_moment(seen[0], note=note)
         else:
-            words = p.subject.split()
+            parts = p.subject.split()
             said = {"speech": "speech", "screen": "on-screen text"}.get(p.modality)   # "what was said before": a spoken moment
             found = []
             for n, i in enumerate(self.search(p, self.top_k, query=p.subject)):
                 text = " ".join(t for label, t in i.fields if label == said or not said)
-                pairs = sum(contains_phrase(text, f"{a} {b}") for a, b in zip(words, words[1:]))   # "budget sheet" as said
-                found.append((hits_terms(text, words), pairs, -n, i))
+                pairs = sum(contains_phrase(text, f"{a} {b}") for a, b in zip(parts, parts[1:]))   # "budget sheet" as said
+                found.append((hits_terms(text, parts), pairs, -n, i))
             hits, pairs, _, anchor = max(found, key=lambda f: (f[0] + f[1], f[2]), default=(0, 0, 0, None))
-            if anchor is None or hits < (len(words) + 1) // 2:   # most of its words, then its phrases, then rank
-                return []
+            if anchor is None or hits < (len(parts) + 1) // 2:   # most of its words, then its phrases, then rank
+                # "after we pass the pharmacy on the walking tour, the next sign": a thing shown,
+                # the first of its words shown (the longest first)
+                shown = next((seen for w in sorted(parts, key=len, reverse=True) if p.modality == "screen"
+                              for seen in [operate.occurrences(self.store, w, "screen", self.video_ids(p), self.windows(p))]
+                              if seen), None)
+                if not shown:
+                    return []
+                anchor = Item.of_moment(shown[0])
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
         own = set(stems(anchor.text()))
-        if p.modality == "screen" and p.immediate and p.direction == "after":
-            # "which sign comes right after the platform board": signs stand minutes apart; read on
-            # to the first text that is not the moment's own (still on screen after it)
+        if p.direction == "after" and (p.modality == "screen" and p.immediate or TEXT_SHOWN & set(words(p.question.lower()))):
+            # "which sign comes right after the platform board", "what does the sign following the
+            # pharmacy say": signs stand minutes apart; read on to the first text that is not the
+            # moment's own (still on screen after it)
             b = max(b, self.next_text(anchor.video_id, own, y) + 4.0)
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
                               nearest=p.direction, keep=1 if p.immediate else NEAREST, own=own)

@@ -125,6 +125,10 @@ class Agent:
         question = self.gather.as_names(state["question"])   # "what's kevin bringing": Kevin, a name
         held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(question, names)}
         p = plan(question, names, held)
+        if p.described and p.videos and not self.gather.holds_asked(p, p.videos) and self.gather.holds_asked(p, names):
+            # "the music clip with the musicians playing live": the video saying "music" (a credit)
+            # holds none of what is asked, another holds it: what describes a video is a hint only
+            p.videos = []
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]
         return {"plan": p, "attempts": 0}

@@ -132,6 +132,16 @@ def bare_yes(answer: str, question: str) -> bool:
     return bool(re.fullmatch(r"\W*yes\W*", answer, re.I)) and not YES_NO_ASKED.search(normalise(question))
 
 
+WHO_ASKED = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(?:person|people|actor|actress|man|woman)\b")
+
+
+def detected_who(question: str, answer: str, cited: list[Item]) -> bool:
+    """"Which person did the voice work": "Teddy bear", a label the object detector gave, names no one."""
+    labels = {m for i in cited for label, text in i.fields if label == "objects"
+              for m in re.findall(r"([a-z][a-z ]*?) \(\d\.\d+\)", text)}
+    return bool(WHO_ASKED.search(normalise(question))) and normalise(answer).strip(" .") in labels
+
+
 def repeats_question(answer: str, question: str) -> bool:
     """A reply to "what is the name of the dog" that only gives back the question's own words
     ("the dog") names nothing. Not for "A or B" questions, whose answer is one of their words,
@@ -284,6 +294,8 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return "the credits give that name another role"
     if bare_yes(answer, p.question):
         return "a bare yes answers no question of that kind"
+    if detected_who(p.question, answer, cited):
+        return "a detected object answers no question of who"
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
     # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate

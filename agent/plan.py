@@ -40,7 +40,7 @@ MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # (and who speaks: "what did the guide tell us about four minutes in" asks all that was said then)
 WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening "
                   "narrator reader speaker lecturer presenter host guide teacher instructor".split())
-SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|tl;?dr|sum up|sum it up|in a nutshell|main points|"
+SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|rundown|run-down|synopsis|tl;?dr|sum up|sum it up|in a nutshell|main points|"
                            r"key points|highlights|story|plot|what goes on|what is going on)\b")
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
@@ -53,7 +53,8 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
                       r"caption|title|card|banner|poster|text|thing|things|words?|line|lines|sentence|shot|scene|image|"
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
                       r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit|name)s?\s+"
-                      rf"{SEEN}\s+(first|last)\b|\b(title|cover)\s+slide\b")   # a deck opens with its title slide
+                      rf"{SEEN}\s+(first|last)\b|\b(title|cover)\s+slide\b"   # a deck opens with its title slide
+                      r"|\b(?:listed|named|credited|shown)\s+at\s+the\s+(?:very\s+)?(top|bottom)\b")   # of a list
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
 WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
@@ -279,8 +280,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # launch"); "what did they decide just before the break" is still what the video shows next
     told = told or m and not m.group(1) and re.match(BEFORE, q[m.start(2):]) and re.search(
         r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?|due|deadline)\b", q[:m.start()])
-    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b", q) and not has_window \
-            and not told:
+    # ("next sign after the pharmacy one": a terse one says "next" first)
+    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|^\W*(?:the\s+)?next\b", q) \
+            and not has_window and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     m = FOLLOWS.search(q)
     if m and not has_window:
@@ -302,8 +304,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
         return "count", ""
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
-                 rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b", q):
-        return "which_video", ""
+                 rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b"
+                 rf"|^\W*(?:the\s+|that\s+|my\s+)?(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
+        return "which_video", ""   # (a bare "brighton train video" looks for the video)
     moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
                        r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
     # "when does the last ferry leave, according to the narrator?": the narrator frames a time said,
@@ -434,8 +437,11 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)
         p.intent = "lookup"
-        p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover") else "last"
+        p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover", "top") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
+    clause = WHEN_CLAUSE.search(rest)
+    if clause and not p.position and p.intent == "lookup" and re.search(r"\bcredits?\b.*\b(?:start|begin|roll)", clause.group(0)):
+        p.position = "first"   # "when the credits start rolling, who is listed?": the opening credit
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.subject = subject_of(p, rest)
     p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(asked))
@@ -449,7 +455,7 @@ def subject_of(p: QueryPlan, rest: str) -> str:
         # to the clause's end: not at the period of "Mr. Smith" or "3.5"
         m = re.search(rf"\b(?:{NEXT_TO}|follows|precedes)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
         anchor = m.group(1) if m else ""
-        words = [w for w in content_words(anchor) if w not in SHOWN_AS]
+        words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones")]   # "the pharmacy one"
         return " ".join(words)
     if p.literals:
         return p.literals[0]

@@ -111,6 +111,11 @@ def test_the_sign_right_after_a_board_is_the_next_text_however_far_and_not_the_b
     items = gather.around_anchor(plan("which sign comes right after the platform 4 board?", ["a.mp4"]))
     after = next(i for i in items if i.note.startswith("after that"))
     assert museum in after.text() and "PLATFORM" not in dict(after.fields).get("on-screen text", "")
+    # the sign following it, however asked; a moment named by the one of its words shown
+    for q in ("what does the sign following the platform 4 board say?",
+              "after we pass platform 4 on the walking tour, what's the next sign you see"):
+        after = next(i for i in gather.around_anchor(plan(q, ["a.mp4"])) if i.note.startswith("after that"))
+        assert museum in after.text(), q
 
 
 def test_an_opening_slide_asked_of_no_video_is_the_one_that_holds_what_is_asked(tmp_path):
@@ -127,6 +132,11 @@ def test_an_opening_slide_asked_of_no_video_is_the_one_that_holds_what_is_asked(
     gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
     items = gather.at_position(plan("The opening slide names a room. Which one?", ["reading.mp4", "meeting.mp4"]))
     assert [(i.video, i.start) for i in items] == [("meeting.mp4", 0.0)]
+    # a video named by what it shows ("the sense clip"), where none of what is asked is: a hint only
+    from vidrag.agent.graph import Agent
+    agent = Agent(gather.searcher, llm=None)
+    assert agent.understand({"question": "the sense clip with the orion project, which room?"})["plan"].videos == []
+    assert agent.understand({"question": "the sense clip, which chapter?"})["plan"].videos == ["reading.mp4"]
 
 
 def test_is_a_before_or_after_b_is_answered_for_a():
@@ -239,6 +249,12 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which chapter is being read?", {"intent": "lookup", "spoken": False}),   # its title card may name it
     ("what is he called in the Austen lecture", {"videos": ["lecture.mp4"], "named_by": ["the austen lecture"]}),
     ("how many chairs did she ask us to bring", {"intent": "lookup"}),
+    # the top of the credits, or where they start rolling, is their first; terse questions
+    ("When the credits start rolling in bbb.mp4, who is listed?", {"position": "first"}),
+    ("who's listed at the very top of the credits in bbb.mp4", {"position": "first"}),
+    ("next sign after the pharmacy one", {"intent": "neighbour", "subject": "pharmacy"}),
+    ("brighton train video", {"intent": "which_video"}),
+    ("Give me a quick rundown of the lecture video", {"intent": "summarise"}),
     # a share of the video's length: the first half, the last third, the middle
     ("summarise the first half of the team meeting", {"intent": "summarise", "share": (0.0, 0.5)}),
     ("what was discussed halfway through the team meeting", {"intent": "window", "share": (0.4, 0.6)}),
@@ -364,7 +380,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("What does she say after Mr. Smith arrives?", {"intent": "neighbour", "subject": "mr smith arrives"}),
     # other words for before and after; "next" and "follows" name the one neighbour
     ("which line follows the ill-disposed one?",
-     {"intent": "neighbour", "direction": "after", "immediate": True, "subject": "ill disposed one"}),
+     {"intent": "neighbour", "direction": "after", "immediate": True, "subject": "ill disposed"}),
     ("what precedes the GATE 7 sign", {"intent": "neighbour", "direction": "before", "subject": "gate 7"}),
     ("After the speed limit sign, which sign is next?", {"intent": "neighbour", "immediate": True, "subject": "speed limit"}),
     ("what happens directly after the vote?", {"intent": "neighbour", "immediate": True, "subject": "vote"}),
@@ -582,6 +598,10 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     slide = item("TEAM OFFSITE | - Lakeview Hotel | - Friday 9:30 am | 5/6")
     assert time_line(["offsite", "start"], [pay, slide]) == ("Friday 9:30 am", slide)
     assert time_line(["museum", "close"], [pay, slide]) is None
+    from vidrag.agent.grounding import detected_who
+    toy = Item("a.mp4", 1, "/a.mp4", 0, 5, 0, 5, [("objects", "teddy bear (0.55), person (0.53)")], [1])
+    assert detected_who("which person did the voice work for the rabbit", "Teddy bear", [toy])
+    assert not detected_who("what toy is shown?", "teddy bear", [toy])
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
 
@@ -1239,6 +1259,8 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert who("who designed the poster?") == "Grrr"                      # a studio's one-word name
     assert who("who made the soundtrack?") == "Jan Morgenstern"          # the credits' own word: MUSIC
     assert who("Which studio did the poster design?") == "Grrr"           # who is asked for, not the job
+    from vidrag.agent.credits import asked_role   # the word for the video is no job: "the bunny cartoon"
+    assert asked_role(plan("who did the compositing in the bunny cartoon?", names, {"bunny": ["bbb.mp4"]}), {"bbb"}) == ["compositing"]
     from vidrag.agent.credits import uncredited
     roles = [role for role, _ in pairs(scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], []))]
     thanks = Item("bbb.mp4", 1, "/bbb.mp4", 560, 580, 560, 580, [("on-screen text", "FINANCIAL SUPPORT | Digital Pioneers fund")], [2])
@@ -1248,6 +1270,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     page = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
     assert not none_of("Who composed the music?", "Jan Morgenstern", [page])        # the credits list it
     assert not none_of("Who voiced the bunny?", "Frank Welker", [voice])            # said, not read off the credits
+    assert not none_of("Who is the first voice actor credited?", "Digital Pioneers fund", [thanks])  # read off by where it is
     assert not uncredited(plan("Who voiced the bunny?", names), "Digital Pioneers fund", [thanks], [], {"bbb"})   # no credits
     assert who("Who was the director of photography?") is None
     assert who("What is the technical director's favourite colour?") is None   # not a who question
