@@ -1270,7 +1270,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     page = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
     assert not none_of("Who composed the music?", "Jan Morgenstern", [page])        # the credits list it
     assert not none_of("Who voiced the bunny?", "Frank Welker", [voice])            # said, not read off the credits
-    assert not none_of("Who is the first voice actor credited?", "Digital Pioneers fund", [thanks])  # read off by where it is
+    assert not none_of("Who is the first person credited, as voice actor?", "Digital Pioneers fund", [thanks])  # by where it is
     assert not uncredited(plan("Who voiced the bunny?", names), "Digital Pioneers fund", [thanks], [], {"bbb"})   # no credits
     assert who("Who was the director of photography?") is None
     assert who("What is the technical director's favourite colour?") is None   # not a who question
