@@ -18,7 +18,6 @@ another question. Abstaining takes retrieval, the model and the check together.
 """
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, TypedDict
 
@@ -26,7 +25,6 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
-from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import asked_role, uncredited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.gather import Gatherer
@@ -38,9 +36,6 @@ from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, p
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
-PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
-# the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
-CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|come|comes|show\w*)\b\s*)+$")
 
 
 class State(TypedDict, total=False):
@@ -134,47 +129,8 @@ class Agent:
         return {"plan": p, "attempts": 0}
 
     def operate(self, state: State) -> dict:
-        p = state["plan"]
-        windows = self.gather.windows(p)
-        ids = self.gather.video_ids(p)
-        if p.catalogue:
-            videos = self.gather.catalogue(p)
-            if not videos:
-                return {}
-            return self._exact(*catalogue_answer(p.catalogue, videos, p.length))
-        if p.intent == "order" and len(p.alternatives) >= 2:
-            firsts = []
-            for name in p.alternatives:
-                seen = operate.occurrences(self.searcher.store, self.gather.core(name), p.modality, ids, windows)
-                if not seen:
-                    return {}
-                firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
-            text, pick = operate.order_answer(p.alternatives, firsts, p.direction, p.question)
-            return self._exact(text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick])
-        shown_as = PAGES.search(p.question)
-        if p.intent == "count" and shown_as and not p.subject:
-            # "how many slides are in the meeting": each page of text shown in it, once
-            seen = operate.pages(self.searcher.store, ids, windows) if ids else []
-            return self._exact(operate.count_answer(shown_as.group(0), seen, times=False), seen) if seen else {}
-        if p.intent == "when" and CREDITS_START.match(p.subject):
-            # "when do the end credits start", "how far into the film do the credits roll"
-            seen = operate.credits_start(self.searcher.store, ids or [v.id for v in self.searcher.store.videos()], windows)
-            return self._exact(operate.when_answer(seen), seen) if seen else {}
-        if not p.subject:
-            return {}
-        found, seen = p.subject, operate.occurrences(self.searcher.store, p.subject, p.modality, ids, windows)
-        if not seen and " " in p.subject:
-            # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
-            # the noun, else the word before it, is what was indexed
-            for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
-                found, seen = word, operate.occurrences(self.searcher.store, word, p.modality, ids, windows)
-                if seen:
-                    break
-        if not seen:
-            return {}
-        if p.intent == "count":
-            return self._exact(operate.count_answer(found, seen), seen)
-        return self._exact(operate.when_answer(seen), seen)
+        found = operate.exact(self.gather, state["plan"])
+        return self._exact(*found) if found else {}
 
     def _exact(self, text: str, found: list) -> dict:
         """The answer of an exact operation, citing what it found (moments, or whole videos)."""

@@ -10,8 +10,10 @@ import re
 
 from dataclasses import dataclass
 
+from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import page_pairs
 from vidrag.agent.evidence import by_frame, reading_rows
+from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
 from vidrag.store import Store
@@ -161,3 +163,54 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str, questio
         return f"{relation}: {names[0]} at {hms(firsts[0].start)}; {names[1]} at {hms(firsts[1].start)}", pick
     others = "; ".join(f"{names[i]} at {hms(firsts[i].start)}" for i in range(len(names)) if i != pick)
     return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick
+
+
+# "how many slides", "count the title cards": pages of text shown, not a word in them
+PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
+# the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
+CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|come|comes|show\w*)\b\s*)+$")
+
+
+def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
+    """(the answer, what it cites: moments, or videos) of a question the index answers alone:
+    questions about the videos themselves, an order, slides counted, where the credits start, a
+    count or a "when"; None when it cannot (the model then reads the evidence)."""
+    store, windows, ids = gather.store, gather.windows(p), gather.video_ids(p)
+    if p.catalogue:
+        videos = gather.catalogue(p)
+        if not videos:
+            return None
+        return catalogue_answer(p.catalogue, videos, p.length)
+    if p.intent == "order" and len(p.alternatives) >= 2:
+        firsts = []
+        for name in p.alternatives:
+            seen = occurrences(store, gather.core(name), p.modality, ids, windows)
+            if not seen:
+                return None
+            firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
+        text, pick = order_answer(p.alternatives, firsts, p.direction, p.question)
+        return text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick]
+    shown_as = PAGES.search(p.question)
+    if p.intent == "count" and shown_as and not p.subject:
+        # "how many slides are in the meeting": each page of text shown in it, once
+        seen = pages(store, ids, windows) if ids else []
+        return (count_answer(shown_as.group(0), seen, times=False), seen) if seen else None
+    if p.intent == "when" and CREDITS_START.match(p.subject):
+        # "when do the end credits start", "how far into the film do the credits roll"
+        seen = credits_start(store, ids or [v.id for v in store.videos()], windows)
+        return (when_answer(seen), seen) if seen else None
+    if not p.subject:
+        return None
+    found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
+    if not seen and " " in p.subject:
+        # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
+        # the noun, else the word before it, is what was indexed
+        for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
+            found, seen = word, occurrences(store, word, p.modality, ids, windows)
+            if seen:
+                break
+    if not seen:
+        return None
+    if p.intent == "count":
+        return count_answer(found, seen), seen
+    return when_answer(seen), seen
