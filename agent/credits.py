@@ -143,7 +143,8 @@ def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: list[str], n
     if p.position or not want or not roles or any(fits(role, want) for role in roles):
         return False   # (the first or last credit is read off by where it is, whatever its job)
     said = set(stems(answer))
-    return bool(said) and any(said <= set(stems(text)) for i in cited for label, text in i.fields if label == "on-screen text")
+    return bool(said) and any(said <= set(stems(text)) for i in cited
+                              for label, text in i.fields if label == "on-screen text")
 
 
 def credit_at(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:

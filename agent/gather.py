@@ -202,7 +202,8 @@ class Gatherer:
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
         own = set(stems(anchor.text()))
-        if p.direction == "after" and (p.modality == "screen" and p.immediate or TEXT_SHOWN & set(words(p.question.lower()))):
+        signs = TEXT_SHOWN & set(words(p.question.lower()))
+        if p.direction == "after" and (p.modality == "screen" and p.immediate or signs):
             # "which sign comes right after the platform board", "what does the sign following the
             # pharmacy say": signs stand minutes apart; read on to the first text that is not the
             # moment's own (still on screen after it)
@@ -262,7 +263,8 @@ class Gatherer:
         named = self.video_ids(p)
         for vid in named if named is not None else [v.id for v in self.store.videos()]:
             a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
-            held = [s for s in self.store.scenes(vid, details=credits or p.position == "last") if s.end > a and s.start < b and (
+            scenes = self.store.scenes(vid, details=credits or p.position == "last")
+            held = [s for s in scenes if s.end > a and s.start < b and (
                 (p.modality != "speech" and s.ocr_text) or (p.modality != "screen" and s.transcript))]
             if credits:
                 held = [s for s in held if any(page_pairs(reading_rows(ls)) for ls in by_frame(s.ocr_lines).values())] or held

@@ -29,10 +29,10 @@ from vidrag.agent.credits import asked_role, uncredited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
-                                    cite_where_answered, line_holding, misfit, names_in, near_in_meaning, repeats_question,
-                                    time_line, unheard_names, unsupported, video_name_words)
-from vidrag.agent.text import contains_phrase, normalise, stems, words
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan, lookups, plan
+                                    cite_where_answered, line_holding, misfit, names_in, near_in_meaning, on_topic,
+                                    repeats_question, time_line, unheard_names, unsupported, video_name_words)
+from vidrag.agent.text import contains_phrase, normalise, stems
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan, lookups, plan
 from vidrag.models import ModelMissing
 
 MAX_QUESTION = 2000
@@ -252,35 +252,12 @@ class Agent:
         answer_stems = answer_words(answer, p.question)
         holding = [i for i in cited if answer_stems & set(stems(i.text()))]
         scope = (holding or cited) + [i for i in items if i.anchor]
-        if not state.get("options") and not self._on_topic(p, scope, cited):
+        if not state.get("options") and not on_topic(p, scope, cited, self.gather.windows(p), self._means):
             return {"outcome": "unconfirmed", "problem": "the cited evidence is not about what was asked"}
         for i in cited:   # the cite: the sentence or frame within each item that says the answer
             i.cite_words(answer_words(str(reply.get("answer", "")), p.question))
         return {"outcome": "answered", "problem": "",
                 "reply": dict(reply, citations=[items.index(i) for i in cited])}
-
-    def _on_topic(self, p: QueryPlan, scope: list[Item], cited: list[Item]) -> bool:
-        """Whether the cited evidence is about the question: it holds one of the question's words
-        (not one that says how a thing is shown, "sign"; any other, since what is asked is often
-        said in other words: "where does the walk begin" is answered by "we walk from the old
-        harbor"), or it is the very place the question points at (the opening or closing text it
-        asks for, a moment in the window it names), or it says one of them in other words."""
-        # a word of the cited video's own name is about that video: "which video is a trailer"
-        # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
-        # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
-        named = video_name_words([i.video for i in cited])
-        # so are the words describing a video no file name or text confirmed ("the band clip"), said
-        # only there (not "the dragon in the dragon film")
-        asked = words(normalise(p.question))
-        described = {w for w in p.described.split() if asked.count(w) == 1}
-        terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described]
-        if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
-            return True
-        windows = self.gather.windows(p)
-        if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
-                           and i.cite_end > windows[i.video_id][0] for i in cited):
-            return True
-        return self._means(terms, scope)
 
     def _means(self, terms: list[str], scope: list[Item]) -> bool:
         """The evidence says it in other words ("a car" for "vehicles"): the text embedder decides,

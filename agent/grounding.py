@@ -13,10 +13,11 @@ specifics: "They speak French" is not rejected for the capital F when the speech
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from vidrag.agent.credits import miscredited
 from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.plan import SPEECH, TEXT_SHOWN, QueryPlan
+from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -342,3 +343,28 @@ def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:
     best = max(((hits_terms(i.text(), terms), hits_terms(l, terms), -n, l, i) for n, i in enumerate(items)
                 for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:3], default=None)
     return (best[3], best[4]) if best and best[0] else None
+
+
+def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],
+             means: Callable[[list[str], list[Item]], bool]) -> bool:
+    """Whether the cited evidence is about the question: it holds one of the question's words
+    (not one that says how a thing is shown, "sign"; any other, since what is asked is often
+    said in other words: "where does the walk begin" is answered by "we walk from the old
+    harbor"), or it is the very place the question points at (the opening or closing text it
+    asks for, a moment in the window it names), or it says one of them in other words (`means`:
+    the text embedder's reading, near_in_meaning)."""
+    # a word of the cited video's own name is about that video: "which video is a trailer"
+    # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
+    # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
+    named = video_name_words([i.video for i in cited])
+    # so are the words describing a video no file name or text confirmed ("the band clip"), said
+    # only there (not "the dragon in the dragon film")
+    asked = words(normalise(p.question))
+    described = {w for w in p.described.split() if asked.count(w) == 1}
+    terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described]
+    if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
+        return True
+    if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
+                       and i.cite_end > windows[i.video_id][0] for i in cited):
+        return True
+    return means(terms, scope)

@@ -168,7 +168,8 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str, questio
 # "how many slides", "count the title cards": pages of text shown, not a word in them
 PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
 # the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
-CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|come|comes|show\w*)\b\s*)+$")
+CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|"
+                           r"come|comes|show\w*)\b\s*)+$")
 
 
 def exact(gather, p: QueryPlan) -> tuple[str, list] | None:

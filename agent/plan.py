@@ -40,8 +40,8 @@ MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # (and who speaks: "what did the guide tell us about four minutes in" asks all that was said then)
 WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening "
                   "narrator reader speaker lecturer presenter host guide teacher instructor".split())
-SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|rundown|run-down|synopsis|tl;?dr|sum up|sum it up|in a nutshell|main points|"
-                           r"key points|highlights|story|plot|what goes on|what is going on)\b")
+SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|rundown|run-down|synopsis|tl;?dr|sum up|sum it up|in a nutshell|"
+                           r"main points|key points|highlights|story|plot|what goes on|what is going on)\b")
 # A question's words that do not say what it is about, for the check that the evidence is about it
 NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
@@ -191,7 +191,8 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         for run in titles or {}:
             if len(parts) > 1 and "".join(w[0] for w in run.split()) in parts:
                 others = r"\s+".join(re.escape(x) for x in parts if x != "".join(w[0] for w in run.split()))
-                forms += [rf"\b{re.escape(run)}\s+{others}\b", rf"\b{others}\s+(?:of|for|to|from)\s+(?:the\s+)?{re.escape(run)}\b"]
+                forms += [rf"\b{re.escape(run)}\s+{others}\b",
+                          rf"\b{others}\s+(?:of|for|to|from)\s+(?:the\s+)?{re.escape(run)}\b"]
         forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
@@ -440,7 +441,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover", "top") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     clause = WHEN_CLAUSE.search(rest)
-    if clause and not p.position and p.intent == "lookup" and re.search(r"\bcredits?\b.*\b(?:start|begin|roll)", clause.group(0)):
+    if clause and not p.position and p.intent == "lookup" and re.search(r"\bcredits?\b.*\b(?:start|begin|roll)",
+                                                                        clause.group(0)):
         p.position = "first"   # "when the credits start rolling, who is listed?": the opening credit
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
     p.subject = subject_of(p, rest)
