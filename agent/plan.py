@@ -33,12 +33,12 @@ ANSWER_KINDS = PEOPLE | set("name names named "
 # Verbs that carry no topic of their own: "where does the walk go from" is answered by "we walk from ...",
 # "where is the meeting held" by "Room 4B" ("get", "come", "give" are STOP words already, never a term)
 LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts "
-                  "hold holds held located situated hosted".split())
+                  "hold holds held located situated hosted skip skipped skipping jump jumped jumping".split())
 # How a thing is said or seen, not what: "which novel is read aloud", "where is the title displayed"
 MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
 # (and who speaks: "what did the guide tell us about four minutes in" asks all that was said then)
-WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening "
+WINDOW_ASKS = set("credit credits text written writing screen onscreen talking discussed discussing happening agenda topic "
                   "narrator reader speaker lecturer presenter host guide teacher instructor".split())
 SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|rundown|run-down|synopsis|tl;?dr|sum up|sum it up|in a nutshell|"
                            r"main points|key points|highlights|story|plot|what goes on|what is going on)\b")
@@ -80,8 +80,9 @@ SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|
                     rf"|\bnarrat(?:ed|es|ing|ion)\b")
 # "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
+# ("the planning call", "the orion call": a recorded call or meeting is named the same way)
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
-                        r"animation)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:]\s*)")]
+                        r"animation|call|meeting|session|webinar)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:]\s*)")]
 # what a "find me the X" asks the value of, not the place of ("find the total cost", "show me the
 # password"); and the opening or closing one, which POSITION reads ("show me the last slide")
 VALUES = set("summary gist answer cost costs price total amount number numbers deadline date time password code address "
@@ -397,7 +398,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         if held.get(p.described):
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
-            rest = rest[:m.start(1)] + rest[m.end(1):]
+            p.named_by = [m.group(0).strip(" ,;:")]   # ("the orion call": "Orion" need not be in the evidence)
+            rest = rest[:m.start(1)] + rest[m.end(1):] if re.search(rf"{VIDEO_NOUN}$", m.group(0)) else \
+                rest[:m.start(1)] + rest[m.end():]   # "the planning call": "call" names it too
     timed = clock_said(rest)   # the durations said in words, read as numbers only where they say a window
     share = share_of(timed)   # "in the second half": a share of each video's length
     p.start, p.end, p.from_end, when_words, *p.around = (None, None, False, share[2]) if share else time_window(timed)

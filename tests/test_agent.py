@@ -555,6 +555,11 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     for q in ("How many pests does the Big Buck Bunny trailer mention?", "what does the trailer for big buck bunny say"):
         assert plan(q, NAMES, held).videos == ["trailer_bbb.mp4"], q
     assert plan("who made the music for big buck bunny", NAMES, held).videos == ["bbb.mp4"]
+    # a recorded call named by what it is about; what is on the agenda then is all that was said
+    p = plan("whats on the agenda roughly 2 min into the orion call", NAMES, {"orion": ["team_meeting.mp4"]})
+    assert (p.intent, p.videos, p.around, p.named_by) == ("window", ["team_meeting.mp4"], 120.0, ["the orion call"])
+    p = plan("I skipped to about two minutes into the planning call - what's being discussed?", NAMES, {"planning": ["team_meeting.mp4"]})
+    assert (p.intent, p.videos) == ("window", ["team_meeting.mp4"])
 
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
