@@ -190,6 +190,17 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
 
 
+# everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"
+# is a "bicycle", "a phone" a "cell phone"
+DETECTOR_SAYS = {"bike": "bicycle", "bikes": "bicycle", "cyclist": "bicycle", "cyclists": "bicycle",
+                 "motorbike": "motorcycle", "motorbikes": "motorcycle", "scooter": "motorcycle", "phone": "cell phone",
+                 "phones": "cell phone", "cellphone": "cell phone", "mobile": "cell phone", "smartphone": "cell phone",
+                 "television": "tv", "sofa": "couch", "plane": "airplane", "planes": "airplane", "aeroplane": "airplane",
+                 "mug": "cup", "mugs": "cup", "taxi": "car", "taxis": "car", "cab": "car", "lorry": "truck",
+                 "computer": "laptop", "doughnut": "donut", "doughnuts": "donut", "teddy": "teddy bear",
+                 "puppy": "dog", "kitten": "cat", "ball": "sports ball", "plant": "potted plant", "hydrant": "fire hydrant"}
+
+
 def objects_field(*scenes: Scene) -> str:
     """Each detected label once, with its best confidence over the scenes, the surest first (else
     the scenes' stored object summaries)."""

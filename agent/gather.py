@@ -6,7 +6,7 @@ import re
 
 from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
-from vidrag.agent.evidence import (Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
+from vidrag.agent.evidence import (DETECTOR_SAYS, Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
                                     reading_rows, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems, words
@@ -132,7 +132,8 @@ class Gatherer:
         dropped when nothing in it matches (people misremember when things happen)."""
         # a wider second search reads the question's words alone ("what's in the bikes video" has none)
         query = query or (" ".join(p.literals + p.terms) if wide else "") or p.asked or p.question
-        query += "".join(f" {CREDITS_SAY[t]}" for t in p.terms if t in CREDITS_SAY)   # "the soundtrack": MUSIC
+        # the words credits and the object detector use: "the soundtrack" (MUSIC), "a bike" (bicycle)
+        query += "".join(f" {say[t]}" for t in p.terms for say in (CREDITS_SAY, DETECTOR_SAYS) if t in say)
         if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
             query += " www http org com net"
         windows = {} if wide else self.windows(p)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import page_pairs
-from vidrag.agent.evidence import by_frame, reading_rows
+from vidrag.agent.evidence import DETECTOR_SAYS, by_frame, reading_rows
 from vidrag.agent.plan import QueryPlan
 from vidrag.agent.text import join_words, near, stems
 from vidrag.records import Scene
@@ -202,12 +202,12 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
         return (when_answer(seen), seen) if seen else None
     if not p.subject:
         return None
-    found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
+    found, seen = p.subject, occurrences(store, DETECTOR_SAYS.get(p.subject, p.subject), p.modality, ids, windows)
     if not seen and " " in p.subject:
         # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
         # the noun, else the word before it, is what was indexed
         for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
-            found, seen = word, occurrences(store, word, p.modality, ids, windows)
+            found, seen = word, occurrences(store, DETECTOR_SAYS.get(word, word), p.modality, ids, windows)
             if seen:
                 break
     if not seen:

@@ -1226,6 +1226,21 @@ def test_the_topic_after_or_before_another_is_the_heading_of_the_next_or_previou
     assert agent.gather.windows(plan("what is said in the second half of m.mp4?", ["m.mp4"])) == {st.videos()[0].id: (60.0, 120.0)}
 
 
+def test_an_everyday_word_for_a_detected_object_finds_the_detectors_label(tmp_path):
+    """"How many times do we see a bike": the detector writes "bicycle"; counted with no model."""
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.search import Searcher
+    from vidrag.records import Detection, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    st.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=10), [
+        Scene(0, 0.0, 5.0, objects="1 bicycle", detections=[Detection(1.0, "bicycle", 0.9)]),
+        Scene(1, 5.0, 10.0, objects="1 bicycle, 1 car", detections=[Detection(8.0, "bicycle", 0.8), Detection(6.0, "car", 0.7)])])
+    agent = Agent(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    a = agent.run("how many times do we see a bike in a.mp4?")
+    assert a.answer.startswith("2 times") and [s["step"] for s in a.trace] == ["understand", "operate"], a.answer
+
+
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
     from vidrag.agent.operate import same_page
     from vidrag.agent.text import stems
