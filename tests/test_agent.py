@@ -1278,6 +1278,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     assert who("technical director, bbb video?") == "CAMPBELL BARTON"     # terse: the role alone
     assert who("who designed the poster?") == "Grrr"                      # a studio's one-word name
     assert who("who made the soundtrack?") == "Jan Morgenstern"          # the credits' own word: MUSIC
+    assert who("who made the music?") == "Jan Morgenstern"
     assert who("Which studio did the poster design?") == "Grrr"           # who is asked for, not the job
     from vidrag.agent.credits import asked_role   # the word for the video is no job: "the bunny cartoon"
     assert asked_role(plan("who did the compositing in the bunny cartoon?", names, {"bunny": ["bbb.mp4"]}), {"bbb"}) == ["compositing"]
