@@ -32,10 +32,13 @@ FRAMING = set("the a an he she they it we you i this that there sign says said m
               "answer yes no on at in".split())
 
 
+VIDEO_FILE = re.compile(r"\b[\w\-]+\.(?:mp4|mkv|mov|avi|webm|m4v|mpg|mpeg|wmv|flv|ts)\b", re.I)
+
+
 def specifics(answer: str) -> list[str]:
     """The parts of an answer that name something: quoted text, numbers and times, and names
     (capitalised words not starting a sentence, or words in capitals)."""
-    answer = re.sub(r"\b[\w\-]+\.(?:mp4|mkv|mov|avi|webm|m4v|mpg|mpeg|wmv|flv|ts)\b", " ", answer, flags=re.I)  # file names
+    answer = VIDEO_FILE.sub(" ", answer)   # file names
     out = re.findall(r"(?:^|\s)[\"“‘']([^\"”’']{2,60})[\"”’'](?=[\s.,;:!?)]|$)", answer)
     # web and mail addresses ("bigbuckbunny.org"), which a small model invents readily: the name
     # without the scheme and "www.", which a screen often leaves out
@@ -245,8 +248,9 @@ def cite_where_answered(answer: str, question: str, cited: list[Item], items: li
 
 
 def answer_words(answer: str, question: str) -> set[str]:
-    """The stems an answer adds to its question: what says where the answer is."""
-    return set(stems(" ".join(content_words(answer)))) - set(stems(question))
+    """The stems an answer adds to its question: what says where the answer is (not a video's file
+    name: "city_walk.mp4" is not said where "we walk from the city" is)."""
+    return set(stems(" ".join(content_words(VIDEO_FILE.sub(" ", answer))))) - set(stems(question))
 
 
 def lines_of(item: Item) -> list[str]:

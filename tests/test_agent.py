@@ -549,6 +549,7 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     p = plan(q, NAMES, {"bunny": ["bbb.mp4", "trailer_bbb.mp4"]})
     assert (p.videos, p.described, p.terms) == (["bbb.mp4", "trailer_bbb.mp4"], "bunny", ["score"])
     assert "bunny" in plan(q, NAMES, {"bunny": []}).terms                 # shown nowhere: maybe what is asked
+    assert plan("rendering provided by who - bunny film credits", NAMES, {"bunny": ["bbb.mp4"]}).videos == ["bbb.mp4"]
     assert lookups("what did the big brown bear eat", ["bbb.mp4"]) == ["big brown bear"]   # asked, then not held
     # a title spelling one part of a name, the name's other part beside it: that video alone
     held = {"big buck bunny": ["bbb.mp4"]}
@@ -603,6 +604,8 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     slide = item("TEAM OFFSITE | - Lakeview Hotel | - Friday 9:30 am | 5/6")
     assert time_line(["offsite", "start"], [pay, slide]) == ("Friday 9:30 am", slide)
     assert time_line(["museum", "close"], [pay, slide]) is None
+    from vidrag.agent.grounding import answer_words
+    assert answer_words("city_walk.mp4", "Which of my videos mentions a train?") == set()   # a file name is said nowhere
     from vidrag.agent.grounding import detected_who
     toy = Item("a.mp4", 1, "/a.mp4", 0, 5, 0, 5, [("objects", "teddy bear (0.55), person (0.53)")], [1])
     assert detected_who("which person did the voice work for the rabbit", "Teddy bear", [toy])
