@@ -116,15 +116,17 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     """(answer, index of the item holding it) where the evidence's own layout answers, not the
     model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
     sentence said right after a moment ("what comes next after the ill-disposed line": a small
-    model describes the scene instead; not "who speaks next", nor "the next sign")."""
+    model describes the scene instead; not "who speaks next", nor "the next sign"), or the
+    heading of the slide a talk moved on to ("which topic came up after the budget")."""
     credit = credit_at(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
     if credit:
         return credit
     q = normalise(p.question)
-    topic = next(((t.split(" | ")[0], n) for n, i in enumerate(shown) if i.note.startswith("the slide ")
-                  for label, t in i.fields if label == "on-screen text"), None)
-    if topic and p.intent == "neighbour":
-        return topic   # "which topic came up after the budget": the heading of the slide it moved on to (next_topic)
+    topic = p.intent == "neighbour" and next(((t.split(" | ")[0], n) for n, i in enumerate(shown)
+                                              if i.note.startswith("the slide ")   # gather.next_topic's
+                                              for label, t in i.fields if label == "on-screen text"), None)
+    if topic:
+        return topic
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):

@@ -1,6 +1,7 @@
 """Who is credited as what: a credits page answers "who did X" by its layout, not by reading.
 
-Read only from credits pages: frames that pair two names or more with their roles.
+Read only from credits pages: frames that pair two names or more with their roles (and, for the
+last credit, the closing frames' last pairing, one name under its heading: "PRODUCED BY").
 
 A credits page pairs each role with its names, either side by side on one row ("CAMPBELL BARTON
 — Technical Director") or as a heading with the names on the row below it ("MUSIC AND SOUND
@@ -10,6 +11,7 @@ of the row next to the one asked about; the pairing read here from the rows does
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from vidrag.agent.evidence import Item
 from vidrag.agent.plan import NOT_TOPIC, SHOWN_AS, QueryPlan
@@ -134,17 +136,19 @@ def miscredited(p: QueryPlan, answer: str, items: list[Item], named: set[str]) -
     return bool(roles) and not any(fits(role, want) for role in roles)
 
 
-def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: list[str], named: set[str]) -> bool:
-    """A job asked about that the cited videos' credits (`roles`: every role on their credits
-    pages) do not list, answered from what they show: "who voiced the bunny" answered "Digital
-    Pioneers fund" off a thanks card. The credits do not say who; a name said (a trailer's
-    voice-over) is another matter."""
-    want = asked_role(p, named)
-    if p.position or not want or not roles or any(fits(role, want) for role in roles):
-        return False   # (the first or last credit is read off by where it is, whatever its job)
+def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: Callable[[], list[str]], named: set[str]) -> bool:
+    """A job asked about that the cited videos' credits (`roles()`: every role on their credits
+    pages, read only when needed) do not list, answered from what they show: "who voiced the
+    bunny" answered "Digital Pioneers fund" off a thanks card. The credits do not say who; a name
+    said (a trailer's voice-over) is another matter, and the first or last credit is read off by
+    where it is, whatever its job."""
+    want = [] if p.position else asked_role(p, named)
     said = set(stems(answer))
-    return bool(said) and any(said <= set(stems(text)) for i in cited
-                              for label, text in i.fields if label == "on-screen text")
+    if not want or not said or not any(said <= set(stems(text)) for i in cited
+                                       for label, text in i.fields if label == "on-screen text"):
+        return False
+    found = roles()
+    return bool(found) and not any(fits(role, want) for role in found)
 
 
 def credit_at(p: QueryPlan, items: list[Item]) -> tuple[str, int] | None:

@@ -18,6 +18,7 @@ QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|
                         r"discussion|talk|conversation|part|section|segment|topic|bit|item|announcement|mention)$", re.I)
 LAST_FRAMES = 4    # the closing frames read for "the last credit", "the last slide"
 SAMPLE_GAP = 4.0   # seconds: a page read just before the first credits page is still theirs
+CREDITS_PAGES, CLOSING = 3, 0.85   # film credits: three pages of names and roles or more, ending its last 15 %
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
@@ -58,10 +59,23 @@ class Gatherer:
         return re.sub(r"(?<![\w'’])[a-z]{3,}\b(?![\w'’])", lambda m: m.group(0).capitalize()
                       if m.group(0) not in STOP and named(m.group(0)) else m.group(0), question)
 
-    def holds_asked(self, p: QueryPlan, names: list[str]) -> bool:
-        """Whether any scene of those videos holds a word of what the question asks."""
-        ids = [v.id for name in names for v in self.store.find_videos(name)]
-        return bool(ids) and any(self.store.scenes_with_phrase(t, (), ids) for t in p.focus if t not in NOT_TOPIC)
+    def holding(self, words: list[str], video_ids: list[int] | None = None) -> dict[int, set[str]]:
+        """Video id -> which of the words its scenes hold (keyword search's stems)."""
+        out: dict[int, set[str]] = {}
+        for w in words:
+            ids = self.store.scenes_with_phrase(w, (), video_ids)
+            for vid, _, _ in (self.store.scene_spans(ids).values() if ids else []):
+                out.setdefault(vid, set()).add(w)
+        return out
+
+    def hint_misleads(self, p: QueryPlan) -> bool:
+        """A video named by what it shows ("the music clip": the film whose credits say "music")
+        holds none of what is asked, and another video holds all of it ("musicians playing live")."""
+        asked = [t for t in p.focus if t not in NOT_TOPIC]
+        named = {v.id for name in p.videos for v in self.store.find_videos(name)}
+        held = self.holding(asked)
+        return bool(asked) and not any(held.get(v) for v in named) and any(
+            len(w) == len(asked) for v, w in held.items() if v not in named)
 
     def holders(self, phrase: str, videos: list) -> list[str]:
         """Those of `videos` whose speech, on-screen text or objects hold a phrase (for plan():
@@ -132,8 +146,10 @@ class Gatherer:
         dropped when nothing in it matches (people misremember when things happen)."""
         # a wider second search reads the question's words alone ("what's in the bikes video" has none)
         query = query or (" ".join(p.literals + p.terms) if wide else "") or p.asked or p.question
-        # the words credits and the object detector use: "the soundtrack" (MUSIC), "a bike" (bicycle)
-        query += "".join(f" {say[t]}" for t in p.terms for say in (CREDITS_SAY, DETECTOR_SAYS) if t in say)
+        # the words credits and the object detector use: "who did the soundtrack" (MUSIC), "a bike" seen (bicycle)
+        says = ([CREDITS_SAY] if CREDITED.search(p.question) or re.match(r"^\W*who\b", p.question, re.I) else []) + \
+            ([DETECTOR_SAYS] if p.modality != "speech" else [])
+        query += "".join(f" {say[t]}" for t in p.terms for say in says if t in say)
         if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
             query += " www http org com net"
         windows = {} if wide else self.windows(p)
@@ -217,7 +233,7 @@ class Gatherer:
         """The topic a discussion moved on to ("what came up after the budget", "the next thing on
         the agenda after the budget slide"): the next slide after the one headed by it, read with
         what is said as it comes up; before: the slide before it."""
-        found = operate.pages(self.store, self.video_ids(p) or [v.id for v in self.store.videos()], self.windows(p))
+        found = operate.pages(self.store, self.video_ids(p) or list(self.holding(p.subject.split())), self.windows(p))
         want = set(stems(p.subject))
         heads = [set(stems(m.text.split(" | ")[0])) for m in found]
         # the slide headed by most of the subject's words ("finished talking about the budget": BUDGET)
@@ -235,17 +251,22 @@ class Gatherer:
                               f"the slide {p.direction} that, at {found[at].start:.0f}s", nearest="after", keep=NEAREST)
         return [i for i in (item, Item.of_moment(found[at], note=note)) if i and i.fields]
 
-    def credit_roles(self, items: list[Item]) -> list[str]:
-        """Every role the credits the items lie in give ("Director", "MUSIC AND SOUND DESIGN"): of
-        a video with credits pages (two names paired or more), from its first such page to its
-        last, each role paired on any page of that stretch; none when an item lies outside it (a
-        bakery's sign before a walk's credits)."""
+    def credit_roles(self, items: list[Item], asked: bool) -> list[str]:
+        """Every role the film credits the items lie in give ("Director", "MUSIC AND SOUND
+        DESIGN"): credits pages (two names paired or more) that close their video, or any when
+        credits are `asked` about; from the first such page to the video's end (a closing
+        "PRODUCED BY" too). None when an item lies before them (a bakery's sign before a walk's
+        credits), nor for a deck whose slide pairs owners with tasks mid-meeting."""
         out = []
         for vid in {i.video_id for i in items}:
             found = operate.pages(self.store, [vid])
             at = [n for n, m in enumerate(found) if page_pairs(m.text.split(" | "))]
-            if not at or any(i.video_id == vid and not found[at[0]].start - SAMPLE_GAP <= i.cite_start
-                             <= found[at[-1]].end + CONTEXT for i in items):
+            if not at:
+                return []
+            length = next((v.duration for v in self.store.videos() if v.id == vid), 0.0)
+            closing = len(at) >= CREDITS_PAGES and found[at[-1]].end >= CLOSING * length
+            before = any(i.video_id == vid and i.cite_start < found[at[0]].start - SAMPLE_GAP for i in items)
+            if not (closing or asked) or before:
                 return []
             out += [role for m in found[at[0]:] for role, _ in row_pairs(m.text.split(" | "))]
         return out
@@ -262,7 +283,8 @@ class Gatherer:
         picks, windows, closing = [], self.windows(p), {}
         credits = bool(CREDITED.search(p.question))   # "the first name in the credits": a credits page
         named = self.video_ids(p)
-        for vid in named if named is not None else [v.id for v in self.store.videos()]:
+        # (no video named: those holding what is asked, "the opening slide names a room", not every one)
+        for vid in named if named is not None else list(self.holding([t for t in p.focus if t not in NOT_TOPIC])):
             a, b = windows.get(vid, (0.0, float("inf")))   # "first in the end credits": within the window
             scenes = self.store.scenes(vid, details=credits or p.position == "last")
             held = [s for s in scenes if s.end > a and s.start < b and (

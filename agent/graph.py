@@ -6,8 +6,8 @@ understand ─┬─ count / order / when ──→ operate ─┬─ exact answ
             └─ everything else ──→ retrieve ←───────────────────────┘
                                      ↓
                                   answer → verify ─┬─ supported ──→ finish
-                                     ↑             └─ not (once) ──→ refine ─┐
-                                     └──────────── retrieve ←───────────────┘
+                                     ↑             └─ not (once, in time) → refine ─┐
+                                     └──────────── retrieve ←─────────────────────┘
 
 understand reads the question into a QueryPlan (agent/plan.py); operate answers from word, OCR
 and detection times (agent/operate.py); retrieve gathers evidence that holds the answer
@@ -25,8 +25,8 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
-from vidrag.agent.credits import asked_role, uncredited
-from vidrag.agent.evidence import Item, hits_terms
+from vidrag.agent.credits import CREDITED, uncredited
+from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
                                     cite_where_answered, line_holding, misfit, names_in, near_in_meaning, on_topic,
@@ -120,10 +120,8 @@ class Agent:
         question = self.gather.as_names(state["question"])   # "what's kevin bringing": Kevin, a name
         held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(question, names)}
         p = plan(question, names, held)
-        if p.described and p.videos and not self.gather.holds_asked(p, p.videos) and self.gather.holds_asked(p, names):
-            # "the music clip with the musicians playing live": the video saying "music" (a credit)
-            # holds none of what is asked, another holds it: what describes a video is a hint only
-            p.videos = []
+        if p.described and p.videos and self.gather.hint_misleads(p):
+            p.videos = []   # what describes a video is a hint only
         if state.get("video"):
             p.videos = [v.name for v in self.searcher.store.find_videos(state["video"])]
         return {"plan": p, "attempts": 0}
@@ -218,10 +216,8 @@ class Agent:
         clock = p.asks_clock and (time_of_day or any(TIME_OF_DAY.search(i.text()) for i in cited))
         missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                      p.question + " " + " ".join(state.get("options") or []), clock)
-        said = time_of_day and missing and time_line(p.focus or p.terms, items)
-        if said and hits_terms(said[0], p.focus or p.terms) == len(p.focus or p.terms):
-            # a time the evidence lacks ("4:37"), where one line says all the question does and a
-            # time ("the last ferry to the island leaves at a quarter past six"): that line answers
+        said = time_of_day and missing and time_line(p.focus or p.terms, items, whole=True)
+        if said:   # a time the evidence lacks ("4:37"), where a line says it all: that line answers
             (answer, holder), missing, extra = said, [], []
             cited, reply = [holder], dict(reply, answer=answer)
         if missing:
@@ -234,7 +230,9 @@ class Agent:
             return {"outcome": "not_found", "problem": f"no scene of the library names {', '.join(unheard)}"}
         problem = misfit(p, answer, cited, items, [v.name for v in videos])
         named = video_name_words([i.video for i in items])
-        if not problem and asked_role(p, named) and uncredited(p, answer, cited, self.gather.credit_roles(cited), named):
+        def roles() -> list[str]:   # the credits' roles, read only for an answer read off them
+            return self.gather.credit_roles(cited, bool(CREDITED.search(p.question)))
+        if not problem and uncredited(p, answer, cited, roles, named):
             problem = "the credits list no such role"
         if problem:
             return {"outcome": "unconfirmed", "problem": problem}

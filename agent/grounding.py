@@ -66,9 +66,11 @@ def in_text(value: str, text: str) -> bool:
     written either way ("3" and "three"); an amount of money as an amount ("$12" is not in "a room
     for 12 people")."""
     # a number written with separators or without ("31000", "$31,000", ASR's "$31 ,000")
-    number = re.finditer(r"(?<![\d,.])" + r"[,.\s]{0,2}".join(re.sub(r"\D", "", value)) + r"(?!\d)", text) \
+    digits = re.sub(r"\D", "", value)
+    groups = [digits[max(0, n - 3):n] for n in range(len(digits), 0, -3)][::-1]   # "31000": 31, 000
+    number = re.finditer(r"(?<![\d,.])" + r"[,.\s]{0,2}".join(groups) + r"(?!\d)", text) \
         if re.fullmatch(r"[$€£¥]?\s?\d[\d,.]*", value.strip()) else iter(())
-    if value[:1] in "$€£¥":
+    if value and value[0] in "$€£¥":
         return any(MONEY.search(text[max(0, m.start() - 3): m.end() + 12]) for m in number)
     if contains_phrase(text, value) or len(re.sub(r"\D", "", value)) >= 4 and next(number, None):
         return True
@@ -341,12 +343,14 @@ def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
     return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
 
 
-def time_line(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:
+def time_line(terms: list[str], items: list[Item], whole: bool = False) -> tuple[str, Item] | None:
     """For "what time does the offsite start": a line holding a time of day in the evidence item
-    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item."""
+    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item;
+    `whole`: only a line saying every word asked ("the last ferry to the island leaves at a
+    quarter past six" for "what time does the last ferry to the island leave")."""
     best = max(((hits_terms(i.text(), terms), hits_terms(l, terms), -n, l, i) for n, i in enumerate(items)
                 for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:3], default=None)
-    return (best[3], best[4]) if best and best[0] else None
+    return (best[3], best[4]) if best and best[0] and (not whole or best[1] == len(terms)) else None
 
 
 def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],

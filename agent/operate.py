@@ -202,12 +202,16 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
         return (when_answer(seen), seen) if seen else None
     if not p.subject:
         return None
-    found, seen = p.subject, occurrences(store, DETECTOR_SAYS.get(p.subject, p.subject), p.modality, ids, windows)
+    found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
+    if not seen and p.modality != "speech" and p.subject in DETECTOR_SAYS:   # "a bike": a "bicycle" detected
+        seen = occurrences(store, DETECTOR_SAYS[p.subject], "screen", ids, windows)
     if not seen and " " in p.subject:
         # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
         # the noun, else the word before it, is what was indexed
         for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
-            found, seen = word, occurrences(store, DETECTOR_SAYS.get(word, word), p.modality, ids, windows)
+            found, seen = word, occurrences(store, word, p.modality, ids, windows) or (
+                occurrences(store, DETECTOR_SAYS[word], "screen", ids, windows)
+                if p.modality != "speech" and word in DETECTOR_SAYS else [])
             if seen:
                 break
     if not seen:

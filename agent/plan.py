@@ -54,7 +54,7 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
                       r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit|name)s?\s+"
                       rf"{SEEN}\s+(first|last)\b|\b(title|cover)\s+slide\b"   # a deck opens with its title slide
-                      r"|\b(?:listed|named|credited|shown)\s+at\s+the\s+(?:very\s+)?(top|bottom)\b")   # of a list
+                      r"|\b(?:listed|named|credited)\s+at\s+the\s+(?:very\s+)?(top|bottom)\b")   # of a list
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
 WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
@@ -110,8 +110,7 @@ COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|wi
                          + r")\b")
 # a before/after question about the topics of a talk: "which topic came up right after the budget",
 # "what did they move on to", "the next thing on the agenda"
-TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|items?|mov(?:e|es|ed|ing) on|went on|finish(?:ed|ing)? "
-                         r"(?:with|talking|discussing)|done with|next thing|next point)\b", re.I)
+TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b", re.I)
 # ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
 WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
                          r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")
@@ -281,7 +280,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # nor a plan made for before a time ("what testing was agreed for the payment flow before the
     # launch"); "what did they decide just before the break" is still what the video shows next
     told = told or m and not m.group(1) and re.match(BEFORE, q[m.start(2):]) and re.search(
-        r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?|due|deadline)\b", q[:m.start()])
+        r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?)\b[^?]*\bfor\b", q[:m.start()])
     # ("next sign after the pharmacy one": a terse one says "next" first)
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|^\W*(?:the\s+)?next\b", q) \
             and not has_window and not told:
@@ -294,7 +293,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     # ("did they say how many engineers we need", "tell me how many people will come": so too)
     quantity_said = re.search(r"\bhow many (?!times\b)(?:\w+\s+){1,3}?(?:did|does|do|will|would)\s+(?:\w+\s+){1,3}?"
                               r"(?:say|said|mention|tell|ask|want|need|order|buy|bring)\b"
-                              r"|\b(?:say|said|tell|told|mention|mentioned|know)\s+(?:\w+\s+)?how many (?!times\b)", q)
+                              r"|\b(?:did|does|do)\s+(?:they|he|she|we|you|the\s+\w+)\s+(?:say|tell\s+us|mention)\s+how many (?!times\b)"
+                              r"|\b(?:said|mentioned|told\s+us)\s+how many (?!times\b)", q)
     # "how often is the gate mentioned" counts; "how often should we test the payment flow" asks
     # for a frequency said ("every day")
     appears = re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|mention\w*|said|say|spoken|come up|"
@@ -307,7 +307,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
                  rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b"
-                 rf"|^\W*(?:the\s+|that\s+|my\s+)?(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
+                 rf"|^\W*(?!(?:transcribe|translate|summari[sz]e|describe|explain|play|open)\b)(?:the\s+|that\s+|my\s+)?"
+                 rf"(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
         return "which_video", ""   # (a bare "brighton train video" looks for the video)
     moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
                        r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
@@ -398,7 +399,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         if held.get(p.described):
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
-            p.named_by = [m.group(0).strip(" ,;:")]   # ("the orion call": "Orion" need not be in the evidence)
+            p.named_by = [m.group(0).strip(" ,;:-–")]   # ("the orion call": "Orion" need not be in the evidence)
             rest = rest[:m.start(1)] + rest[m.end(1):] if re.search(rf"{VIDEO_NOUN}$", m.group(0)) else \
                 rest[:m.start(1)] + rest[m.end():]   # "the planning call": "call" names it too
     timed = clock_said(rest)   # the durations said in words, read as numbers only where they say a window

@@ -67,14 +67,17 @@ ORDINAL = {"first": 1, "opening": 1, "second": 2, "third": 3, "middle": 0, "last
 
 def share_of(q: str) -> tuple[float, float, str] | None:
     """(from, to, the words that said it) as shares of each video's length: "in the second half",
-    "the first third of the meeting", "the middle of the walk", "halfway through"."""
-    m = re.search(r"\b(first|opening|second|third|middle|last|final|closing|latter)\s+(half|third|quarter)\b", q)
+    "the first third of the meeting", "in the middle of the walk" (its name taken out by now),
+    "halfway through"; not "the middle of the night", "the first half of the password"."""
+    # (of the video, or where the clause ends: not "the first half of the password")
+    video_end = rf"(?=(?:\s+of(?:\s+(?:the|this|that|it|my))?(?:\s+{VIDEO_NOUN})?)?\s*(?:[,?.!;\-–]|$))"
+    m = re.search(rf"\b(first|opening|second|third|middle|last|final|closing|latter)\s+(half|third|quarter){video_end}", q)
     if m and not (m.group(1) == "third" and m.group(2) == "third"):
         n, k = PARTS[m.group(2)], ORDINAL[m.group(1)]
         k = (n + 1) // 2 if k == 0 else n if k < 0 else k
         if k <= n:
             return (k - 1) / n, k / n, m.group(0)
-    m = re.search(r"\b(?:in|at|around|near|towards?)\s+the\s+middle\b|\bhalfway(?:\s+(?:through|into|in))?\b|\bmidway\b", q)
+    m = re.search(rf"\b(?:in|at|around|near|towards?)\s+the\s+middle{video_end}|\b(?:halfway|midway)\s+(?:through|into|in)\b", q)
     if m:
         return 0.4, 0.6, m.group(0)
     return None
