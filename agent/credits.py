@@ -142,7 +142,8 @@ def uncredited(p: QueryPlan, answer: str, cited: list[Item], roles: Callable[[],
     bunny" answered "Digital Pioneers fund" off a thanks card. The credits do not say who; a name
     said (a trailer's voice-over) is another matter, and the first or last credit is read off by
     where it is, whatever its job."""
-    want = [] if p.position else asked_role(p, named)
+    # (a question that asks who: "bunny movie license?" asks what, and the licence card is no credit)
+    want = [] if p.position or not ASKS_WHO.search(normalise(p.question)) else asked_role(p, named)
     said = set(stems(answer))
     if not want or not said or not any(said <= set(stems(text)) for i in cited
                                        for label, text in i.fields if label == "on-screen text"):

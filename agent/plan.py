@@ -347,11 +347,15 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     return "lookup", ""
 
 
+# "when do I dial into the weekly call": a call to join, not a recording of one
+JOINED = re.compile(r"\b(?:dial|dialling|dialing|join|joining|log|logging|sign|hop|get|call)\s+(?:in|into|on|onto|to)\s+$")
+
+
 def described_in(q: str) -> tuple[str, re.Match] | None:
     """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the
     video"); (its describing words, the match)."""
     m = next((m for form in DESCRIBED for m in form.finditer(q) if not set(m.group(1).split()) & STOP
-              and not set(m.group(1).split()) <= GENERIC), None)
+              and not set(m.group(1).split()) <= GENERIC and not JOINED.search(q[:m.start()])), None)
     return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 
 

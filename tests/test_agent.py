@@ -578,6 +578,8 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     assert (p.intent, p.videos, p.around, p.named_by) == ("window", ["team_meeting.mp4"], 120.0, ["the orion call"])
     p = plan("I skipped to about two minutes into the planning call - what's being discussed?", NAMES, {"planning": ["team_meeting.mp4"]})
     assert (p.intent, p.videos) == ("window", ["team_meeting.mp4"])
+    p = plan("when do i dial into the weekly call", NAMES, {"weekly": ["team_meeting.mp4"]})   # a call to join
+    assert (p.videos, p.described) == ([], "") and "call" in p.terms
 
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
@@ -1320,6 +1322,7 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     page = scene_item(scene, "bbb.mp4", 1, "/bbb.mp4", [], [])
     assert not none_of("Who composed the music?", "Jan Morgenstern", [page])        # the credits list it
     assert not none_of("Who voiced the bunny?", "Frank Welker", [voice])            # said, not read off the credits
+    assert not none_of("bunny movie voice?", "Digital Pioneers fund", [thanks])      # terse: not asking who
     assert not none_of("Who is the first person credited, as voice actor?", "Digital Pioneers fund", [thanks])  # by where it is
     assert not uncredited(plan("Who voiced the bunny?", names), "Digital Pioneers fund", [thanks], list, {"bbb"})   # no credits
     assert who("Who was the director of photography?") is None
