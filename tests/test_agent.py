@@ -1272,6 +1272,18 @@ def test_an_everyday_word_for_a_detected_object_finds_the_detectors_label(tmp_pa
     assert a.answer.startswith("2 times"), a.answer
 
 
+def test_a_second_reading_is_made_only_when_it_still_ends_within_the_deadline(tmp_path):
+    """As long as the first, or half as long when the retry reads only the items naming whom the
+    question asks about (or about it at all)."""
+    from vidrag.agent.graph import ELSEWHERE, Agent
+    from vidrag.agent.search import Searcher
+    from vidrag.store import Store
+    agent = Agent(Searcher(Store(tmp_path), load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    steps = [{"step": "understand", "seconds": 0.1}, {"step": "retrieve", "seconds": 0.1}, {"step": "answer", "seconds": 6.0}]
+    assert agent._in_time({"trace": steps, "problem": f"{ELSEWHERE} Kevin"})                # 6.2 + 3 s
+    assert not agent._in_time({"trace": steps, "problem": "the evidence does not show 4:37"})   # 6.2 + 6 s
+
+
 def test_a_page_is_the_same_slide_read_again_not_one_sharing_its_footer():
     from vidrag.agent.operate import same_page
     from vidrag.agent.text import stems
