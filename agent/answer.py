@@ -112,6 +112,9 @@ def cut_reply(text: str) -> dict[str, Any]:
             "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
 
 
+SHOWN_NEXT = re.compile(r"\b(?:line|sign|card|caption|title|slide|text|message|shown|on screen)\b")
+
+
 def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     """(answer, index of the item holding it) where the evidence's own layout answers, not the
     model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
@@ -127,6 +130,14 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
                                               for label, t in i.fields if label == "on-screen text"), None)
     if topic:
         return topic
+    if p.intent == "neighbour" and p.direction == "after" and SHOWN_NEXT.search(q):
+        # "what line comes up after the rodent pests one", "the card after the produced by card":
+        # the first text shown after the moment, where nothing is said (a small model copies every
+        # frame of the stretch, and the cite follows the last)
+        after = next(((n, i) for n, i in enumerate(shown) if i.note.startswith("after that") and not i.has("speech")), None)
+        frames = [t for label, t in after[1].fields if label == "on-screen text"] if after else []
+        if frames and frames[0].split(" / ")[0].strip():
+            return frames[0].split(" / ")[0].strip(), after[0]
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):

@@ -18,6 +18,7 @@ another question. Abstaining takes retrieval, the model and the check together.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, TypedDict
 
@@ -29,7 +30,7 @@ from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
-                                    cite_where_answered, line_holding, misfit, names_in, near_in_meaning, on_topic,
+                                    cite_where_answered, in_clip, line_holding, misfit, names_in, near_in_meaning, on_topic,
                                     repeats_question, time_line, unheard_names, unsupported, video_name_words)
 from vidrag.agent.text import contains_phrase, normalise, stems
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan, lookups, plan
@@ -225,6 +226,8 @@ class Agent:
             cited, reply = [holder], dict(reply, answer=answer)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
+        if p.intent == "when" and extra and not any(in_clip(t, cited) for t in re.findall(r"\d+:\d\d(?::\d\d)?", answer)):
+            cited, extra = extra, []   # "2:20–2:48" is the moment of another item than the one cited
         videos = self.searcher.store.videos()
         unheard = unheard_names(p.question, p.named_by, [v.name for v in videos], items)
         if unheard and not any(self.gather.holders(name, videos) for name in unheard):

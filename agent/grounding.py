@@ -106,15 +106,36 @@ def unsupported(answer: str, cited: list[Item], others: list[Item], question: st
     by a moment of the video: "00:00:32" names where the evidence sits, not a time."""
     missing, extra = [], []
     cited_text = " ".join(i.text() for i in cited)
+    total = bool(TOTAL_ASKED.search(question))
     for value in specifics(answer):
-        if in_text(value, cited_text) or in_text(value, question) or not clock and in_clip(value, cited):
+        if in_text(value, cited_text) or in_text(value, question) or not clock and in_clip(value, cited) \
+                or total and sum_said(value, cited):
             continue
-        holder = next((i for i in others if in_text(value, i.text())), None)
+        # (a moment of the video read off another item than the one cited: "2:20–2:48" is that item's)
+        holder = next((i for i in others if in_text(value, i.text()) or not clock and in_clip(value, [i])
+                       or total and sum_said(value, [i])), None)
         if holder is None:
             missing.append(value)
         elif holder not in extra:
             extra.append(holder)
     return missing, extra
+
+
+# "how many people will they hire altogether", "what's the total": a number the evidence says in parts
+TOTAL_ASKED = re.compile(r"\b(?:altogether|all together|in total|in all|total|combined|overall|all told)\b", re.I)
+
+
+def sum_said(value: str, items: list[Item]) -> bool:
+    """A number that is the sum of the numbers one sentence or line says ("two engineers and one
+    designer": 3)."""
+    if not value.isdigit():
+        return False
+    for item in items:
+        for part in (x for _, t in item.fields for x in re.split(r"(?<=[.!?])\s+|\s*\|\s*|\s+/\s+", t)):
+            said = [int(w) if w.isdigit() else NUMBER_WORDS[w] for w in words(part) if w.isdigit() or w in NUMBER_WORDS]
+            if len(said) >= 2 and sum(said) == int(value):
+                return True
+    return False
 
 
 def in_clip(value: str, items: list[Item]) -> bool:

@@ -43,7 +43,7 @@ WINDOW_ASKS = set("credit credits text written writing screen onscreen talking d
 SUMMARY_WORDS = re.compile(r"\b(summar\w*|overview|recap|gist|rundown|run-down|synopsis|tl;?dr|sum up|sum it up|in a nutshell|"
                            r"main points|key points|highlights|story|plot|what goes on|what is going on)\b")
 # A question's words that do not say what it is about, for the check that the evidence is about it
-NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER
+NOT_TOPIC = SHOWN_AS | ANSWER_KINDS | LIGHT_VERBS | MANNER | {"one", "ones"}   # "which one ..."
 # "the first sign", "the opening title card", "the last slide", "the first thing the narrator says",
 # "the first credit", "which role is credited first"
 # "which sign do we see first", "what slide came up last" (a thing shown, not "which person comes first")
@@ -82,7 +82,7 @@ SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 # ("the planning call", "the orion call": a recorded call or meeting is named the same way)
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
-                        r"animation|call|meeting|session|webinar)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
+                        r"animation|call|meeting|session|webinar|tour)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
 # what a "find me the X" asks the value of, not the place of ("find the total cost", "show me the
 # password"); and the opening or closing one, which POSITION reads ("show me the last slide")
 VALUES = set("summary gist answer cost costs price total amount number numbers deadline date time password code address "
@@ -114,6 +114,16 @@ TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|w
 # ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
 WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
                          r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")
+# Words before the question proper ("ok so when does ...", "roughly when does the tour end", "hey,
+# what's ..."): the rules that read a question's opening words read what follows them
+LEAD_IN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|question|"
+                     r"just curious|curious|(?:roughly|approximately)(?=\W+(?:when|at what|how (?:far|long) into)\b))\b[\s,:;.!-]*)+(?=\w)")
+# "once they were done with the budget", "when we finished talking about hiring", "after she wrapped
+# up the intro": the moment a topic ends is the moment after it
+DONE_WITH = re.compile(r"\b(?:once|when|after)\s+(?:they|we|he|she|you|i|(?:the|our)\s+\w+)\s+(?:(?:were|was|are|is|had|have|"
+                       r"got|'re)\s+)?(?:done|finished|through|wrapped up|finish|wrap up)\s+(?:with\s+|talking about\s+|"
+                       r"discussing\s+|covering\s+|going over\s+)?(?=\S)")
+BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a|an|that|this|his|her|their)\b)")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
 CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
@@ -204,7 +214,7 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
                   rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
                   rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
-                  rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
+                  rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
                   for p in own]
         # "what does the bunny trailer announce": the subject of a question's verb
         forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"
@@ -246,7 +256,8 @@ ALTERNATIVES = [
 def alternatives_of(q: str) -> list[str]:
     for pattern in ALTERNATIVES:
         m = pattern.search(q)
-        if m:
+        if m and not re.fullmatch(r"\d+|two|three|four|five|so|less|more|not|something|anything|whatever", m.groups()[-1].strip()):
+            # (not "in a sentence or two", "a minute or so": an amount said loosely)
             return [re.sub(r"^(?:the|a|an)\s+", "", g.strip()) for g in m.groups()]
     return []
 
@@ -282,8 +293,10 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     told = told or m and not m.group(1) and re.match(BEFORE, q[m.start(2):]) and re.search(
         r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?)\b[^?]*\bfor\b", q[:m.start()])
     # ("next sign after the pharmacy one": a terse one says "next" first)
+    # (a window said too only narrows where: "what's shown right after the produced by card near the end")
+    thing = m and re.match(r"(?:the|a|an|his|her|their|that|this)\s+[a-z]", q[m.end():])
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|^\W*(?:the\s+)?next\b", q) \
-            and not has_window and not told:
+            and (not has_window or thing) and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     m = FOLLOWS.search(q)
     if m and not has_window:
@@ -389,7 +402,10 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     """The plan of a question; `held` maps the phrases of lookups() to the videos holding them."""
     held = held or {}
     question = asked_as(question.strip(), held)
-    q = normalise(question).strip()
+    q = LEAD_IN.sub("", normalise(question)).strip()
+    # "once they were done with the budget, what came up next": what follows the budget; "how often
+    # does the guide bring up the ferry": mentions it
+    q = BRING_UP.sub("mention", DONE_WITH.sub("after ", q))
     p = QueryPlan(question=question)
     titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
     p.videos, said = named_videos(q, video_names, titles)

@@ -30,7 +30,7 @@ too again once he she they we you i me my mine your yours our ours their theirs 
 it's can could would should will shall may might must has have had get got gets let please tell say said
 says saying mention mentions mentioned mentioning talk talks talked talking speak speaks spoke spoken
 show shows shown showing showed see saw seen seeing look looks looking appear appears appeared appearing
-visible written write writes wrote read reads onscreen screen video videos clip clips footage recording
+visible written write writes wrote read reads onscreen screen video videos vid vids clip clips footage recording
 film movie scene scenes frame part moment time times point thing things something anything kind type
 happen happens happened happening occur occurs there's thats whats know think remember guy guys someone
 somebody narrator speaker voice lecture lecturer presentation presenter text word words name named called mark about

@@ -8,7 +8,7 @@ import re
 
 from vidrag.timecode import parse_timecode
 
-VIDEO_NOUN = r"(?:video|videos|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
+VIDEO_NOUN = r"(?:video|videos|vid|vids|clip|clips|recording|recordings|file|footage|movie|film|cartoon|one)"
 VIDEO_ITSELF = VIDEO_NOUN.replace("|one)", ")")   # "which one is longer, the red rope or ...": not a video
 UNIT = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
         "hour": 3600, "hours": 3600}
@@ -93,6 +93,10 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
         b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
         return min(a, b), max(a, b), False, m.group(0)
+    # "around 1:10 to 1:25", "2:00-2:30": two moments of the video, a range however it is introduced
+    m = re.search(rf"(?<![\w:.]){HEDGE}{CLOCK}\s*(?:to|until|till|through|-|–)\s*{HEDGE}{CLOCK}(?![\w:])", q)
+    if m and seconds(m.group(1)) < seconds(m.group(2)):
+        return seconds(m.group(1)), seconds(m.group(2)), False, m.group(0)
     # "between 5 and 6 minutes", "from 2 to 3 minutes in": one unit said for both
     m = re.search(rf"\b(?:between|from)\s+{HEDGE}(?:the\s+)?{AMOUNT}\s+(?:and|to|until|till|-)\s+{HEDGE}{DURATION}(?:\s+mark)?", q) \
         or re.search(rf"(?<![\w:.]){AMOUNT}\s*(?:to|-|–)\s*{DURATION}{INTO_VIDEO}", q)   # "30 to 40 secs into the trailer"
