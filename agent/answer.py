@@ -130,7 +130,7 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
                                               for label, t in i.fields if label == "on-screen text"), None)
     if topic:
         return topic
-    if p.intent == "neighbour" and p.direction == "after" and SHOWN_NEXT.search(q):
+    if p.intent == "neighbour" and p.direction == "after" and SHOWN_NEXT.search(re.split(r"\b(?:after|following)\b", q)[0]):
         # "what line comes up after the rodent pests one", "the card after the produced by card":
         # the first text shown after the moment, where nothing is said (a small model copies every
         # frame of the stretch, and the cite follows the last)

@@ -256,7 +256,7 @@ class Agent:
         answer_stems = answer_words(answer, p.question)
         holding = [i for i in cited if answer_stems & set(stems(i.text()))]
         scope = (holding or cited) + [i for i in items if i.anchor]
-        if not state.get("options") and not on_topic(p, scope, cited, self.gather.windows(p), self._means):
+        if not state.get("options") and not on_topic(p, scope, cited, self.gather.windows(p), self._means, answer):
             return {"outcome": "unconfirmed", "problem": NOT_ABOUT}
         for i in cited:   # the cite: the sentence or frame within each item that says the answer
             i.cite_words(answer_words(str(reply.get("answer", "")), p.question))

@@ -132,7 +132,9 @@ def sum_said(value: str, items: list[Item]) -> bool:
         return False
     for item in items:
         for part in (x for _, t in item.fields for x in re.split(r"(?<=[.!?])\s+|\s*\|\s*|\s+/\s+", t)):
-            said = [int(w) if w.isdigit() else NUMBER_WORDS[w] for w in words(part) if w.isdigit() or w in NUMBER_WORDS]
+            # the numbers of things ("2 engineers"), not a page ("5/6"), a time or a date's day
+            said = [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in re.findall(
+                rf"\b(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(?!am\b|pm\b)[a-z]{{3,}}", part.lower())]
             if len(said) >= 2 and sum(said) == int(value):
                 return True
     return False
@@ -374,8 +376,14 @@ def time_line(terms: list[str], items: list[Item], whole: bool = False) -> tuple
     return (best[3], best[4]) if best and best[0] and (not whole or best[1] == len(terms)) else None
 
 
+# "what tool was the trailer made with", "which company rendered it": the noun after what/which
+# says what kind of thing the answer is; a name rarely stands beside its kind ("Made with | MoviePy")
+KIND_ASKED = re.compile(r"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s+)?([a-z]+)\s+(?:is|was|are|were|did|does|do|"
+                        r"has|had|will|would|can|could|gets?|got)\b")
+
+
 def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],
-             means: Callable[[list[str], list[Item]], bool]) -> bool:
+             means: Callable[[list[str], list[Item]], bool], answer: str = "") -> bool:
     """Whether the cited evidence is about the question: it holds one of the question's words
     (not one that says how a thing is shown, "sign"; any other, since what is asked is often
     said in other words: "where does the walk begin" is answered by "we walk from the old
@@ -390,7 +398,12 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     # only there (not "the dragon in the dragon film")
     asked = words(normalise(p.question))
     described = {w for w in p.described.split() if asked.count(w) == 1}
-    terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described]
+    kind = KIND_ASKED.search(normalise(p.question))
+    # (only for an answer that is a name the evidence holds: "what dessert did they order" -> "sandwiches"
+    # is not about a dessert)
+    kind = kind.group(1) if kind and specifics(answer) and all(in_text(x, " ".join(i.text() for i in cited))
+                                                               for x in specifics(answer)) else ""
+    terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
     if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]

@@ -123,6 +123,8 @@ LEAD_IN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|als
 DONE_WITH = re.compile(r"\b(?:once|when|after)\s+(?:they|we|he|she|you|i|(?:the|our)\s+\w+)\s+(?:(?:were|was|are|is|had|have|"
                        r"got|'re)\s+)?(?:done|finished|through|wrapped up|finish|wrap up)\s+(?:with\s+|talking about\s+|"
                        r"discussing\s+|covering\s+|going over\s+)?(?=\S)")
+UNTIL_END = re.compile(r"\bbefore (?:it|the (?:video|clip|reading|film|movie|recording|tour|walk|meeting|trailer)) "
+                       r"(?:ends|finishes|is over|wraps up|stops|closes)\b|\bbefore the (?:very )?end\b(?! of (?:the )?(?:day|week|month|year|quarter))")
 BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a|an|that|this|his|her|their)\b)")
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
@@ -212,7 +214,7 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # video; "for the trailer", "according to the planning meeting" still name one)
         forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
                   rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
-                  rf"around|near|between|from|during|before|after|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
+                  rf"around|near|between|from|during|before|after|over|with|by|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
                   for p in own]
@@ -406,6 +408,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     # "once they were done with the budget, what came up next": what follows the budget; "how often
     # does the guide bring up the ferry": mentions it
     q = BRING_UP.sub("mention", DONE_WITH.sub("after ", q))
+    q = UNTIL_END.sub("at the end", q)   # "the last line before it ends": at the end, not before a moment
     p = QueryPlan(question=question)
     titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
     p.videos, said = named_videos(q, video_names, titles)
@@ -413,7 +416,12 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     rest = q
     for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
         rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
-    described = None if p.videos else described_in(rest)
+    described = described_in(rest)
+    if described and p.videos and described[0] in held and not set(held[described[0]]) & set(p.videos):
+        # "that reading over the street footage": described as well as named, in words the named video
+        # does not hold (not "the cat clip" in the bikes video, which shows a cat)
+        rest = rest[:described[1].start(1)] + rest[described[1].end():]
+    described = None if p.videos else described
     if described:
         p.described, m = described
         if held.get(p.described):

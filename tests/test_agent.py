@@ -494,6 +494,21 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # "the end credits" say where to look and what: the credits' own moment is asked for
     ("When do the end credits start in bbb.mp4?", {"intent": "when", "subject": "credits start", "from_end": True}),
     ("how far into bbb.mp4 do the credits begin", {"intent": "when", "videos": ["bbb.mp4"]}),
+    # words before the question proper; the moment a topic ends is the moment after it
+    ("roughly when does the narrator thank everyone", {"intent": "when"}),
+    ("ok so once they were done with the budget in the meeting, what topic came up next?",
+     {"intent": "neighbour", "direction": "after", "subject": "budget", "videos": ["team_meeting.mp4"]}),
+    ("how many times does the guy in the bikes video bring up the ferry", {"intent": "count", "subject": "ferry", "modality": "speech"}),
+    # two moments of the video however the range is introduced; not a departure time
+    ("what does the narrator say around 1:10 to 1:25", {"start": 70.0, "end": 85.0}),
+    ("the train from 14:35 to brighton", {"start": None}),
+    # a window said too only narrows where the moment is
+    ("in bbb, what's shown right after the produced by card near the very end", {"intent": "neighbour", "from_end": True}),
+    ("what is the meeting about, in a sentence or two", {"intent": "summarise", "alternatives": []}),
+    ("which vid has the bakery sign", {"intent": "which_video", "terms": ["bakery", "sign"]}),
+    # the last line before it ends is the last line, not what comes before a moment
+    ("what's the last line of the reading before it ends", {"intent": "lookup", "position": "last"}),
+    ("what did we agree to finish before the end of the quarter", {"position": ""}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -578,6 +593,14 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     assert (p.intent, p.videos, p.around, p.named_by) == ("window", ["team_meeting.mp4"], 120.0, ["the orion call"])
     p = plan("I skipped to about two minutes into the planning call - what's being discussed?", NAMES, {"planning": ["team_meeting.mp4"]})
     assert (p.intent, p.videos) == ("window", ["team_meeting.mp4"])
+    # a tour named by what it does; a name part said before a verb of making
+    p = plan("what does the narrator say in the walking tour", NAMES, {"walking": ["lecture.mp4"]})
+    assert (p.videos, p.terms, p.intent) == (["lecture.mp4"], [], "lookup")
+    assert plan("what tool was the bunny trailer made with", NAMES).videos == ["trailer_bbb.mp4"]
+    # described as well as named: in words the named video does not hold, they describe it; in words
+    # it holds, they say what is asked
+    assert plan("what book is that lecture over the street footage from", NAMES, {"street": ["bikes.mp4"]}).terms == ["book"]
+    assert plan("in the bikes video what does the cat clip show", NAMES, {"cat": ["bikes.mp4"]}).terms == ["cat"]
     p = plan("when do i dial into the weekly call", NAMES, {"weekly": ["team_meeting.mp4"]})   # a call to join
     assert (p.videos, p.described) == ([], "") and "call" in p.terms
 
@@ -602,6 +625,14 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert unsupported("At 00:01:24", [clip], [], "When are the rodent pests shown?")[0] == ["00:01:24"]
     # a time of day asked for is read from the evidence, not from where it sits
     assert unsupported("00:00:24", [clip], [], "What time do the pests come out?", clock=True)[0] == ["00:00:24"]
+    # a moment of another item than the one cited: that item is cited
+    assert unsupported("0:24–0:40", [train], [clip], "When are the rodent pests shown?") == ([], [clip])
+    # a total the evidence says in parts, where a total is asked
+    hiring = Item("m.mp4", 1, "/m.mp4", 0, 5, 0, 5, [("on-screen text", "HIRING | 5/6"),
+                                                    ("speech", "For hiring, we need two engineers and one designer.")], [1])
+    assert unsupported("3", [hiring], [], "How many people will they hire altogether?")[0] == []
+    assert unsupported("3", [hiring], [], "How many people will they hire?")[0] == ["3"]
+    assert unsupported("11", [hiring], [], "How many in total?")[0] == ["11"]   # not summed across lines
     # a short answer is the name itself, first word included: an invented one is caught
     pay = item("our biggest risk is the payment provider integration")
     assert unsupported("PayPal", [pay], [], "Which payment provider?")[0] == ["PayPal"]
@@ -631,6 +662,18 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert not detected_who("what toy is shown?", "teddy bear", [toy])
     assert repeats_question("The dog.", "What is the name of the dog shown in the video?")
     assert not repeats_question("GATE 7", "What does the gate sign say?") and not repeats_question("Yes", "Is a dog shown?")
+
+
+def test_the_kind_a_question_asks_for_need_not_stand_beside_a_name_that_answers_it():
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import on_topic
+    from vidrag.agent.plan import plan
+    made = Item("t.mp4", 1, "/t.mp4", 50, 55, 50, 55, [("on-screen text", "Made with | MoviePy")], [1])
+    lunch = Item("m.mp4", 2, "/m.mp4", 130, 140, 130, 140, [("speech", "Yes, order sandwiches for everyone.")], [2])
+    topic = lambda q, items, answer: on_topic(plan(q, NAMES), items, items, {}, lambda terms, scope: False, answer)
+    assert topic("what tool was the trailer made with", [made], "MoviePy")
+    assert not topic("what tool was the trailer made with", [made], "made with")     # not a name: the kind is asked
+    assert not topic("what dessert was served", [lunch], "sandwiches")
 
 
 def test_an_answer_cites_the_item_that_holds_its_words():
@@ -1150,6 +1193,11 @@ def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
     assert read("what sign comes right after the ill disposed line") is None
     assert read("what happened after the vote?") is None        # not the very next moment: the model reads it
     assert read("who speaks right after the ill disposed line?") is None    # a person, not a sentence
+    # a line shown after a moment, where nothing is said: the first text after it, not every frame
+    shown = Item("t.mp4", 1, "/t.mp4", 36, 66, 36, 66, [("on-screen text", "Revenge is coming... / Made with | M&viePy")],
+                 [3], note="after that, at 36s")
+    assert read_off(plan("what line comes up after the rodent pests one", ["t.mp4"]), [shown]) == ("Revenge is coming...", 0)
+    assert read_off(plan("what happens after the rodent pests line", ["t.mp4"]), [shown]) is None   # the model reads it
     found = Item("r.mp4", 1, "/r.mp4", 5, 9, 5, 9, [("speech", "He was not an ill-disposed young man.")], [1])
     assert read_off(plan("what comes next after the ill disposed line", ["r.mp4"]), [found]) is None   # no moment after it found
 
