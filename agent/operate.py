@@ -205,9 +205,10 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
     found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
     if not seen and p.modality != "speech" and p.subject in DETECTOR_SAYS:   # "a bike": a "bicycle" detected
         seen = occurrences(store, DETECTOR_SAYS[p.subject], "screen", ids, windows)
-    if not seen and " " in p.subject:
+    if not seen and 1 < len(p.subject.split()) <= 3:
         # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
-        # the noun, else the word before it, is what was indexed
+        # the noun, else the word before it, is what was indexed (not in a clause: "wrap up the tour
+        # and thank everyone" is an event, and "thank" alone finds any thanks)
         for word in [w for w in p.subject.split()[::-1][:2] if len(w) >= 3 and not w.isdigit()]:
             found, seen = word, occurrences(store, word, p.modality, ids, windows) or (
                 occurrences(store, DETECTOR_SAYS[word], "screen", ids, windows)

@@ -244,6 +244,23 @@ def test_every_occurrence_is_counted_with_no_cap(tmp_path):
     assert occurrences(store, "budget", "screen") == [] and len(occurrences(store, "budget", "speech", windows={1: (0, 20)})) == 8
 
 
+def test_a_thing_asked_in_the_askers_words_is_found_by_its_noun_but_an_event_is_not_found_by_one_word(tmp_path):
+    from types import SimpleNamespace
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.operate import exact
+    from vidrag.agent.plan import plan
+    from vidrag.records import Scene, Video, Word
+    from vidrag.store import Store
+    words = [Word(10 + k, 10.4 + k, w) for k, w in enumerate("Thank you Maria, the ferry is late.".split())]
+    store = Store(tmp_path)
+    store.save_video(Video("fp", "/v/a.mp4", "a.mp4", duration=30), [Scene(0, 0.0, 30.0, transcript=" ".join(
+        w.text for w in words), words=words)])
+    gather = Gatherer(SimpleNamespace(store=store))   # only the index is read: no search, no model
+    text, seen = exact(gather, plan("when is the old ferry mentioned", ["a.mp4"]))
+    assert [m.start for m in seen] == [14]
+    assert exact(gather, plan("when does the narrator wrap up the tour and thank everyone", ["a.mp4"])) is None
+
+
 NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", "bbb.mp4", "bikes.mp4", "lecture.mp4"]
 
 
