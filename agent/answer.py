@@ -112,7 +112,7 @@ def cut_reply(text: str) -> dict[str, Any]:
             "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
 
 
-SHOWN_NEXT = re.compile(r"\b(?:line|sign|card|caption|title|slide|text|message|shown|on screen)\b")
+TEXT_ASKED = re.compile(r"\b(?:line|sign|card|caption|title|slide|text|on screen)s?\b")
 
 
 def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
@@ -130,14 +130,17 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
                                               for label, t in i.fields if label == "on-screen text"), None)
     if topic:
         return topic
-    if p.intent == "neighbour" and p.direction == "after" and SHOWN_NEXT.search(re.split(r"\b(?:after|following)\b", q)[0]):
-        # "what line comes up after the rodent pests one", "the card after the produced by card":
+    asked, _, moment = (re.split(r"\b(after|following)\b", q, maxsplit=1) + ["", ""])[:3] if p.intent == "neighbour" \
+        else ("", "", "")
+    if p.direction == "after" and (TEXT_ASKED.search(asked) or re.search(r"\bwhat (?:is|was|gets|comes) (?:up |on )?(?:shown|on screen)\b", asked) and TEXT_ASKED.search(moment)):
+        # "what line comes up after the rodent pests one", "what's shown after the produced by card":
         # the first text shown after the moment, where nothing is said (a small model copies every
         # frame of the stretch, and the cite follows the last)
-        after = next(((n, i) for n, i in enumerate(shown) if i.note.startswith("after that") and not i.has("speech")), None)
-        frames = [t for label, t in after[1].fields if label == "on-screen text"] if after else []
-        if frames and frames[0].split(" / ")[0].strip():
-            return frames[0].split(" / ")[0].strip(), after[0]
+        after = next(((n, i) for n, i in enumerate(shown) if i.note.startswith("after that")), None)
+        frames = [t for label, t in after[1].fields if label == "on-screen text"] if after and not after[1].has("speech") else []
+        first = frames[0].split(" / ")[0].strip() if frames else ""
+        if first:
+            return first, after[0]
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):

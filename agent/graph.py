@@ -226,8 +226,10 @@ class Agent:
             cited, reply = [holder], dict(reply, answer=answer)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        if p.intent == "when" and extra and not any(in_clip(t, cited) for t in re.findall(r"\d+:\d\d(?::\d\d)?", answer)):
-            cited, extra = extra, []   # "2:20–2:48" is the moment of another item than the one cited
+        times = re.findall(r"\d+:\d\d(?::\d\d)?", answer)
+        moved = [i for i in extra if any(in_clip(t, [i]) for t in times)]
+        if p.intent == "when" and moved and not any(in_clip(t, cited) for t in times):
+            cited, extra = moved, [i for i in extra if i not in moved]   # "2:20–2:48" is another item's moment
         videos = self.searcher.store.videos()
         unheard = unheard_names(p.question, p.named_by, [v.name for v in videos], items)
         if unheard and not any(self.gather.holders(name, videos) for name in unheard):

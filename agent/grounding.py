@@ -122,7 +122,9 @@ def unsupported(answer: str, cited: list[Item], others: list[Item], question: st
 
 
 # "how many people will they hire altogether", "what's the total": a number the evidence says in parts
-TOTAL_ASKED = re.compile(r"\b(?:altogether|all together|in total|in all|total|combined|overall|all told)\b", re.I)
+TOTAL_ASKED = re.compile(r"\b(?:altogether|all together|in total|total|combined|overall|all told)\b", re.I)
+UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|per|am|pm|[a-z]+day|january|february|march|april|" \
+        r"may|june|july|august|september|october|november|december)"
 
 
 def sum_said(value: str, items: list[Item]) -> bool:
@@ -132,10 +134,10 @@ def sum_said(value: str, items: list[Item]) -> bool:
         return False
     for item in items:
         for part in (x for _, t in item.fields for x in re.split(r"(?<=[.!?])\s+|\s*\|\s*|\s+/\s+", t)):
-            # the numbers of things ("2 engineers"), not a page ("5/6"), a time or a date's day
-            said = [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in re.findall(
-                rf"\b(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(?!am\b|pm\b)[a-z]{{3,}}", part.lower())]
-            if len(said) >= 2 and sum(said) == int(value):
+            # the numbers of things ("2 engineers"), not a page ("5/6"), a time, a date or a duration
+            said = [(int(n) if n.isdigit() else NUMBER_WORDS[n], noun) for n, noun in re.findall(
+                rf"(?<![\w,.:/])(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(?!{UNITS}\b)([a-z]{{3,}})", part.lower())]
+            if len({noun for _, noun in said}) >= 2 and sum(n for n, _ in said) == int(value):
                 return True
     return False
 
@@ -377,9 +379,13 @@ def time_line(terms: list[str], items: list[Item], whole: bool = False) -> tuple
 
 
 # "what tool was the trailer made with", "which company rendered it": the noun after what/which
-# says what kind of thing the answer is; a name rarely stands beside its kind ("Made with | MoviePy")
-KIND_ASKED = re.compile(r"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s+)?([a-z]+)\s+(?:is|was|are|were|did|does|do|"
-                        r"has|had|will|would|can|could|gets?|got)\b")
+# says what kind of name the answer is, and a name rarely stands beside its kind ("Made with |
+# MoviePy"); kinds of things answered by a name only (not "what dessert": a thing, which the
+# evidence names)
+NAME_KINDS = ("tool|software|program|programme|app|application|company|firm|studio|brand|organi[sz]ation|"
+              "engine|platform|website|site|product|library|framework|band|group|label|publisher|author|novel|book")
+KIND_ASKED = re.compile(rf"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s+)?({NAME_KINDS})\s+(?:is|was|are|were|did|"
+                        r"does|do|has|had|will|would|can|could|gets?|got)\b")
 
 
 def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],

@@ -116,16 +116,31 @@ WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can
                          r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")
 # Words before the question proper ("ok so when does ...", "roughly when does the tour end", "hey,
 # what's ..."): the rules that read a question's opening words read what follows them
-LEAD_IN = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|question|"
-                     r"just curious|curious|(?:roughly|approximately)(?=\W+(?:when|at what|how (?:far|long) into)\b))\b[\s,:;.!-]*)+(?=\w)")
+FILLER = r"(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|just curious|curious|roughly|approximately)"
+# (only where the question proper follows: not "hello world text", "well-known", "roughly 2 minutes in")
+LEAD_IN = re.compile(rf"^\W*(?:{FILLER}(?:\s*[,:;.!]\s*|\s+(?={FILLER}\b|(?:what|when|where|who|whom|which|how|why|is|are|"
+                     r"was|were|do|does|did|can|could|will|would|should|once|after|before|tell|give|show|find)\b)))+")
 # "once they were done with the budget", "when we finished talking about hiring", "after she wrapped
-# up the intro": the moment a topic ends is the moment after it
-DONE_WITH = re.compile(r"\b(?:once|when|after)\s+(?:they|we|he|she|you|i|(?:the|our)\s+\w+)\s+(?:(?:were|was|are|is|had|have|"
-                       r"got|'re)\s+)?(?:done|finished|through|wrapped up|finish|wrap up)\s+(?:with\s+|talking about\s+|"
+# up the intro": the moment a topic ends is the moment after it (people, not "when the cake is done baking")
+DONE_WITH = re.compile(r"\b(?:once|when|after)\s+(?:they|we|he|she|you|i|everyone)\s+(?:(?:were|was|are|is|had|have|got)\s+)?"
+                       r"(?:done|finished|through|wrapped up|finish|wrap up)\s+(?:with\s+|talking about\s+|"
                        r"discussing\s+|covering\s+|going over\s+)?(?=\S)")
-UNTIL_END = re.compile(r"\bbefore (?:it|the (?:video|clip|reading|film|movie|recording|tour|walk|meeting|trailer)) "
-                       r"(?:ends|finishes|is over|wraps up|stops|closes)\b|\bbefore the (?:very )?end\b(?! of (?:the )?(?:day|week|month|year|quarter))")
-BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a|an|that|this|his|her|their)\b)")
+# "the last line before it ends", "just before the end": the end of the video (not "before the end
+# of the quarter")
+VIDEO_ITSELF_WORDS = r"(?:video|clip|reading|film|movie|recording|tour|walk|meeting|trailer|talk|call)"
+UNTIL_END = re.compile(rf"\bbefore (?:it|the {VIDEO_ITSELF_WORDS}) (?:ends|finishes|is over|wraps up|stops|closes)\b|"
+                       rf"\bbefore the (?:very )?end\b(?=\s*(?:$|[?.!,;]|of (?:the|this|that) {VIDEO_ITSELF_WORDS}\b))")
+# "how often does the guide bring up the ferry": mentions it (not "bring up the settings menu")
+BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a|an|that|this|his|her|their)\s+(?!(?:\w+\s+)?"
+                      r"(?:menu|settings|screen|window|page|tab|panel|dialog|palette|app|file|list)\b))")
+
+
+def reworded(question: str) -> str:
+    """The question normalised, with its everyday turns said the way the rules read them."""
+    q = LEAD_IN.sub("", normalise(question)).strip()
+    return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", q)))
+
+
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
 # said or shown: unless the question asks for a moment of the video (intent "when")
 CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
@@ -214,7 +229,7 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # video; "for the trailer", "according to the planning meeting" still name one)
         forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
                   rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
-                  rf"around|near|between|from|during|before|after|over|with|by|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
+                  rf"around|near|between|from|during|before|after|over the|with the|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
                   for p in own]
@@ -258,7 +273,7 @@ ALTERNATIVES = [
 def alternatives_of(q: str) -> list[str]:
     for pattern in ALTERNATIVES:
         m = pattern.search(q)
-        if m and not re.fullmatch(r"\d+|two|three|four|five|so|less|more|not|something|anything|whatever", m.groups()[-1].strip()):
+        if m and not re.search(r"\b(?:an?|one)\s+\w+\s+or\s+(?:two|three|four|so)\W*$|\bor (?:so|less|more)\W*$", q):
             # (not "in a sentence or two", "a minute or so": an amount said loosely)
             return [re.sub(r"^(?:the|a|an)\s+", "", g.strip()) for g in m.groups()]
     return []
@@ -270,7 +285,7 @@ def as_written(phrase: str, question: str) -> str:
     return m.group(0) if m else phrase
 
 
-def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tuple[str, str]:
+def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague: bool = False) -> tuple[str, str]:
     """(intent, direction). Each test stands for a class of questions; the first that holds wins,
     so the narrow forms come before the broad ones."""
     if SUMMARY_WORDS.search(q) or re.search(r"\bdescribe\b", q) and not re.search(
@@ -295,8 +310,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str]) -> tu
     told = told or m and not m.group(1) and re.match(BEFORE, q[m.start(2):]) and re.search(
         r"\b(?:agreed?|decided?|planned|plan|scheduled?|promised?)\b[^?]*\bfor\b", q[:m.start()])
     # ("next sign after the pharmacy one": a terse one says "next" first)
-    # (a window said too only narrows where: "what's shown right after the produced by card near the end")
-    thing = m and re.match(r"(?:the|a|an|his|her|their|that|this)\s+[a-z]", q[m.end():])
+    # (a window said loosely only narrows where: "what's shown right after the produced by card near
+    # the end"; not "at 1:30, what does the slide say after the heading")
+    thing = m and vague and re.match(r"(?:the|a|an|his|her|their|that|this)\s+[a-z]", q[m.end():])
     if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|^\W*(?:the\s+)?next\b", q) \
             and (not has_window or thing) and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
@@ -395,7 +411,7 @@ def asked_as(question: str, held: dict[str, list[str]]) -> str:
 def lookups(question: str, video_names: list[str]) -> list[str]:
     """The phrases plan() needs the library to look up: which videos show or say each."""
     m = ASKER.match(question)
-    q = normalise(question).strip()
+    q = reworded(question)
     described = described_in(q)
     return list(initial_runs(q, video_names)) + ([described[0]] if described else []) + ([m.group(1).capitalize()] if m else [])
 
@@ -404,11 +420,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     """The plan of a question; `held` maps the phrases of lookups() to the videos holding them."""
     held = held or {}
     question = asked_as(question.strip(), held)
-    q = LEAD_IN.sub("", normalise(question)).strip()
-    # "once they were done with the budget, what came up next": what follows the budget; "how often
-    # does the guide bring up the ferry": mentions it
-    q = BRING_UP.sub("mention", DONE_WITH.sub("after ", q))
-    q = UNTIL_END.sub("at the end", q)   # "the last line before it ends": at the end, not before a moment
+    q = reworded(question)
     p = QueryPlan(question=question)
     titles = {run: name for run, name in initial_runs(q, video_names).items() if name in held.get(run, [])}
     p.videos, said = named_videos(q, video_names, titles)
@@ -417,7 +429,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     for s in said:   # the words that named it, once, as whole words ("the walk", not in "the walking tour")
         rest = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", " ", rest, count=1)
     described = described_in(rest)
-    if described and p.videos and described[0] in held and not set(held[described[0]]) & set(p.videos):
+    if described and p.videos and held.get(described[0]) and not set(held[described[0]]) & set(p.videos):
         # "that reading over the street footage": described as well as named, in words the named video
         # does not hold (not "the cat clip" in the bikes video, which shows a cat)
         rest = rest[:described[1].start(1)] + rest[described[1].end():]
@@ -445,7 +457,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.terms = content_words(rest)
     # "when the credits start, which name comes first?": a clause that says when, then the question
     asked = WHEN_CLAUSE.sub("", rest)
-    p.intent, p.direction = intent_of(asked, p.alternatives, p.timed, p.terms)
+    p.intent, p.direction = intent_of(asked, p.alternatives, p.timed, p.terms, vague=p.from_end or p.share is not None)
     if p.intent == "summarise" and not p.videos:
         # "sum up the walking tour": a summary is of a video, and an inflected word of one video's
         # name names it (not for other questions: "what did they say about walking" asks across them)

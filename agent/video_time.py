@@ -93,8 +93,10 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
         a = seconds(g[0]) if g[0] else seconds(g[1], g[2])
         b = seconds(g[3]) if g[3] else seconds(g[4], g[5])
         return min(a, b), max(a, b), False, m.group(0)
-    # "around 1:10 to 1:25", "2:00-2:30": two moments of the video, a range however it is introduced
-    m = re.search(rf"(?<![\w:.]){HEDGE}{CLOCK}\s*(?:to|until|till|through|-|–)\s*{HEDGE}{CLOCK}(?![\w:])", q)
+    # "around 1:10 to 1:25", "at 2:00-2:30": two moments of the video, said where a moment is (not
+    # "the slide says 9:30 to 10:15", "open 1:00 to 3:00 pm": times of day)
+    m = re.search(rf"\b(?:around|about|roughly|approximately|at|in|into)\s+(?:the\s+)?{CLOCK}\s*(?:to|until|till|through|-|–)\s*"
+                  rf"{HEDGE}{CLOCK}(?![\w:])(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b)", q)
     if m and seconds(m.group(1)) < seconds(m.group(2)):
         return seconds(m.group(1)), seconds(m.group(2)), False, m.group(0)
     # "between 5 and 6 minutes", "from 2 to 3 minutes in": one unit said for both

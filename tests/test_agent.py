@@ -525,7 +525,10 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which vid has the bakery sign", {"intent": "which_video", "terms": ["bakery", "sign"]}),
     # the last line before it ends is the last line, not what comes before a moment
     ("what's the last line of the reading before it ends", {"intent": "lookup", "position": "last"}),
-    ("what did we agree to finish before the end of the quarter", {"position": ""}),
+    ("what did we agree to finish before the end of the quarter", {"position": "", "from_end": False, "start": None}),
+    ("hello world text on the slide", {"subject": "hello world"}),          # not words before the question
+    ("office hours are 1:00 to 3:00 pm", {"start": None}),                  # times of day, not of the video
+    ("when does she bring up the settings menu in the demo", {"modality": ""}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -650,6 +653,7 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert unsupported("3", [hiring], [], "How many people will they hire altogether?")[0] == []
     assert unsupported("3", [hiring], [], "How many people will they hire?")[0] == ["3"]
     assert unsupported("11", [hiring], [], "How many in total?")[0] == ["11"]   # not summed across lines
+    assert unsupported("5", [item("It takes 2 weeks and 3 days.")], [], "How long in total?")[0] == ["5"]   # durations
     # a short answer is the name itself, first word included: an invented one is caught
     pay = item("our biggest risk is the payment provider integration")
     assert unsupported("PayPal", [pay], [], "Which payment provider?")[0] == ["PayPal"]
@@ -691,6 +695,8 @@ def test_the_kind_a_question_asks_for_need_not_stand_beside_a_name_that_answers_
     assert topic("what tool was the trailer made with", [made], "MoviePy")
     assert not topic("what tool was the trailer made with", [made], "made with")     # not a name: the kind is asked
     assert not topic("what dessert was served", [lunch], "sandwiches")
+    hotel = Item("w.mp4", 3, "/w.mp4", 5, 9, 5, 9, [("on-screen text", "REX HOTEL")], [3])
+    assert not topic("what dessert is shown", [hotel], "Rex")     # a thing, not a kind of name
 
 
 def test_an_answer_cites_the_item_that_holds_its_words():
@@ -1215,6 +1221,7 @@ def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
                  [3], note="after that, at 36s")
     assert read_off(plan("what line comes up after the rodent pests one", ["t.mp4"]), [shown]) == ("Revenge is coming...", 0)
     assert read_off(plan("what happens after the rodent pests line", ["t.mp4"]), [shown]) is None   # the model reads it
+    assert read_off(plan("what animal is shown after the rodent pests line", ["t.mp4"]), [shown]) is None   # not text
     found = Item("r.mp4", 1, "/r.mp4", 5, 9, 5, 9, [("speech", "He was not an ill-disposed young man.")], [1])
     assert read_off(plan("what comes next after the ill disposed line", ["r.mp4"]), [found]) is None   # no moment after it found
 
