@@ -141,6 +141,14 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
         first = frames[0].split(" / ")[0].strip() if frames else ""
         if first:
             return first, after[0]
+    if p.intent == "window" and p.around is not None and p.modality == "speech":
+        # "roughly four and a half minutes into the walk, what did the guide tell us": the sentence
+        # said nearest that moment (a small model picks a sentence of the stretch at random)
+        said = [(0.0 if a <= p.around <= b else min(abs(a - p.around), abs(b - p.around)), n, t)
+                for n, i in enumerate(shown) for a, b, t in i.spans if t in dict(i.fields).get("speech", "")]
+        if said:
+            _, n, text = min(said)
+            return text, n
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):

@@ -66,8 +66,12 @@ def is_name(row: str) -> bool:
 def pairs(item: Item) -> list[tuple[str, str]]:
     """(role, name) pairs on the item's credits pages, in reading order: frames that pair two
     names or more (a slide's one heading over one title-case line is not a credits page)."""
-    return [pair for label, text in item.fields if label == "on-screen text"
-            for frame in text.split(" / ") for pair in page_pairs([r.strip(" …") for r in frame.split(" | ")])]
+    frames = [row_pairs([r.strip(" …") for r in frame.split(" | ")]) for label, text in item.fields
+              if label == "on-screen text" for frame in text.split(" / ")]
+    paged = any(len({name for _, name in f}) >= 2 for f in frames)
+    # (one heading over one name, "MUSIC AND SOUND DESIGN | Jan Morgenstern", is a page of credits
+    # among others: not a slide alone)
+    return [pair for f in frames if len({name for _, name in f}) >= 2 or paged and len(f) == 1 for pair in f]
 
 
 def page_pairs(rows: list[str]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from vidrag.agent.credits import miscredited
+from vidrag.agent.credits import CREDITS_SAY, miscredited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
@@ -410,7 +410,8 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     kind = kind.group(1) if kind and specifics(answer) and all(in_text(x, " ".join(i.text() for i in cited))
                                                                for x in specifics(answer)) else ""
     terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
-    if not terms or about_question(scope, terms) or any(i.note.startswith(("the first", "the last")) for i in cited):
+    # (the credits' own word for a job: "the soundtrack" is MUSIC)
+    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) or any(i.note.startswith(("the first", "the last")) for i in cited):
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
                        and i.cite_end > windows[i.video_id][0] for i in cited):

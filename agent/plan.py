@@ -82,7 +82,7 @@ SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 # ("the planning call", "the orion call": a recorded call or meeting is named the same way)
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
-                        r"animation|call|meeting|session|webinar|tour)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
+                        r"animation|call|meeting|session|webinar|tour|audiobook|passage|excerpt)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
 # what a "find me the X" asks the value of, not the place of ("find the total cost", "show me the
 # password"); and the opening or closing one, which POSITION reads ("show me the last slide")
 VALUES = set("summary gist answer cost costs price total amount number numbers deadline date time password code address "

@@ -31,12 +31,14 @@ it's can could would should will shall may might must has have had get got gets 
 says saying mention mentions mentioned mentioning talk talks talked talking speak speaks spoke spoken
 show shows shown showing showed see saw seen seeing look looks looking appear appears appeared appearing
 visible written write writes wrote read reads onscreen screen video videos vid vids clip clips footage recording
+audiobook audiobooks passage passages excerpt excerpts
 film movie scene scenes frame part moment time times point thing things something anything kind type
 happen happens happened happening occur occurs there's thats whats know think remember guy guys someone
 somebody narrator speaker voice lecture lecturer presentation presenter text word words name named called mark about
 during while into onto over under between through across along around near before after first last later
 earlier next previous exactly actually really right just immediately according give short quick brief okay ok hey hi so um uh like
 find up come comes came pop pops bit spot place library collection hear hears heard hearing listen count counting discuss discussed discusses discussing discussion""".split())
+
 
 
 def name_parts(file_name: str) -> list[str]:

@@ -523,6 +523,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("in bbb, what's shown right after the produced by card near the very end", {"intent": "neighbour", "from_end": True}),
     ("what is the meeting about, in a sentence or two", {"intent": "summarise", "alternatives": []}),
     ("which vid has the bakery sign", {"intent": "which_video", "terms": ["bakery", "sign"]}),
+    ("What is the name of the man the audiobook passage is about?", {"terms": ["man"]}),   # words for the video itself
     # the last line before it ends is the last line, not what comes before a moment
     ("what's the last line of the reading before it ends", {"intent": "lookup", "position": "last"}),
     ("what did we agree to finish before the end of the quarter", {"position": "", "from_end": False, "start": None}),
@@ -695,6 +696,8 @@ def test_the_kind_a_question_asks_for_need_not_stand_beside_a_name_that_answers_
     assert topic("what tool was the trailer made with", [made], "MoviePy")
     assert not topic("what tool was the trailer made with", [made], "made with")     # not a name: the kind is asked
     assert not topic("what dessert was served", [lunch], "sandwiches")
+    music = Item("b.mp4", 4, "/b.mp4", 490, 500, 490, 500, [("on-screen text", "MUSIC AND SOUND DESIGN | Jan Morgenstern")], [4])
+    assert topic("who made the soundtrack", [music], "Jan Morgenstern")    # the credits' own word for the job
     hotel = Item("w.mp4", 3, "/w.mp4", 5, 9, 5, 9, [("on-screen text", "REX HOTEL")], [3])
     assert not topic("what dessert is shown", [hotel], "Rex")     # a thing, not a kind of name
 
@@ -1222,6 +1225,13 @@ def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
     assert read_off(plan("what line comes up after the rodent pests one", ["t.mp4"]), [shown]) == ("Revenge is coming...", 0)
     assert read_off(plan("what happens after the rodent pests line", ["t.mp4"]), [shown]) is None   # the model reads it
     assert read_off(plan("what animal is shown after the rodent pests line", ["t.mp4"]), [shown]) is None   # not text
+    # what is said around a moment: the sentence nearest it, of the stretches read
+    near = Item("w.mp4", 1, "/w.mp4", 259, 304, 259, 304, [("speech", "Meet Anna at noon. The last ferry leaves at six."),
+                                                          ("on-screen text", "TAXI")], [4])
+    near.spans = [(250.0, 255.0, "Meet Anna at noon."), (278.0, 286.0, "The last ferry leaves at six."), (280.0, 282.0, "TAXI")]
+    assert read_off(plan("Roughly four and a half minutes into the walk, what did the guide tell us?", ["walk.mp4"]),
+                    [near]) == ("The last ferry leaves at six.", 0)
+    assert read_off(plan("what's on screen four and a half minutes into the walk?", ["walk.mp4"]), [near]) is None
     found = Item("r.mp4", 1, "/r.mp4", 5, 9, 5, 9, [("speech", "He was not an ill-disposed young man.")], [1])
     assert read_off(plan("what comes next after the ill disposed line", ["r.mp4"]), [found]) is None   # no moment after it found
 
@@ -1419,6 +1429,10 @@ def test_who_is_credited_is_read_from_the_credits_pairing_not_the_neighbouring_r
     # a slide's heading over one title-case line is not a credits page
     slide = Item("m.mp4", 2, "/m.mp4", 0, 9, 0, 9, [("on-screen text", "ACTION ITEMS | Sarah Chen")], [9])
     assert credited(plan("who is responsible for the action items?", names), [slide], set()) is None
+    # one heading over one name among credits pages is a credits page too
+    run = Item("bbb.mp4", 1, "/bbb.mp4", 490, 513, 490, 513, [("on-screen text", "Peach Open Movie Team | SACHA GOEDEGEBURE — "
+               "Director | ANDREAS GORALCZYK — Art Director / MUSIC AND SOUND DESIGN | Jan Morgenstern")], [1])
+    assert credited(plan("who made the soundtrack?", names), [run], {"bbb"}) == ("Jan Morgenstern", 0)
     assert not miscredited(plan("who is responsible for the budget?", names), "Sarah Chen", [slide], set())
     assert credited(plan("tell me the action items", names), [slide, item], set()) is None   # a command, not a role
     item.note = "the first on-screen text"     # gather.at_position's first credits page
