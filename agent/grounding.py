@@ -411,7 +411,8 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
                                                                for x in specifics(answer)) else ""
     terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
     # (the credits' own word for a job: "the soundtrack" is MUSIC)
-    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) or any(i.note.startswith(("the first", "the last")) for i in cited):
+    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
+        # (the place the question points at: the opening or closing text, the slide a talk moved on to)
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
                        and i.cite_end > windows[i.video_id][0] for i in cited):
