@@ -383,7 +383,7 @@ def time_line(terms: list[str], items: list[Item], whole: bool = False) -> tuple
 # MoviePy"); kinds of things answered by a name only (not "what dessert": a thing, which the
 # evidence names)
 NAME_KINDS = ("tool|software|program|programme|app|application|company|firm|studio|brand|organi[sz]ation|"
-              "engine|platform|website|site|product|library|framework|band|group|label|publisher|author|novel|book")
+              "engine|website|site|product|library|framework|band|group|label|publisher|author|novel|book")
 KIND_ASKED = re.compile(rf"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s+)?({NAME_KINDS})\s+(?:is|was|are|were|did|"
                         r"does|do|has|had|will|would|can|could|gets?|got)\b")
 
@@ -407,8 +407,9 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     kind = KIND_ASKED.search(normalise(p.question))
     # (only for an answer that is a name the evidence holds: "what dessert did they order" -> "sandwiches"
     # is not about a dessert)
+    # (and only where the evidence does not say the kind: "which platform" -> "PLATFORM 4" is about it)
     kind = kind.group(1) if kind and specifics(answer) and all(in_text(x, " ".join(i.text() for i in cited))
-                                                               for x in specifics(answer)) else ""
+                                                               for x in specifics(answer)) and not about_question(scope, [kind.group(1)]) else ""
     terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
     # (the credits' own word for a job: "the soundtrack" is MUSIC)
     if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):

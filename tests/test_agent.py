@@ -698,6 +698,8 @@ def test_the_kind_a_question_asks_for_need_not_stand_beside_a_name_that_answers_
     assert not topic("what dessert was served", [lunch], "sandwiches")
     music = Item("b.mp4", 4, "/b.mp4", 490, 500, 490, 500, [("on-screen text", "MUSIC AND SOUND DESIGN | Jan Morgenstern")], [4])
     assert topic("who made the soundtrack", [music], "Jan Morgenstern")    # the credits' own word for the job
+    board = Item("w.mp4", 5, "/w.mp4", 130, 132, 130, 132, [("on-screen text", "PLATFORM 4 | DEPARTS 14:35")], [5])
+    assert topic("which platform does our train to brighton go from", [board], "PLATFORM 4")   # the kind said is about it
     hotel = Item("w.mp4", 3, "/w.mp4", 5, 9, 5, 9, [("on-screen text", "REX HOTEL")], [3])
     assert not topic("what dessert is shown", [hotel], "Rex")     # a thing, not a kind of name
 
