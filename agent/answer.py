@@ -15,7 +15,7 @@ from vidrag.agent.credits import credit_at, credited
 from vidrag.agent.evidence import Item, hits_terms
 from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question, video_name_words
 from vidrag.agent.plan import SHOWN_AS, QueryPlan
-from vidrag.agent.text import content_words, normalise, stems
+from vidrag.agent.text import normalise, stems
 from vidrag.llm import LLMError, parse_json
 from vidrag.prompts import load as load_prompt
 from vidrag.timecode import hms
@@ -112,27 +112,6 @@ def cut_reply(text: str) -> dict[str, Any]:
             "answer": re.sub(r"\s+", " ", answer).strip()[:300], "citations": re.findall(r"\bE\d+\b", rest)}
 
 
-WHO = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b")
-LABELLED = re.compile(r"[-•·*\s]*([A-Za-z][A-Za-z ]{0,30}?):\s+(\S.{0,60})")
-
-
-def labelled_value(p: QueryPlan, items: list[Item], q: str) -> tuple[str, int] | None:
-    """"beta release date?" -> "3 November", off a slide's "Beta: 3 November" row: the one row
-    whose label says only words the question says (a small model took the launch date beside it).
-    Not for why or how something is done, nor when two rows fit ("Owner: Maria", "Launch: ...")."""
-    if p.intent != "lookup" or p.position or re.match(r"^\W*(?:why|how (?!much|many|long|far))\b", q):
-        return None
-    asked, found = set(stems(" ".join(p.terms))), {}
-    for n, item in enumerate(items):
-        for row in (r for label, text in item.fields if label == "on-screen text" for r in re.split(r"\s*[|/]\s*", text)):
-            m = LABELLED.fullmatch(row.strip())
-            words = set(stems(" ".join(content_words(m.group(1))))) if m else set()
-            # (who is asked: a name, not "1 December" off the "Launch:" row of "who owns the launch")
-            if words and words <= asked and not (WHO.match(q) and re.search(r"\d", m.group(2))):
-                found.setdefault(m.group(1).lower(), (m.group(2).strip(), n))
-    return next(iter(found.values())) if len(found) == 1 else None
-
-
 TEXT_ASKED = re.compile(r"\b(?:line|sign|card|caption|title|slide|text|on screen)s?\b")
 
 
@@ -146,9 +125,6 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     if credit:
         return credit
     q = normalise(p.question)
-    row = labelled_value(p, shown, q)
-    if row:
-        return row
     topic = p.intent == "neighbour" and next(((t.split(" | ")[0], n) for n, i in enumerate(shown)
                                               if i.note.startswith("the slide ")   # gather.next_topic's
                                               for label, t in i.fields if label == "on-screen text"), None)
