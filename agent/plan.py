@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.catalogue import catalogue_of
-from vidrag.agent.text import STOP, content_words, name_parts, normalise, stems
+from vidrag.agent.naming import described_in, initial_runs, named_videos
+from vidrag.agent.text import content_words, name_parts, normalise, stems
 from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, share_of, time_window
 
 INTENTS = ("lookup", "when", "count", "order", "neighbour", "window", "summarise", "which_video")
@@ -78,11 +79,6 @@ SPEAKER = r"(?:narrators?|readers?|speakers?|lecturers?|presenters?|hosts?|voice
 SPOKEN = re.compile(rf"\b{SPEAKER}\b[^?.!,;]*?\b(?:say|says|said|saying|talk\w*|mention\w*|tell\w*|told|explain\w*|"
                     rf"read|reads|describ\w*|call|calls|called|spoke|speak\w*)\b|\baccording to (?:the|this|that) {SPEAKER}"
                     rf"|\bnarrat(?:ed|es|ing|ion)\b")
-# "the bunny movie", "that cooking clip": a video named by what it shows (no file name said)
-# (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
-# ("the planning call", "the orion call": a recorded call or meeting is named the same way)
-DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
-                        r"animation|call|meeting|session|webinar|tour|audiobook|passage|excerpt)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
 # what a "find me the X" asks the value of, not the place of ("find the total cost", "show me the
 # password"); and the opening or closing one, which POSITION reads ("show me the last slide")
 VALUES = set("summary gist answer cost costs price total amount number numbers deadline date time password code address "
@@ -90,9 +86,6 @@ VALUES = set("summary gist answer cost costs price total amount number numbers d
 POSITIONS = set("first last opening closing final".split())
 # "what time does the offsite start": a time of day is the answer (not "when is the deadline": a day)
 ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
-GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
-              "next previous new old main original above following my your our which what any each every actual "
-              "complete real uploaded".split())
 # what marks a before/after question: "after the vote", "prior to the toast", "following her remark"
 # (not "the following scene", "which of the following"); "what follows", "which line precedes the
 # toast" (not "which car follows the bus": a place, not a moment)
@@ -181,73 +174,6 @@ class QueryPlan:
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", [], False) and k != "question"}
-
-
-def initial_runs(q: str, names: list[str]) -> dict[str, str]:
-    """Words whose initials spell a short file name ("big buck bunny" for bbb.mp4): a title,
-    perhaps. Only the library can tell ("the big brown bear" is not one): plan() takes those it
-    confirms as `titles`."""
-    out = {}
-    for name in names:
-        stem = name.rsplit(".", 1)[0].lower()
-        if stem.isalpha() and 3 <= len(stem) <= 5:
-            for m in re.finditer(r"\b" + r"\s+".join(f"{c}[a-z]{{2,}}" for c in stem) + r"\b", q):
-                if not set(m.group(0).split()) & STOP:
-                    out[m.group(0)] = name
-    return out
-
-
-def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
-    """(file names the question names, the words that named them). A name counts written out
-    ("bikes.mp4"), as its words ("team meeting" for team_meeting.mp4), for a one-word name
-    that is also an everyday word ("demo"), beside a word for a video ("the demo video"), and as
-    a title its initials spell that the video itself shows or says (`titles`: words -> name)."""
-    found: list[tuple[int, str, str, tuple[int, int]]] = []
-    split = {n: name_parts(n) for n in names}
-    owners: dict[str, set[str]] = {}
-    for n, parts in split.items():
-        for part in parts:
-            owners.setdefault(part, set()).add(n)
-    for name, parts in split.items():
-        phrase = r"[\s_\-]*".join(re.escape(p) for p in parts)
-        if not phrase:
-            continue
-        forms = [re.escape(name.lower())]
-        # "the big buck bunny trailer", "the trailer for big buck bunny": trailer_bbb.mp4, a title
-        # spelling one part of its name and its other parts said beside it
-        for run in titles or {}:
-            if len(parts) > 1 and "".join(w[0] for w in run.split()) in parts:
-                others = r"\s+".join(re.escape(x) for x in parts if x != "".join(w[0] for w in run.split()))
-                forms += [rf"\b{re.escape(run)}\s+{others}\b",
-                          rf"\b{others}\s+(?:of|for|to|from)\s+(?:the\s+)?{re.escape(run)}\b"]
-        forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
-                     rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
-        # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
-        # a name (after "the", perhaps one describing word, and where a phrase ends)
-        own = [p for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
-        # ("send it to the finance team": a describing word after to/for/with makes a recipient, not a
-        # video; "for the trailer", "according to the planning meeting" still name one)
-        forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
-                  rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
-                  rf"around|near|between|from|during|before|after|over the|with the|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
-                  rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
-                  rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
-                  for p in own]
-        # "what does the bunny trailer announce": the subject of a question's verb
-        forms += [rf"(?:(?<=\bdoes\s)|(?<=\bdid\s)|(?<=\bdo\s)|(?<=\bwill\s))(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}"
-                  rf"(?:\s+{VIDEO_NOUN})?(?=\s+[a-z])" for p in own]
-        forms += [re.escape(run) + rf"(?:\s+{VIDEO_NOUN})?\b" for run, owner in (titles or {}).items() if owner == name]
-        for form in forms:
-            m = re.search(form, q)
-            if m:
-                found.append((len(m.group(0)), name, m.group(0), m.span()))
-                break
-    found.sort(reverse=True)
-    kept: list[tuple[str, str, tuple[int, int]]] = []
-    for _, name, said, (a, b) in found:   # "trailer bbb" names trailer_bbb.mp4, not also bbb.mp4
-        if not any(a < y and x < b for _, _, (x, y) in kept):
-            kept.append((name, said, (a, b)))
-    return [n for n, _, _ in kept], [s for _, s, _ in kept]
 
 
 def literals_of(question: str) -> list[str]:
@@ -376,18 +302,6 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     if has_window and all(t in NOT_TOPIC or t in WINDOW_ASKS for t in terms):
         return "window", ""   # "which credits appear between 8:40 and 8:50": all of the window is asked
     return "lookup", ""
-
-
-# "when do I dial into the weekly call": a call to join, not a recording of one
-JOINED = re.compile(r"\b(?:dial|dialling|dialing|join|joining|log|logging|sign|hop|get|call)\s+(?:in|into|on|onto|to)\s+$")
-
-
-def described_in(q: str) -> tuple[str, re.Match] | None:
-    """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the
-    video"); (its describing words, the match)."""
-    m = next((m for form in DESCRIBED for m in form.finditer(q) if not set(m.group(1).split()) & STOP
-              and not set(m.group(1).split()) <= GENERIC and not JOINED.search(q[:m.start()])), None)
-    return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 
 
 # "I'm Daniel, what do I have to do after the meeting": the asker is someone in the video, and
