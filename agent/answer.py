@@ -113,14 +113,16 @@ def cut_reply(text: str) -> dict[str, Any]:
 
 
 TEXT_ASKED = re.compile(r"\b(?:line|sign|card|caption|title|slide|text|on screen)s?\b")
+WHAT_SHOWN = re.compile(r"\bwhat (?:is|was|gets|comes) (?:up |on )?(?:shown|on screen)\b")
 
 
 def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     """(answer, index of the item holding it) where the evidence's own layout answers, not the
     model: a credits page's pairing ("who is credited as X", "the first credit"), or the one
     sentence said right after a moment ("what comes next after the ill-disposed line": a small
-    model describes the scene instead; not "who speaks next", nor "the next sign"), or the
-    heading of the slide a talk moved on to ("which topic came up after the budget")."""
+    model describes the scene instead; not "who speaks next", nor "the next sign"), the first
+    text shown after one, the sentence said nearest a moment asked about, or the heading of the
+    slide a talk moved on to ("which topic came up after the budget")."""
     credit = credit_at(p, shown) or credited(p, shown, video_name_words([i.video for i in shown]))
     if credit:
         return credit
@@ -132,7 +134,7 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
         return topic
     asked, _, moment = (re.split(r"\b(after|following)\b", q, maxsplit=1) + ["", ""])[:3] if p.intent == "neighbour" \
         else ("", "", "")
-    if p.direction == "after" and (TEXT_ASKED.search(asked) or re.search(r"\bwhat (?:is|was|gets|comes) (?:up |on )?(?:shown|on screen)\b", asked) and TEXT_ASKED.search(moment)):
+    if p.direction == "after" and (TEXT_ASKED.search(asked) or WHAT_SHOWN.search(asked) and TEXT_ASKED.search(moment)):
         # "what line comes up after the rodent pests one", "what's shown after the produced by card":
         # the first text shown after the moment, where nothing is said (a small model copies every
         # frame of the stretch, and the cite follows the last)
