@@ -66,7 +66,8 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
                 others = r"\s+".join(re.escape(x) for x in parts if x != "".join(w[0] for w in run.split()))
                 forms += [rf"\b{re.escape(run)}\s+{others}\b",
                           rf"\b{others}\s+(?:of|for|to|from)\s+(?:the\s+)?{re.escape(run)}\b"]
-        forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() else
+        # (a one-word name that cannot be a word, "bbb" with no vowel, is a name said bare: "in bbb")
+        forms.append(rf"\b{phrase}\b" if len(parts) > 1 or not parts[0].isalpha() or not re.search(r"[aeiouy]", parts[0]) else
                      rf"\b{phrase}\s+{VIDEO_NOUN}\b|\b{VIDEO_NOUN}\s+(?:called|named)\s+{phrase}\b")
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)

@@ -523,6 +523,9 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("in bbb, what's shown right after the produced by card near the very end", {"intent": "neighbour", "from_end": True}),
     ("what is the meeting about, in a sentence or two", {"intent": "summarise", "alternatives": []}),
     ("which vid has the bakery sign", {"intent": "which_video", "terms": ["bakery", "sign"]}),
+    # a one-word name that cannot be a word is a name said bare
+    ("when do the credits start in bbb", {"intent": "when", "videos": ["bbb.mp4"]}),
+    ("who is in the trailer bbb", {"videos": ["trailer_bbb.mp4"]}),
     ("What is the name of the man the audiobook passage is about?", {"terms": ["man"]}),   # words for the video itself
     # the last line before it ends is the last line, not what comes before a moment
     ("what's the last line of the reading before it ends", {"intent": "lookup", "position": "last"}),
