@@ -388,6 +388,16 @@ KIND_ASKED = re.compile(rf"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s
                         r"does|do|has|had|will|would|can|could|gets?|got)\b")
 
 
+def name_kind(p: QueryPlan, answer: str, cited: list[Item], scope: list[Item]) -> str:
+    """The kind of name asked for ("tool"), when the answer is a name the cited evidence holds
+    ("what dessert was served" -> "sandwiches" is about no dessert) and the evidence does not say
+    the kind itself ("which platform" -> "PLATFORM 4" is about it); else ""."""
+    m = KIND_ASKED.search(normalise(p.question))
+    named = specifics(answer)
+    held = " ".join(i.text() for i in cited)
+    return m.group(1) if m and named and all(in_text(x, held) for x in named) and not about_question(scope, [m.group(1)]) else ""
+
+
 def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],
              means: Callable[[list[str], list[Item]], bool], answer: str = "") -> bool:
     """Whether the cited evidence is about the question: it holds one of the question's words
@@ -404,16 +414,12 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     # only there (not "the dragon in the dragon film")
     asked = words(normalise(p.question))
     described = {w for w in p.described.split() if asked.count(w) == 1}
-    kind = KIND_ASKED.search(normalise(p.question))
-    # (only for an answer that is a name the evidence holds: "what dessert did they order" -> "sandwiches"
-    # is not about a dessert)
-    # (and only where the evidence does not say the kind: "which platform" -> "PLATFORM 4" is about it)
-    kind = kind.group(1) if kind and specifics(answer) and all(in_text(x, " ".join(i.text() for i in cited))
-                                                               for x in specifics(answer)) and not about_question(scope, [kind.group(1)]) else ""
+    kind = name_kind(p, answer, cited, scope)
     terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
-    # (the credits' own word for a job: "the soundtrack" is MUSIC)
-    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
-        # (the place the question points at: the opening or closing text, the slide a talk moved on to)
+    # (the credits' own word for a job: "the soundtrack" is MUSIC; the place the question points
+    # at: the opening or closing text, the slide a talk moved on to)
+    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) \
+            or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
                        and i.cite_end > windows[i.video_id][0] for i in cited):
