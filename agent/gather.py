@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
 from vidrag.agent.evidence import (DETECTOR_SAYS, Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
@@ -257,12 +255,11 @@ class Gatherer:
     def heading_meaning(self, subject: str, heads: list[str]) -> int | None:
         """The heading that says the subject in other words ("the money part": BUDGET, "new hires":
         HIRING), by the text embedder: clearly nearer than any other (0.5 or more, 0.1 ahead)."""
-        try:
-            vectors = np.asarray(self.searcher.embedder().encode([subject] + [h.lower() for h in heads]), dtype=float)
+        try:   # (the embedder's vectors are normalised: a dot product is the cosine)
+            vectors = self.searcher.embedder().encode([subject] + [h.lower() for h in heads])
         except ModelMissing:
             return None
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-        sims = sorted(((float(v @ vectors[0]), n) for n, v in enumerate(vectors[1:])), reverse=True)
+        sims = sorted(((float(x), n) for n, x in enumerate(vectors[1:] @ vectors[0])), reverse=True)
         if sims and sims[0][0] >= 0.5 and (len(sims) == 1 or sims[0][0] - sims[1][0] >= 0.1):
             return sims[0][1]
         return None

@@ -226,9 +226,9 @@ class Agent:
             cited, reply = [holder], dict(reply, answer=answer)
         if missing:
             return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        times = re.findall(r"\d+:\d\d(?::\d\d)?", answer)
+        times = re.findall(r"\d+:\d\d(?::\d\d)?", answer) if p.intent == "when" else []
         moved = [i for i in extra if any(in_clip(t, [i]) for t in times)]
-        if p.intent == "when" and moved and not any(in_clip(t, cited) for t in times):
+        if moved and not any(in_clip(t, cited) for t in times):
             cited, extra = moved, [i for i in extra if i not in moved]   # "2:20–2:48" is another item's moment
         videos = self.searcher.store.videos()
         unheard = unheard_names(p.question, p.named_by, [v.name for v in videos], items)
