@@ -13,12 +13,11 @@ understand reads the question into a QueryPlan (agent/plan.py); operate answers 
 and detection times (agent/operate.py); retrieve gathers evidence that holds the answer
 (agent/evidence.py); answer reads it off the evidence's layout where that answers (a credits
 page's pairing, the sentence said right after a moment: answer.read_off), else the model answers
-only from it; verify (agent/grounding.py) rejects specifics the evidence lacks and answers to
+only from it; verify (agent/check.py) rejects specifics the evidence lacks and answers to
 another question. Abstaining takes retrieval, the model and the check together.
 """
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, TypedDict
 
@@ -26,18 +25,14 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
-from vidrag.agent.credits import CREDITED, uncredited
+from vidrag.agent.check import NOT_ABOUT, check
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import (ELSEWHERE, NOT_SAID, NOT_SHOWN, TIME_OF_DAY, about_question, answer_words, asked_field,
-                                    cite_where_answered, in_clip, line_holding, misfit, names_in, near_in_meaning, on_topic,
-                                    repeats_question, time_line, unheard_names, unsupported, video_name_words)
-from vidrag.agent.text import contains_phrase, normalise, stems
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan, lookups, plan
-from vidrag.models import ModelMissing
+from vidrag.agent.grounding import ELSEWHERE, NOT_SAID, NOT_SHOWN, about_question, asked_field, names_in
+from vidrag.agent.text import contains_phrase
+from vidrag.agent.plan import QueryPlan, lookups, plan
 
 MAX_QUESTION = 2000
-NOT_ABOUT = "the cited evidence is not about what was asked"
 
 
 class State(TypedDict, total=False):
@@ -198,80 +193,7 @@ class Agent:
         return {"reply": dict(reply, citations=[items.index(shown[c]) for c in reply["citations"]])}
 
     def verify(self, state: State) -> dict:
-        p, items, reply = state["plan"], state["items"], state.get("reply") or {}
-        about = about_question(items, p.terms) if p.terms else bool(items)
-        if not reply.get("found"):
-            # the model saw nothing that answers: nothing on it at all, or related moments only
-            return {"outcome": "unconfirmed" if items and about else "not_found", "problem": ""}
-        answer = str(reply.get("answer", ""))
-        cited = cite_where_answered(answer, p.question, [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)]
-                                    or items[:1], items)
-        time_of_day = bool(ASKS_TIME_OF_DAY.search(normalise(p.question)))
-        timed = time_of_day and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items)
-        if timed:
-            # a time of day was asked and the reply names none (a slide's page number, say): the line
-            # holding one in the evidence about the question answers ("Friday 9:30 am"). Not when the
-            # reply names a time the evidence lacks: for an absent time ("when does the flight
-            # leave") the line would be another's ("the last ferry leaves at a quarter past six")
-            answer, holder = timed
-            cited, reply = [holder], dict(reply, answer=answer)
-        # a time of day is asked for when the question says so, or the evidence holds one; "when's the
-        # cat in the walk" answered "1:46" names where the cited moment sits in the video
-        clock = p.asks_clock and (time_of_day or any(TIME_OF_DAY.search(i.text()) for i in cited))
-        missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
-                                     p.question + " " + " ".join(state.get("options") or []), clock)
-        said = time_of_day and missing and time_line(p.focus or p.terms, items, whole=True)
-        if said:   # a time the evidence lacks ("4:37"), where a line says it all: that line answers
-            (answer, holder), missing, extra = said, [], []
-            cited, reply = [holder], dict(reply, answer=answer)
-        if missing:
-            return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-        times = re.findall(r"\d+:\d\d(?::\d\d)?", answer) if p.intent == "when" else []
-        moved = [i for i in extra if any(in_clip(t, [i]) for t in times)]
-        if moved and not any(in_clip(t, cited) for t in times):
-            cited, extra = moved, [i for i in extra if i not in moved]   # "2:20–2:48" is another item's moment
-        videos = self.searcher.store.videos()
-        unheard = unheard_names(p.question, p.named_by, [v.name for v in videos], items)
-        if unheard and not any(self.gather.holders(name, videos) for name in unheard):
-            # a name asked about ("what did Sarah agree to") that no scene of the library holds:
-            # the library has nothing on it, and no second search could find it
-            return {"outcome": "not_found", "problem": f"no scene of the library names {', '.join(unheard)}"}
-        problem = misfit(p, answer, cited, items, [v.name for v in videos])
-        named = video_name_words([i.video for i in items])
-        def roles() -> list[str]:   # the credits' roles, read only for an answer read off them
-            return self.gather.credit_roles(cited, bool(CREDITED.search(p.question)))
-        if not problem and uncredited(p, answer, cited, roles, named):
-            problem = "the credits list no such role"
-        if problem:
-            return {"outcome": "unconfirmed", "problem": problem}
-        # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
-        if not state.get("options") and p.intent != "which_video" and repeats_question(answer, p.question):
-            line = line_holding(answer, cited)   # "A bunny": the line it comes from says more
-            if not line or repeats_question(line, p.question):
-                return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
-            reply = dict(reply, answer=line)
-        cited = cited + extra
-        # Is what it cites about what was asked? Options constrain the answer themselves; what
-        # follows a moment is about that moment, which the anchor item holds. Of the items cited,
-        # those the answer's words come from: "bunny movie license?" -> "The Peach Open Movie
-        # Project", citing the licence card and the title card, is the title card's
-        answer_stems = answer_words(answer, p.question)
-        holding = [i for i in cited if answer_stems & set(stems(i.text()))]
-        scope = (holding or cited) + [i for i in items if i.anchor]
-        if not state.get("options") and not on_topic(p, scope, cited, self.gather.windows(p), self._means, answer):
-            return {"outcome": "unconfirmed", "problem": NOT_ABOUT}
-        for i in cited:   # the cite: the sentence or frame within each item that says the answer
-            i.cite_words(answer_words(str(reply.get("answer", "")), p.question))
-        return {"outcome": "answered", "problem": "",
-                "reply": dict(reply, citations=[items.index(i) for i in cited])}
-
-    def _means(self, terms: list[str], scope: list[Item]) -> bool:
-        """The evidence says it in other words ("a car" for "vehicles"): the text embedder decides,
-        when the library has one."""
-        try:
-            return near_in_meaning(self.searcher.embedder().encode, terms, scope)
-        except ModelMissing:
-            return False
+        return check(state["plan"], state["items"], state.get("reply") or {}, state.get("options") or [], self.gather)
 
     def refine(self, state: State) -> dict:
         return {"attempts": state.get("attempts", 0) + 1}
