@@ -143,7 +143,7 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
         first = frames[0].split(" / ")[0].strip() if frames else ""
         if first:
             return first, after[0]
-    if p.intent == "window" and p.around is not None and p.modality == "speech":
+    if p.intent == "window" and p.around is not None and p.spoken:
         # "roughly four and a half minutes into the walk, what did the guide tell us": the sentence
         # said nearest that moment (a small model picks a sentence of the stretch at random)
         said = [(0.0 if a <= p.around <= b else min(abs(a - p.around), abs(b - p.around)), n, t)
@@ -151,12 +151,64 @@ def read_off(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
         if said:
             _, n, text = min(said)
             return text, n
+    if p.intent == "window":
+        return in_window(p, shown)
     if p.intent == "neighbour" and p.immediate and p.direction == "after" and p.modality != "screen" \
             and re.match(r"^\W*(?:and |so )?(?:what|which (?:line|sentence|words?))\b", q) \
             and not (SHOWN_AS - {"line", "lines"}) & set(q.split()):
         return next(((t, n) for n, i in enumerate(shown) if i.note.startswith("after that")
                      for label, t in i.fields if label == "speech"), None)
     return None
+
+
+LISTED, NEAREST_LISTED, LISTED_CHARS = 6, 4, 160   # what a window's answer lists: how many things, how long each
+
+
+def in_window(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
+    """"Anything shown or said between minute 4 and minute 5", "what's on screen in the last 30
+    seconds": what the window holds, in time order (the things nearest the moment asked about,
+    if one was), each sentence once and each sign, slide or scroll of credits once, by its first
+    frame; a small model answers with one part of it, or describes the objects the detector saw.
+    None where it holds no speech or text, or spans several videos (the model then tells which)."""
+    if len({i.video_id for i in shown}) != 1:
+        return None
+    found = []
+    for n, i in enumerate(shown):
+        speech = dict(i.fields).get("speech", "")
+        for a, b, text in i.spans:
+            said = bool(text) and text in speech
+            if text and p.modality != ("screen" if said else "speech"):
+                found.append([max(a, i.start), b, said, text, n])   # (a sentence begun before the window: from its start)
+    kept: list[list] = []
+    for entry in sorted(found):
+        a, b, said, text, _ = entry
+        last = next((k for k in reversed(kept) if k[2] == said), None)
+        if last and last[3] == text:   # a sentence read into two stretches
+            continue
+        if last and not said and kept[-1] is last and a - last[1] <= RUN_GAP and shares(text, last[3]):
+            last[1] = max(last[1], b)   # the same sign held, or credits scrolling on: one thing
+            continue
+        kept.append(entry)
+    if p.around is not None:
+        kept = sorted(sorted(kept, key=lambda k: abs((k[0] + k[1]) / 2 - p.around))[:NEAREST_LISTED])
+    if not kept:
+        return None
+    listed = [f'{hms(a)} {"said" if said else "on screen"}: "{cut(text)}"' for a, _, said, text, _ in kept[:LISTED]]
+    return "; ".join(listed) + ("; and more" if len(kept) > LISTED else ""), kept[0][4]
+
+
+RUN_GAP = 4.0   # seconds between two frames of one thing on screen
+
+
+def shares(text: str, other: str) -> bool:
+    """Whether two frames show one thing: a quarter of the words of the shorter in both (a sign
+    read again with OCR slips, credits scrolled up by a few names)."""
+    a, b = set(stems(text)), set(stems(other))
+    return bool(a and b) and len(a & b) * 4 >= min(len(a), len(b))
+
+
+def cut(text: str) -> str:
+    return text if len(text) <= LISTED_CHARS else text[:LISTED_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 class Reader:

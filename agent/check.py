@@ -12,9 +12,9 @@ from functools import partial
 
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
-from vidrag.agent.grounding import (TIME_OF_DAY, about_question, answer_words, cite_where_answered, in_clip, line_holding,
-                                    misfit, near_in_meaning, on_topic, repeats_question, time_line, unheard_names,
-                                    unsupported, video_name_words)
+from vidrag.agent.grounding import (TIME_OF_DAY, TOTAL_ASKED, about_question, answer_words, cite_where_answered,
+                                    event_time_asked, in_clip, line_holding, misfit, near_in_meaning, on_topic, repeats_question, sum_said, time_line,
+                                    unheard_names, unsupported, video_name_words)
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan
 from vidrag.agent.text import normalise, stems
 from vidrag.models import ModelMissing
@@ -33,8 +33,13 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     answer = str(reply.get("answer", ""))
     cited = cite_where_answered(answer, p.question, [items[i] for i in reply.get("citations", []) if 0 <= i < len(items)]
                                 or items[:1], items)
-    time_of_day = bool(ASKS_TIME_OF_DAY.search(normalise(p.question)))
-    timed = time_of_day and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items)
+    number = re.findall(r"\d+", answer)
+    summed = TOTAL_ASKED.search(p.question) and len(number) == 1 and next(
+        (i for i in items if sum_said(number[0], [i])), None)
+    if summed:   # "3" in all: where it is said in parts ("two engineers and one designer"), not a "3/6"
+        cited = [summed]
+    time_of_day = bool(ASKS_TIME_OF_DAY.search(normalise(p.question))) or event_time_asked(p)
+    timed = time_of_day and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items, near=cited[0])
     if timed:
         # a time of day was asked and the reply names none (a slide's page number, say): the line
         # holding one in the evidence about the question answers ("Friday 9:30 am"). Not when the

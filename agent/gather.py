@@ -22,6 +22,7 @@ SAMPLE_GAP = 4.0   # seconds: a page read just before the first credits page is 
 CREDITS_PAGES, CLOSING = 3, 0.85   # film credits: three pages of names and roles or more, ending its last 15 %
 CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named moment
 NEAREST = 3        # sentences read right after (before) a named moment
+HORIZON = 240.0    # seconds looked ahead (back) for the next (last) sentence or sign after (before) a moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
 WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain name)\b", re.I)
 
@@ -219,6 +220,13 @@ class Gatherer:
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)
+        if p.modality == "speech":
+            # "the next thing the guide says after the bakery reminder": the next sentence said,
+            # however long the walk is quiet after it (or the last one before)
+            said = self.store.words_between(anchor.video_id, *((y + 0.3, y + HORIZON) if p.direction == "after"
+                                                                 else (max(0.0, x - HORIZON), x - 0.3)))
+            if said:
+                a, b = (a, max(b, said[0].start + 1.0)) if p.direction == "after" else (min(a, said[-1].end - 1.0), b)
         own = set(stems(anchor.text()))
         signs = TEXT_SHOWN & set(words(p.question.lower()))
         if p.direction == "after" and (p.modality == "screen" and p.immediate or signs):
@@ -228,6 +236,9 @@ class Gatherer:
             b = max(b, self.next_text(anchor.video_id, own, y) + 4.0)
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
                               nearest=p.direction, keep=1 if p.immediate else NEAREST, own=own)
+        if item and p.modality == "speech" and item.has("speech"):
+            # what was said is asked: a slide up meanwhile is not what they decided next
+            item.fields = [(label, t) for label, t in item.fields if label == "speech"]
         return [i for i in (item, anchor) if i and i.fields]
 
     def next_topic(self, p: QueryPlan, note: str) -> list[Item]:
@@ -320,7 +331,7 @@ class Gatherer:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items
 
-    def next_text(self, vid: int, own: set[str], t: float, horizon: float = 240.0) -> float:
+    def next_text(self, vid: int, own: set[str], t: float, horizon: float = HORIZON) -> float:
         """When the first on-screen line after t that is not the moment's own text (`own`, its
         stems) appears (t if none); looked for up to four minutes on, as far apart as a walk's signs."""
         for s in self.store.scenes_between(vid, t, t + horizon):

@@ -29,7 +29,7 @@ from vidrag.agent.check import NOT_ABOUT, check
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import ELSEWHERE, NOT_SAID, NOT_SHOWN, about_question, asked_field, names_in
-from vidrag.agent.text import contains_phrase
+from vidrag.agent.text import contains_phrase, respelled
 from vidrag.agent.plan import QueryPlan, lookups, plan
 
 MAX_QUESTION = 2000
@@ -116,7 +116,8 @@ class Agent:
     def understand(self, state: State) -> dict:
         videos = [v for v in self.searcher.store.videos() if v.status != "failed"]
         names = [v.name for v in videos]
-        question = self.gather.as_names(state["question"])   # "what's kevin bringing": Kevin, a name
+        # "waht time", "how many ppl"; "what's kevin bringing": Kevin, a name
+        question = self.gather.as_names(respelled(state["question"]))
         held = {phrase: self.gather.holders(phrase, videos) for phrase in lookups(question, names)}
         p = plan(question, names, held)
         if p.described and p.videos and self.gather.hint_misleads(p):

@@ -121,8 +121,9 @@ def unsupported(answer: str, cited: list[Item], others: list[Item], question: st
     return missing, extra
 
 
-# "how many people will they hire altogether", "what's the total": a number the evidence says in parts
-TOTAL_ASKED = re.compile(r"\b(?:altogether|all together|in total|total|combined|overall|all told)\b", re.I)
+# "how many people will they hire altogether", "what's the total", "engineers plus designers": a
+# number the evidence says in parts
+TOTAL_ASKED = re.compile(r"\b(?:altogether|all together|in total|total|combined|overall|all told|plus|added up|put together)\b", re.I)
 UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|per|am|pm|[a-z]+day|january|february|march|april|" \
         r"may|june|july|august|september|october|november|december)"
 
@@ -331,6 +332,9 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
     # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
+    event = p.asks_clock and other_event(p.question, answer, cited)
+    if event:
+        return f"the time said is when they {event}, not what was asked"
     if PAGE_NUMBER.fullmatch(answer.strip(" .")) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
         return "a slide's page number answers no question but which slide"
     # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
@@ -368,14 +372,55 @@ def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
     return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
 
 
-def time_line(terms: list[str], items: list[Item], whole: bool = False) -> tuple[str, Item] | None:
+# What a time of day is the time of, in the words signs and people use: "what time does the train
+# leave" is answered by "DEPARTS 14:35"; "when does the museum open" is not by "meet ... at noon"
+EVENTS = {"open": "open opens opening opened", "close": "close closes closing closed shut shuts",
+          "leave": "leave leaves leaving depart departs departing departure departures",
+          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting"}
+EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
+
+
+def events_in(text: str) -> set[str]:
+    return {EVENT_OF[w] for w in words(normalise(text)) if w in EVENT_OF}
+
+
+def other_event(question: str, answer: str, cited: list[Item]) -> str:
+    """The event a time of day answered is the time of, when the question asks when another one
+    happens ("when does the museum open": "we will meet Anna ... at noon" is when they meet);
+    '' when the line says the event asked, or no event at all (a slide's "Friday 9:30 am")."""
+    asked = events_in(question) - {"meet"}   # ("the meeting" names a thing more often than it asks when)
+    times = [t.lower() for t in TIME_OF_DAY.findall(answer)]
+    lines = [l for i in cited for l in lines_of(i) if any(t in l.lower() for t in times)]
+    said = set().union(*map(events_in, lines)) if lines else set()
+    return ", ".join(sorted(said)) if asked and said and not asked & said else ""
+
+
+def time_line(terms: list[str], items: list[Item], whole: bool = False, near: Item | None = None) -> tuple[str, Item] | None:
     """For "what time does the offsite start": a line holding a time of day in the evidence item
-    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item;
-    `whole`: only a line saying every word asked ("the last ferry to the island leaves at a
-    quarter past six" for "what time does the last ferry to the island leave")."""
-    best = max(((hits_terms(i.text(), terms), hits_terms(l, terms), -n, l, i) for n, i in enumerate(items)
-                for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:3], default=None)
-    return (best[3], best[4]) if best and best[0] and (not whole or best[1] == len(terms)) else None
+    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item, the
+    one nearest the item the model cited (`near`) among equals; `whole`: only a line saying every
+    word asked, or the event asked where what it is the time of is said beside it ("the last
+    ferry to the island leaves at a quarter past six" for "what time does the last ferry to the
+    island leave"; "DEPARTS 14:35" on a board shown while "our train to Brighton" is said)."""
+    def hits(text: str, beside: str = "") -> int:   # the words asked it holds, an event said in any of its words
+        have, said, around = set(stems(text)), events_in(text), set(stems(beside))
+        return sum(1 for t in terms if holds_term(have, t) or EVENT_OF.get(t) in said
+                   or t not in EVENT_OF and holds_term(around, t))
+    apart = lambda i, j: abs(i.start - j.start) if j is not None and i.video_id == j.video_id else float("inf")
+    beside = lambda i: " ".join(j.text() for j in items if j is not i and apart(i, j) <= BESIDE)
+    best = max(((hits(i.text()), hits(l, beside(i) if whole else ""), -apart(i, near), -n, l, i) for n, i in enumerate(items)
+                for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:4], default=None)
+    return (best[4], best[5]) if best and best[0] and (not whole or best[1] == len(terms)) else None
+
+
+BESIDE = 30.0   # seconds: what is said this near a sign is what the sign is about
+
+
+def event_time_asked(p: QueryPlan) -> bool:
+    """"when does the museum open", "when's the last ferry leave": when an event happens is a time
+    of day, not a moment of the video (not "when do they leave the harbor": that moment is seen)."""
+    asked = re.sub(r"(?:\s+(?:on|in|at|of|from|during|the|this|that|my))+$", "", normalise(p.asked or p.question).strip(" ?.!"))
+    return p.asks_clock and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
 
 
 # "what tool was the trailer made with", "which company rendered it": the noun after what/which
@@ -410,15 +455,20 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
     # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
     named = video_name_words([i.video for i in cited])
+    if p.intent == "which_video" and any(set(stems(t)) <= named for t in p.terms):
+        return True   # "which clip has someone reading a novel out loud": reading.mp4 says so by its name
     # so are the words describing a video no file name or text confirmed ("the band clip"), said
     # only there (not "the dragon in the dragon film")
     asked = words(normalise(p.question))
     described = {w for w in p.described.split() if asked.count(w) == 1}
     kind = name_kind(p, answer, cited, scope)
     terms = [t for t in p.terms if t not in NOT_TOPIC and not set(stems(t)) <= named and t not in described and t != kind]
-    # (the credits' own word for a job: "the soundtrack" is MUSIC; the place the question points
-    # at: the opening or closing text, the slide a talk moved on to)
-    if not terms or about_question(scope, terms + [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY]) \
+    # (the credits' own word for a job, "the soundtrack" is MUSIC; an event in the words a sign
+    # uses, "leave" is DEPARTS; or the place the question points at: the opening or closing text,
+    # the slide a talk moved on to)
+    said = [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY] + [w for t in terms if t in EVENT_OF
+                                                                   for w in EVENTS[EVENT_OF[t]].split()]
+    if not terms or about_question(scope, terms + said) \
             or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]

@@ -156,15 +156,23 @@ def when_answer(moments: list[Moment]) -> str:
 
 def order_answer(names: list[str], firsts: list[Moment], direction: str, question: str = "") -> tuple[str, int]:
     """Which of the named things comes first (or last), from their appearance times; "is A before
-    or after B" is answered for A ("Before: the pharmacy at 00:05:08; the ferry at 00:05:57")."""
+    or after B" is answered for A ("Before: the pharmacy at 00:05:08; the ferry at 00:05:57"), and
+    "does A come before B" yes or no."""
     pick = (max if direction == "last" else min)(range(len(names)), key=lambda i: firsts[i].start)
-    if len(names) == 2 and re.search(r"\b(?:before or after|after or before)\b", question, re.I):
-        relation = "Before" if firsts[0].start <= firsts[1].start else "After"
-        return f"{relation}: {names[0]} at {hms(firsts[0].start)}; {names[1]} at {hms(firsts[1].start)}", pick
+    both = f"{names[0]} at {hms(firsts[0].start)}; {names[1]} at {hms(firsts[1].start)}" if len(names) == 2 else ""
+    if both and re.search(r"\b(?:before or after|after or before)\b", question, re.I):
+        return f"{'Before' if firsts[0].start <= firsts[1].start else 'After'}: {both}", pick
+    asked = re.search(r"(?:^\W*|[,;:]\s*)(?:does|do|did|is|are|was|were)\b.*\b(before|after|earlier|later)\b", question, re.I)
+    if both and asked:
+        before = asked.group(1).lower() in ("before", "earlier")
+        return f"{'Yes' if (firsts[0].start <= firsts[1].start) == before else 'No'}: {both}", pick
     others = "; ".join(f"{names[i]} at {hms(firsts[i].start)}" for i in range(len(names)) if i != pick)
     return f"{names[pick]} (at {hms(firsts[pick].start)}; {others})", pick
 
 
+# what a thing on screen is, not which: "the music credit", "the special thanks list" (the screen
+# says "MUSIC AND SOUND DESIGN", "SPECIAL THANKS TO")
+ENTRY = re.compile(r"\s+(?:credits?|list|listing|card|cards|line|lines|entry|caption|names?)$", re.I)
 # "how many slides", "count the title cards": pages of text shown, not a word in them
 PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
 # the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
@@ -185,7 +193,9 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
     if p.intent == "order" and len(p.alternatives) >= 2:
         firsts = []
         for name in p.alternatives:
-            seen = occurrences(store, gather.core(name), p.modality, ids, windows)
+            core = gather.core(name)
+            seen = occurrences(store, core, p.modality, ids, windows) or (
+                occurrences(store, ENTRY.sub("", core), p.modality, ids, windows) if ENTRY.search(core) else [])
             if not seen:
                 return None
             firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"

@@ -196,12 +196,19 @@ ALTERNATIVES = [
 ]
 
 
+WAYS = r"shown|said|seen|heard|written|spoken|displayed|read out|read|sung"
+
+
 def alternatives_of(q: str) -> list[str]:
+    # (not "anything shown or said": two ways of being in a video, not two things)
+    q = re.sub(rf"\b({WAYS})\s+(?:or|and/or)\s+(?:{WAYS})\b", r"\1", q)
     for pattern in ALTERNATIVES:
         m = pattern.search(q)
         if m and not re.search(r"\b(?:an?|one)\s+\w+\s+or\s+(?:two|three|four|so)\W*$|\bor (?:so|less|more)\W*$", q):
             # (not "in a sentence or two", "a minute or so": an amount said loosely)
-            return [re.sub(r"^(?:the|a|an)\s+", "", g.strip()) for g in m.groups()]
+            # (nor the words left where a video's name was taken out: "the bakery in [the walk]")
+            return [re.sub(r"(?:\s+(?:in|on|of|at|from|during|the|this|that))+$", "", re.sub(r"^(?:the|a|an)\s+", "", g.strip()))
+                    for g in m.groups()]
     return []
 
 

@@ -64,7 +64,27 @@ SPELLINGS = [(re.compile(p), r) for p, r in [
     (r"\blicenc(e|es|ed|ing)\b", r"licens\1"), (r"\b(col|fav|harb|neighb|lab|behavi|hon|hum|rum|flav)our", r"\1or"),
     (r"\b(cent|theat|(?:kilo|centi|milli)?met)re(s|d)?\b", r"\1er\2"), (r"\b(organi|reali|recogni|apologi)s(e|es|ed|ing|ation)\b", r"\1z\2"),
     (r"\bcatalogue(s)?\b", r"catalog\1"), (r"\bprogramme(s)?\b", r"program\1"), (r"\bgrey\b", "gray"),
-    (r"\b(defen|offen)ce\b", r"\1se"), (r"\b(travel|cancel)l(ed|ing|er|ers)\b", r"\1\2")]]
+    (r"\b(defen|offen)ce\b", r"\1se"), (r"\b(travel|cancel)l(ed|ing|er|ers)\b", r"\1\2"),
+    # and British words for what signs name, where no other sense is likely ("the sign for the chemist")
+    (r"\bchemists?\b", "pharmacy"), (r"\blorr(?:y|ies)\b", "truck"), (r"\bpetrol\b", "gas"),
+    (r"\bmotorways?\b", "highway"), (r"\bpavements?\b", "sidewalk"), (r"\btimetables?\b", "schedule")]]
+
+# What people type in a hurry, as the question means it: a question word mistyped ("waht time does
+# the train leave"), chat shorthand ("how many ppl", "what did u say"). Questions only: on a sign,
+# "U" or "R" is a letter.
+TYPED = [(re.compile(rf"(?<![\w'-]){p}(?![\w'-])"), r) for p, r in [
+    (r"(?i:waht|wat|whta|wht|whaat)", "what"), (r"(?i:hwo|hw)", "how"), (r"(?i:wehn|whne|wen|whn)", "when"),
+    (r"(?i:wher|whr|wheer)", "where"), (r"(?i:teh|hte)", "the"), (r"(?i:ppl)", "people"), (r"u", "you"),
+    (r"ur", "your"), (r"(?i:abt|bout)", "about"), (r"(?i:pls|plz)", "please"), (r"(?i:b4)", "before"),
+    (r"(?i:nxt)", "next"), (r"(?i:thru)", "through"), (r"(?i:pic)", "picture"), (r"(?i:pics)", "pictures"),
+    (r"(?i:mtg)", "meeting"), (r"(?i:w/)", "with")]]
+
+
+def respelled(question: str) -> str:
+    """A question with its hurried spellings written out (TYPED)."""
+    for pattern, repl in TYPED:
+        question = pattern.sub(repl, question)
+    return question
 
 
 def normalise(text: str) -> str:

@@ -48,6 +48,9 @@ SAID_DURATIONS = [
      lambda m: f"{int(amount(m.group(1)) * 60 + 30)} seconds"),
     (re.compile(rf"\b{AMOUNT}\s+hours?\s+and\s+a\s+half\b"), lambda m: f"{int(amount(m.group(1)) * 60 + 30)} minutes"),
     (re.compile(r"\b(?:a|one) quarter (?:of an )?hour\b"), lambda m: "15 minutes"),
+    # "between minute 4 and minute 5", "from minutes 2 to 3"
+    (re.compile(r"\bminutes?\s+(\d+)\s+(and|to|until|till|-)\s+(?:minute\s+)?(\d+)\b(?!\s*(?:minutes?|mins?|seconds?|secs?)\b)"),
+     lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)} minutes"),
     (re.compile(r"\bthree quarters of an hour\b"), lambda m: "45 minutes"),
 ]
 
@@ -108,13 +111,14 @@ def time_window(q: str) -> tuple[float | None, float | None, bool, str] | tuple[
     # "in the last minute", "the first 30 seconds of the video", "last minute of the walk, what's in
     # it": a span "of" a video (its name is taken out by now, leaving a gap); not "any last minute
     # changes", "the last minute of trading"
-    span = rf"(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|\w+ minutes|few minutes|seconds?))"
+    span = rf"(first|last|final|opening|closing)\s+(?:{DURATION}|(minute|(?:few|couple(?: of)?|several) seconds|\w+ minutes|couple of minutes|seconds?))"
     m = re.search(rf"\b(?:in|during|within|over)\s+the\s+{span}|(?:^\W*|\bthe\s+){span}"
                   rf"(?=\s+of\s+(?:(?:the|this|that|my|our)\s+)?(?:{VIDEO_NOUN}\b|\s|[,;?.!]|$))", q)
     if m:
         g = m.groups()
         which, n, unit, bare = g[:4] if g[0] else g[4:8]
-        length = seconds(n, unit) if n else 60.0 if bare == "minute" else 180.0 if "minutes" in (bare or "") else 30.0
+        length = seconds(n, unit) if n else 60.0 if bare == "minute" else 180.0 if "minutes" in (bare or "") \
+            else 10.0 if " " in bare else 30.0   # "the first few seconds", "the last seconds"
         if which in ("first", "opening"):
             return 0.0, length, False, m.group(0)
         return length, 0.0, True, m.group(0)

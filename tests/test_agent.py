@@ -1236,9 +1236,33 @@ def test_the_sentence_said_right_after_a_moment_answers_what_comes_next():
     near.spans = [(250.0, 255.0, "Meet Anna at noon."), (278.0, 286.0, "The last ferry leaves at six."), (280.0, 282.0, "TAXI")]
     assert read_off(plan("Roughly four and a half minutes into the walk, what did the guide tell us?", ["walk.mp4"]),
                     [near]) == ("The last ferry leaves at six.", 0)
-    assert read_off(plan("what's on screen four and a half minutes into the walk?", ["walk.mp4"]), [near]) is None
+    # what is shown then: the text on screen, not a sentence (nor what the model makes of the objects)
+    assert read_off(plan("what's on screen four and a half minutes into the walk?", ["walk.mp4"]), [near]) \
+        == ('00:04:40 on screen: "TAXI"', 0)
     found = Item("r.mp4", 1, "/r.mp4", 5, 9, 5, 9, [("speech", "He was not an ill-disposed young man.")], [1])
     assert read_off(plan("what comes next after the ill disposed line", ["r.mp4"]), [found]) is None   # no moment after it found
+
+
+def test_a_window_is_answered_with_all_it_holds_each_thing_once():
+    """"Anything shown or said between minute 4 and minute 5": every sentence and every sign in
+    time order; credits scrolling (frames sharing names) are one thing, a new card another; a
+    window over several videos is left to the model, which tells which one."""
+    from vidrag.agent.answer import read_off
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    walk = Item("w.mp4", 1, "/w.mp4", 240, 300, 240, 300,
+                [("speech", "The last ferry leaves at six."), ("on-screen text", "...")], [4])
+    walk.spans = [(238.0, 240.5, "Ada Lee | Bo Chan | LIGHTING"), (242.0, 244.0, "Bo Chan | LIGHTING | Cy Dee"),
+                  (258.0, 260.0, "30 | SPEED LIMIT"), (260.0, 262.0, "30 | SPEED LIMIT"),
+                  (278.0, 286.0, "The last ferry leaves at six."), (290.0, 292.0, "FERRY TERMINAL")]
+    p = plan("anything shown or said between minute 4 and minute 5 of the walk?", ["walk.mp4"])
+    assert p.intent == "window" and (p.start, p.end) == (240.0, 300.0)
+    assert read_off(p, [walk]) == ('00:04:00 on screen: "Ada Lee | Bo Chan | LIGHTING"; 00:04:18 on screen: '
+                                   '"30 | SPEED LIMIT"; 00:04:38 said: "The last ferry leaves at six."; '
+                                   '00:04:50 on screen: "FERRY TERMINAL"', 0)
+    other = Item("x.mp4", 2, "/x.mp4", 240, 300, 240, 300, [("on-screen text", "EXIT")], [9])
+    other.spans = [(250.0, 252.0, "EXIT")]
+    assert read_off(plan("what's on screen between minute 4 and minute 5?", ["walk.mp4", "x.mp4"]), [walk, other]) is None
 
 
 def test_slides_are_counted_as_pages_of_text_shown_without_the_model(lib):
