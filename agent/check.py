@@ -14,7 +14,7 @@ from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
 from vidrag.agent.grounding import (TIME_OF_DAY, TOTAL_ASKED, about_question, answer_words, cite_where_answered,
                                     event_time_asked, in_clip, line_holding, misfit, near_in_meaning, on_topic, repeats_question, sum_said, time_line,
-                                    unheard_names, unsupported, video_name_words)
+                                    unheard_names, unsupported, video_name_words, whose_time)
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan
 from vidrag.agent.text import normalise, stems
 from vidrag.models import ModelMissing
@@ -74,6 +74,9 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         return gather.credit_roles(cited, bool(CREDITED.search(p.question)))
     if not problem and uncredited(p, answer, cited, roles, named):
         problem = "the credits list no such role"
+    unnamed = not problem and whose_time(p, answer, cited, partial(means, gather))
+    if unnamed:   # "when is the code freeze" -> "1 December", the launch's date
+        problem = f"the time given is not said of {' '.join(unnamed)}"
     if problem:
         return {"outcome": "unconfirmed", "problem": problem}
     # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer

@@ -13,6 +13,7 @@ specifics: "They speak French" is not rejected for the capital F when the speech
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from vidrag.agent.credits import CREDITS_SAY, miscredited
@@ -414,6 +415,40 @@ def time_line(terms: list[str], items: list[Item], whole: bool = False, near: It
 
 
 BESIDE = 30.0   # seconds: what is said this near a sign is what the sign is about
+
+# A date or time in an answer: a time of day, a day of the month, a month or weekday named
+DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|\b(?:january|february|march|april|may|june|july|august|september|"
+                       r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|"
+                       r"tomorrow)\b", re.I)
+# what says when, not what: "when is the code freeze supposed to happen", "what day is the offsite"
+WHEN_WORDS = {"supposed", "happen", "happens", "happening", "day", "days", "date", "dates", "time", "times", "hour",
+              "hours", "scheduled", "planned", "set", "due", "exactly", "deadline", "deadlines", "start", "starts",
+              "begin", "begins", "end", "ends", "take", "place", "held", "going", "expected"}
+
+
+def whose_time(p: QueryPlan, answer: str, cited: list[Item], means: Callable[[list[str], list[Item]], bool]) -> list[str]:
+    """The things a time or date was asked for ("when is the code freeze") that no sentence or
+    frame holding the answer's time names, even in other words: "the full launch is on the 1st
+    of December" gives the launch's date, not the code freeze's. What follows "before", "after"
+    or "until" only places the thing ("the code freeze before the launch"). A frame counts whole:
+    "Friday 9:30 am" stands under the slide's title TEAM OFFSITE. [] where no such unit holds the
+    answer's time (the other checks decide), or the question names nothing but the time."""
+    if not p.asks_clock:
+        return []
+    asked = re.split(r"\b(?:before|after|until|till|during|since|so that|because)\b", normalise(p.question))[0]
+    naming = set(" ".join(p.named_by).lower().split())
+    nouns = [w for w in words(asked) if w not in STOP and w not in NOT_TOPIC and w not in WHEN_WORDS and w not in EVENT_OF
+             and w not in naming and len(w) >= 3 and not w.isdigit()]
+    values = TIME_OF_DAY.findall(answer) or DATE_SAID.findall(answer)
+    units = [u for i in cited for label, t in i.fields if label in ("speech", "on-screen text")
+             for u in re.split(r"(?<=[.!?]) " if label == "speech" else r" / ", t)
+             if any(in_text(v, u) for v in values)]
+    if not nouns or not units:
+        return []
+    have = set(stems(" ".join(units)))
+    if any(holds_term(have, n, prefix_from=4) for n in nouns):
+        return []
+    return [] if means(nouns, [replace(cited[0], fields=[("text", " ".join(units))])]) else nouns
 
 
 def event_time_asked(p: QueryPlan) -> bool:
