@@ -74,7 +74,7 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         return gather.credit_roles(cited, bool(CREDITED.search(p.question)))
     if not problem and uncredited(p, answer, cited, roles, named):
         problem = "the credits list no such role"
-    unnamed = not problem and whose_time(p, answer, cited, partial(means, gather))
+    unnamed = not problem and whose_time(p, answer, cited, items, partial(means, gather))
     if unnamed:   # "when is the code freeze" -> "1 December", the launch's date
         problem = f"the time given is not said of {' '.join(unnamed)}"
     if problem:

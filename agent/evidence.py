@@ -192,6 +192,8 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
 
 # everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"
 # is a "bicycle", "a phone" a "cell phone"
+# where a slide sits in its deck ("5/6", "slide 3/6"): it numbers the page, and says nothing on it
+PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
 DETECTOR_SAYS = {"bike": "bicycle", "bikes": "bicycle", "cyclist": "bicycle", "cyclists": "bicycle",
                  "motorbike": "motorcycle", "motorbikes": "motorcycle", "scooter": "motorcycle", "phone": "cell phone",
                  "phones": "cell phone", "cellphone": "cell phone", "mobile": "cell phone", "smartphone": "cell phone",

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Callable
 
 from vidrag.agent.credits import CREDITS_SAY, miscredited
-from vidrag.agent.evidence import Item, hits_terms
+from vidrag.agent.evidence import PAGE_NUMBER, Item, hits_terms
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
@@ -76,9 +76,9 @@ def in_text(value: str, text: str) -> bool:
     if contains_phrase(text, value) or len(re.sub(r"\D", "", value)) >= 4 and next(number, None):
         return True
     v = value.strip().lower()
-    if v.isdigit():
+    if v.isdigit():   # "3" is "three", and in a date "the 1st of December"
         spelled = [w for w, n in NUMBER_WORDS.items() if n == int(v)]
-        return any(w in words(text) for w in spelled)
+        return any(w in words(text) for w in spelled) or re.search(rf"\b{v}(?:st|nd|rd|th)\b", text.lower()) is not None
     if ":" in v:   # a clock time, written 4:15 or 4.15 or "4 15"
         return re.search(r"\b" + re.escape(v).replace(":", r"\s*[:.\s]\s*") + r"\b", text.lower()) is not None
     return initials_of(value, text)
@@ -318,7 +318,6 @@ NOT_SHOWN = "what a sign or slide shows is asked, and the answer is only said"
 
 
 ELSEWHERE = "the answer comes from evidence that does not name"
-PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
 
 
 def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> str:
@@ -426,13 +425,15 @@ WHEN_WORDS = {"supposed", "happen", "happens", "happening", "day", "days", "date
               "begin", "begins", "end", "ends", "take", "place", "held", "going", "expected"}
 
 
-def whose_time(p: QueryPlan, answer: str, cited: list[Item], means: Callable[[list[str], list[Item]], bool]) -> list[str]:
+def whose_time(p: QueryPlan, answer: str, cited: list[Item], items: list[Item],
+               means: Callable[[list[str], list[Item]], bool]) -> list[str]:
     """The things a time or date was asked for ("when is the code freeze") that no sentence or
     frame holding the answer's time names, even in other words: "the full launch is on the 1st
     of December" gives the launch's date, not the code freeze's. What follows "before", "after"
-    or "until" only places the thing ("the code freeze before the launch"). A frame counts whole:
-    "Friday 9:30 am" stands under the slide's title TEAM OFFSITE. [] where no such unit holds the
-    answer's time (the other checks decide), or the question names nothing but the time."""
+    or "until" only places the thing ("the code freeze before the launch"). A frame counts whole
+    ("Friday 9:30 am" stands under the slide's title TEAM OFFSITE), and a sign with what is said
+    beside it ("DEPARTS 14:35" while "our train to Brighton" is spoken of). [] where no such unit
+    holds the answer's time (the other checks decide), or the question names nothing but the time."""
     if not p.asks_clock:
         return []
     asked = re.split(r"\b(?:before|after|until|till|during|since|so that|because)\b", normalise(p.question))[0]
@@ -445,7 +446,9 @@ def whose_time(p: QueryPlan, answer: str, cited: list[Item], means: Callable[[li
              if any(in_text(v, u) for v in values)]
     if not nouns or not units:
         return []
-    have = set(stems(" ".join(units)))
+    beside = [j.text() for i in cited if not i.has("speech") for j in items
+              if j is not i and j.video_id == i.video_id and abs(j.start - i.start) <= BESIDE]
+    have = set(stems(" ".join(units + beside)))
     if any(holds_term(have, n, prefix_from=4) for n in nouns):
         return []
     return [] if means(nouns, [replace(cited[0], fields=[("text", " ".join(units))])]) else nouns

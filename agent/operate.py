@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import page_pairs
-from vidrag.agent.evidence import DETECTOR_SAYS, by_frame, reading_rows
-from vidrag.agent.plan import QueryPlan
-from vidrag.agent.text import join_words, near, stems
+from vidrag.agent.evidence import DETECTOR_SAYS, PAGE_NUMBER, by_frame, reading_rows, sentences
+from vidrag.agent.plan import ENTRIES_LISTED, QueryPlan
+from vidrag.agent.text import join_words, near, normalise, stems
 from vidrag.records import Scene
 from vidrag.store import Store
 from vidrag.timecode import hms
@@ -130,6 +130,36 @@ def credits_start(store: Store, video_ids: list[int], windows: dict[int, tuple[f
     return list(firsts.values())
 
 
+def listed_under(store: Store, video_ids: list[int], question: str) -> tuple[str, list[str], Moment] | None:
+    """(heading, rows, where) of the page whose heading (its first row) the question says, most of
+    its words, read at its fullest frame: the entries under it, not its page number ("3/6")."""
+    asked, best = set(stems(question)), None
+    names = store.video_names(video_ids)
+    for vid in video_ids:
+        for s in store.scenes(vid, details=True):
+            for t, lines in by_frame(s.ocr_lines).items():
+                rows = reading_rows(lines)
+                head = set(stems(rows[0])) if rows else set()
+                entries = [r for r in rows[1:] if not PAGE_NUMBER.fullmatch(r.strip())]
+                said = len(head & asked) / len(head) if head else 0.0
+                if entries and said >= 0.5 and (best is None or (said, len(entries)) > best[0]):
+                    best = ((said, len(entries)), rows[0], entries,
+                            Moment(names[vid][0], vid, names[vid][1], t, t + SAMPLE, "screen", " | ".join(rows), s.id))
+    return best[1:] if best else None
+
+
+def first_said(store: Store, video_ids: list[int], windows: dict[int, tuple[float, float]] | None = None) -> list[Moment]:
+    """Where speech begins in each video (in its window): the first sentence, timed by its first word."""
+    found = []
+    for vid, (name, path) in store.video_names(video_ids).items():
+        a, b = (windows or {}).get(vid, (0.0, float("inf")))
+        said = sentences(store.words_between(vid, a, min(b, a + 600.0)))
+        scene = store.scenes_between(vid, said[0][0], said[0][0] + 0.1, details=False) if said else []
+        if scene:
+            found.append(Moment(name, vid, path, said[0][0], said[0][1], "speech", said[0][2], scene[0].id))
+    return sorted(found, key=lambda m: m.start)
+
+
 def same_page(words: set[str], last: set[str]) -> bool:
     """Whether a frame's words are the page before's: at least half of all their words shared."""
     return bool(last) and len(words & last) * 2 >= len(words | last)
@@ -209,6 +239,16 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
     if p.intent == "when" and CREDITS_START.match(p.subject):
         # "when do the end credits start", "how far into the film do the credits roll"
         seen = credits_start(store, ids or [v.id for v in store.videos()], windows)
+        return (when_answer(seen), seen) if seen else None
+    entries = ENTRIES_LISTED.search(normalise(p.question)) if p.intent == "count" else None
+    listed = entries and listed_under(store, ids or [v.id for v in store.videos()], p.question)
+    if listed:
+        # "how many names are on the Peach team card": the rows under that heading, not a word counted
+        heading, rows, at = listed
+        return f"{len(rows)} {entries.group(1)}: {'; '.join(rows[:12])}{' …' if len(rows) > 12 else ''}", [at]
+    if p.intent == "when" and p.position == "first" and p.modality == "speech" and not p.subject:
+        # "when does the narrator start reading": each video's first sentence
+        seen = first_said(store, ids or [v.id for v in store.videos()], windows)
         return (when_answer(seen), seen) if seen else None
     if not p.subject:
         return None

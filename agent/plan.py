@@ -410,10 +410,27 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
                                                                         clause.group(0)):
         p.position = "first"   # "when the credits start rolling, who is listed?": the opening credit
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
+    if ENTRIES_LISTED.search(asked):
+        p.intent = "count"   # "how many names are on the team card": the entries under a heading
     p.subject = subject_of(p, rest)
+    if FIRST_SAID.search(asked) and (p.intent == "when" or WHEN_ASKED.search(asked)):
+        # "how many seconds into the reading video does the narrator start reading": the first words said
+        p.intent, p.position, p.modality, p.subject = "when", "first", "speech", ""
     p.asks_clock = p.intent != "when" and bool(CLOCK_ASKED.search(asked))
     p.query = " ".join(p.terms) or question
     return p
+
+
+# the entries a page lists: "how many names are on the team card", "how many items on the launch
+# slide" (not "how many people will we hire": a number said)
+ENTRIES_LISTED = re.compile(r"\bhow many\s+(names|people|persons|items|entries|points|bullet points|bullets|roles|lines|things|"
+                            r"rows)\b.*\b(?:card|slide|page|list|screen|board|sign|poster|title)s?\b")
+# the moment anyone first speaks: "start reading", "begins to talk", "when does anyone say anything"
+FIRST_SAID = re.compile(r"\b(?:start|starts|started|begin|begins|began)\s+(?:to\s+)?(?:read|reading|talk|talking|speak|"
+                        r"speaking|narrat\w*|say anything|saying anything)\b|\b(?:first|anyone|anybody|someone|somebody)\s+"
+                        r"(?:speaks|talks|says anything|starts talking)\b")
+WHEN_ASKED = re.compile(r"^\W*(?:when|at what (?:point|time|moment)|how (?:many|much) (?:seconds|minutes|time)|how (?:far|long|soon)|"
+                        r"where in)\b")
 
 
 def subject_of(p: QueryPlan, rest: str) -> str:

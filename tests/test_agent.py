@@ -1547,3 +1547,116 @@ def test_a_reply_that_ends_with_its_answer_is_read_whole_quotes_and_all():
     cut = cut_reply('{"answer": "Kevin", "citations": ["E2')   # a whole reply cut at its token limit
     assert cut["answer"] == "Kevin" and cut["citations"] == ["E2"]
     assert cut_reply('{"answer": "')["found"] is False
+
+
+def said(words: str, start: float, step: float = 0.4):
+    """Word times for a sentence said from `start`, one word every `step` seconds."""
+    from vidrag.records import Word
+    return [Word(start + n * step, start + n * step + step * 0.8, w) for n, w in enumerate(words.split())]
+
+
+def test_questions_typed_in_a_hurry_and_in_british_words_read_as_meant():
+    from vidrag.agent.plan import plan
+    from vidrag.agent.text import normalise, respelled
+    assert respelled("waht time does the train leave") == "what time does the train leave"
+    assert respelled("how many ppl did u see b4 the bakery") == "how many people did you see before the bakery"
+    assert respelled("the big U sign") == "the big U sign"            # a capital U is a letter on a sign
+    assert plan(respelled("Waht time does the train leave"), ["walk.mp4"]).asks_clock
+    assert normalise("the sign for the chemist") == "the sign for the pharmacy"
+    # (two ways of being in a video are not two things to order; a video's name leaves no stray "in")
+    p = plan("anything shown or said between minute 4 and minute 5 of the walk?", ["walk.mp4"])
+    assert (p.intent, p.alternatives, p.start, p.end) == ("window", [], 240.0, 300.0)
+    assert plan("does the ferry come up before the bakery in the walk", ["walk.mp4"]).alternatives == ["ferry", "bakery"]
+    first = plan("what's on screen in the first few seconds of the walk", ["walk.mp4"])
+    assert (first.intent, first.start, first.end) == ("window", 0.0, 10.0)
+
+
+def test_does_a_come_before_b_is_answered_yes_or_no_from_their_times():
+    from vidrag.agent.operate import ENTRY, Moment, order_answer
+    music, thanks = (Moment("b.mp4", 1, "/b.mp4", t, t + 2, "screen", x, 1) for t, x in ((496.0, "MUSIC"), (518.0, "SPECIAL THANKS")))
+    q = "In the credits, does the music credit show up before the special thanks list?"
+    assert order_answer(["music credit", "special thanks list"], [music, thanks], "first", q)[0].startswith("Yes: music credit at 00:08:16")
+    assert order_answer(["special thanks list", "music credit"], [thanks, music], "first", q.replace("music credit show up before the special thanks list",
+                        "special thanks list show up before the music credit"))[0].startswith("No:")
+    assert order_answer(["music credit", "special thanks list"], [music, thanks], "first", "which comes first, the music credit or the thanks")[0] \
+        .startswith("music credit (at")
+    assert [ENTRY.sub("", x) for x in ("music credit", "special thanks list", "team card", "gate")] == ["music", "special thanks", "team", "gate"]
+
+
+def test_what_is_said_after_a_moment_is_the_next_sentence_however_quiet_the_walk_is_before_it(tmp_path):
+    """"What's the next thing the guide says after the bakery reminder": a minute of street noise
+    later; a spoken question reads speech only, not the slide up meanwhile."""
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    first, second = "remember to buy bread at the bakery.", "our train to brighton leaves from platform four."
+    st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=150), [
+        Scene(0, 0.0, 10.0, transcript=first, words=said(first, 2.0)),
+        Scene(1, 10.0, 90.0, ocr_text="TRAVEL: cut 20%", ocr_lines=[OcrLine(20.0, "TRAVEL: cut 20%", 0.9)]),
+        Scene(2, 90.0, 150.0, transcript=second, words=said(second, 100.0))])
+    gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    items = gather.around_anchor(plan("what's the next thing the guide says after the reminder about the bakery?", ["walk.mp4"]))
+    after = next(i for i in items if i.note.startswith("after that"))
+    assert "brighton" in after.text() and "TRAVEL" not in after.text()
+
+
+def test_a_total_is_cited_where_it_is_said_in_parts_and_a_time_for_the_event_asked(lib):
+    """"engineers plus designers": 3 is "two engineers and one designer", not the "3/6" of a slide;
+    "what time does the train leave": the board's DEPARTS 14:35 near where the train is spoken of,
+    not the ferry's time; "when does the museum open" is not when the group meets there."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    agent = lib.agent()
+    verify = lambda q, items, answer, cite=0: agent.verify({"plan": plan(q, ["bikes.mp4"]), "items": items,
+                                                            "reply": {"found": True, "answer": answer, "citations": [cite]}})
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 50, 56, 50, 56, [("on-screen text", "LAUNCH | Beta: 3 November | 3/6")], [1])
+    hiring = Item("bikes.mp4", 1, "/bikes.mp4", 86, 90, 86, 90, [("speech", "We will hire two engineers and one designer.")], [2])
+    total = verify("how many people are they hiring, engineers plus designers", [slide, hiring], "3")
+    assert total["outcome"] == "answered" and total["reply"]["citations"] == [1]
+    train = Item("bikes.mp4", 1, "/bikes.mp4", 148, 154, 148, 154, [("speech", "Our train to Brighton leaves from platform 4.")], [3])
+    board = Item("bikes.mp4", 1, "/bikes.mp4", 125, 131, 125, 131, [("on-screen text", "PLATFORM 4 | DEPARTS 14:35")], [4])
+    ferry = Item("bikes.mp4", 1, "/bikes.mp4", 277, 296, 277, 296, [("speech", "The last ferry leaves at a quarter past six.")], [5])
+    leave = verify("what time does the train leave?", [train, ferry, board], "4")
+    assert leave["outcome"] == "answered" and leave["reply"]["answer"] == "DEPARTS 14:35"
+    meet = Item("bikes.mp4", 1, "/bikes.mp4", 222, 228, 222, 228, [("speech", "We will meet Anna in front of the museum at noon.")], [6])
+    assert verify("what are the museum's opening hours", [meet], "noon")["outcome"] == "unconfirmed"
+    assert verify("when does the museum open", [meet], "noon")["outcome"] == "unconfirmed"
+    assert verify("what time do we meet Anna", [meet], "noon")["outcome"] == "answered"
+    # a date said of another thing than the one asked: the launch's, for a code freeze
+    launch = Item("bikes.mp4", 1, "/bikes.mp4", 60, 66, 60, 66, [("speech", "The full launch is on the 1st of December.")], [7])
+    assert verify("when is the code freeze before the launch supposed to happen", [launch], "1 December")["outcome"] == "unconfirmed"
+    assert verify("when is the launch", [launch], "1 December")["outcome"] == "answered"
+    offsite = Item("bikes.mp4", 1, "/bikes.mp4", 112, 118, 112, 118, [("on-screen text", "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am")], [8])
+    assert verify("what time does the offsite start", [offsite], "9:30 am")["outcome"] == "answered"   # the slide's title says whose
+
+
+def test_when_speech_begins_and_how_many_entries_a_page_lists_are_read_off_the_index(tmp_path):
+    """"how many seconds in does the narrator start reading": the first word said; "how many names
+    are on the team card": the rows under that heading, not its page number."""
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.operate import exact
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    st = Store(tmp_path)
+    line = "chapter one the family of dashwood."
+    card = [OcrLine(12.0, "Peach Team", 0.9, [10, 10, 200, 30])] + [
+        OcrLine(12.0, f"NAME {n} — Role {n}", 0.9, [10, 40 + 30 * n, 200, 60 + 30 * n]) for n in range(3)] + [
+        OcrLine(12.0, "2/6", 0.9, [10, 200, 50, 220])]
+    st.save_video(Video("fp", "/v/reading.mp4", "reading.mp4", duration=30), [
+        Scene(0, 0.0, 10.0, transcript=line, words=said(line, 5.2)),
+        Scene(1, 10.0, 30.0, ocr_text=" | ".join(l.text for l in card), ocr_lines=card)])
+    gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
+    p = plan("how many seconds into the reading video does the narrator actually start reading", ["reading.mp4"])
+    assert (p.intent, p.position, p.modality) == ("when", "first", "speech")
+    text, found = exact(gather, p)
+    assert text.startswith("At 00:00:05") and found[0].start == 5.2
+    p = plan("how many names are on the Peach team card", ["reading.mp4"])
+    assert p.intent == "count"
+    text, found = exact(gather, p)
+    assert text.startswith("3 names: NAME 0 — Role 0") and "2/6" not in text and found[0].start == 12.0
+    assert plan("how many people will they hire", ["reading.mp4"]).intent != "count"   # a number said, no page
