@@ -20,6 +20,9 @@ from vidrag.agent.text import normalise, stems
 from vidrag.models import ModelMissing
 
 NOT_ABOUT = "the cited evidence is not about what was asked"
+# a day or a part of one, which may answer "when" without a clock time ("Friday", "in the evening")
+DAY_SAID = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|today|tonight|"
+                      r"tomorrow|morning|afternoon|evening|night)s?\b", re.I)
 
 
 def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gather) -> dict:
@@ -58,6 +61,9 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         cited, reply = [holder], dict(reply, answer=answer)
     if missing:
         return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
+    if time_of_day and not TIME_OF_DAY.search(answer) and not DAY_SAID.search(answer):
+        # "what time does our train leave" -> "4" (the platform), "pharmacy opening hours" -> the sign
+        return {"outcome": "unconfirmed", "problem": "a time of day is asked, and the answer names none"}
     times = re.findall(r"\d+:\d\d(?::\d\d)?", answer) if p.intent == "when" else []
     moved = [i for i in extra if any(in_clip(t, [i]) for t in times)]
     if moved and not any(in_clip(t, cited) for t in times):

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Callable
 
 from vidrag.agent.credits import CREDITS_SAY, miscredited
-from vidrag.agent.evidence import PAGE_NUMBER, Item, hits_terms
+from vidrag.agent.evidence import EVENT_OF, EVENTS, PAGE_NUMBER, Item, hits_terms
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
@@ -370,14 +370,6 @@ def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
     said = " ".join(t for i in items for label, t in i.fields if label == "speech")
     shown = " ".join(t for i in items for label, t in i.fields if label == "on-screen text")
     return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
-
-
-# What a time of day is the time of, in the words signs and people use: "what time does the train
-# leave" is answered by "DEPARTS 14:35"; "when does the museum open" is not by "meet ... at noon"
-EVENTS = {"open": "open opens opening opened", "close": "close closes closing closed shut shuts",
-          "leave": "leave leaves leaving depart departs departing departure departures",
-          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting"}
-EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
 
 
 def events_in(text: str) -> set[str]:

@@ -85,7 +85,7 @@ VALUES = set("summary gist answer cost costs price total amount number numbers d
              "email phone url website link budget figure result results list".split())
 POSITIONS = set("first last opening closing final".split())
 # "what time does the offsite start": a time of day is the answer (not "when is the deadline": a day)
-ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b")
+ASKS_TIME_OF_DAY = re.compile(r"\b(?:what|which) (?:time|hour)\b|\bo'?clock\b|\b(?:opening|closing) (?:hours|times?)\b")
 # what marks a before/after question: "after the vote", "prior to the toast", "following her remark"
 # (not "the following scene", "which of the following"); "what follows", "which line precedes the
 # toast" (not "which car follows the bus": a place, not a moment)
@@ -106,7 +106,7 @@ COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|wi
 TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b", re.I)
 # ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
 WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
-                         r"(?=(?:what|which|who|whom|whose|where|how|why)\b)")
+                         r"(?=(?:what|which|who|whom|whose|where|how|why|is|are|was|were|do|does|did|can|could|will|has|have)\b)")
 # Words before the question proper ("ok so when does ...", "roughly when does the tour end", "hey,
 # what's ..."): the rules that read a question's opening words read what follows them
 FILLER = r"(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|just curious|curious|roughly|approximately)"
@@ -410,6 +410,12 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
                                                                         clause.group(0)):
         p.position = "first"   # "when the credits start rolling, who is listed?": the opening credit
     p.focus = [t for t in content_words(LOCATING.sub(" ", rest)) if t in p.terms]
+    if p.intent == "lookup" and not p.terms and p.described and not re.search(
+            rf"\b(?:in|from|of|during|on|at|within|throughout|inside|across|about)\s+{re.escape(p.named_by[0])}", q):
+        # "what time is the weekly call": the words that named the meeting are all that is asked about
+        # (not "what does the narrator say in the walking tour": a place to look)
+        p.terms = p.focus = [w for w in content_words(" ".join(p.named_by)) if not re.fullmatch(VIDEO_ITSELF, w)]
+        p.asked = f"{p.asked} {' '.join(p.terms)}".strip()
     if ENTRIES_LISTED.search(asked):
         p.intent = "count"   # "how many names are on the team card": the entries under a heading
     p.subject = subject_of(p, rest)
@@ -427,7 +433,7 @@ ENTRIES_LISTED = re.compile(r"\bhow many\s+(names|people|persons|items|entries|p
                             r"rows)\b.*\b(?:card|slide|page|list|screen|board|sign|poster|title)s?\b")
 # the moment anyone first speaks: "start reading", "begins to talk", "when does anyone say anything"
 FIRST_SAID = re.compile(r"\b(?:start|starts|started|begin|begins|began)\s+(?:to\s+)?(?:read|reading|talk|talking|speak|"
-                        r"speaking|narrat\w*|say anything|saying anything)\b|\b(?:first|anyone|anybody|someone|somebody)\s+"
+                        r"speaking|narrat\w*|say anything|saying anything)\b(?!\s+(?:about|of|on|over|through)\b)|\b(?:first|anyone|anybody|someone|somebody)\s+"
                         r"(?:speaks|talks|says anything|starts talking)\b")
 WHEN_ASKED = re.compile(r"^\W*(?:when|at what (?:point|time|moment)|how (?:many|much) (?:seconds|minutes|time)|how (?:far|long|soon)|"
                         r"where in)\b")

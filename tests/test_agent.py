@@ -1621,6 +1621,10 @@ def test_a_total_is_cited_where_it_is_said_in_parts_and_a_time_for_the_event_ask
     ferry = Item("bikes.mp4", 1, "/bikes.mp4", 277, 296, 277, 296, [("speech", "The last ferry leaves at a quarter past six.")], [5])
     leave = verify("what time does the train leave?", [train, ferry, board], "4")
     assert leave["outcome"] == "answered" and leave["reply"]["answer"] == "DEPARTS 14:35"
+    # a time asked, and no time in the answer or the evidence: the platform's "4", the sign's name
+    assert verify("what time does our train to brighton leave", [train], "4")["outcome"] == "unconfirmed"
+    sign = Item("bikes.mp4", 1, "/bikes.mp4", 310, 315, 310, 315, [("on-screen text", "GREEN CROSS PHARMACY")], [9])
+    assert verify("pharmacy opening hours", [sign], "The pharmacy opens at the GREEN CROSS PHARMACY.")["outcome"] == "unconfirmed"
     meet = Item("bikes.mp4", 1, "/bikes.mp4", 222, 228, 222, 228, [("speech", "We will meet Anna in front of the museum at noon.")], [6])
     assert verify("what are the museum's opening hours", [meet], "noon")["outcome"] == "unconfirmed"
     assert verify("when does the museum open", [meet], "noon")["outcome"] == "unconfirmed"
@@ -1660,3 +1664,10 @@ def test_when_speech_begins_and_how_many_entries_a_page_lists_are_read_off_the_i
     text, found = exact(gather, p)
     assert text.startswith("3 names: NAME 0 — Role 0") and "2/6" not in text and found[0].start == 12.0
     assert plan("how many people will they hire", ["reading.mp4"]).intent != "count"   # a number said, no page
+    assert plan("at what point do they start talking about hiring?", ["reading.mp4"]).position != "first"   # a topic's moment
+    # "when we pass the bakery, does it say what time it opens": a time of day asked, after a clause saying when
+    # the words that named a video are what is asked about when nothing else is ("the weekly call" names the meeting)
+    call = plan("what time is the weekly call", ["team_meeting.mp4"], {"weekly": ["team_meeting.mp4"]})
+    assert call.terms == ["weekly", "call"] and "weekly call" in call.asked
+    bakery = plan("When we pass the bakery on the walk, does it say what time it opens in the morning?", ["walk.mp4"])
+    assert (bakery.intent, bakery.asks_clock) == ("lookup", True)
