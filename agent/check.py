@@ -13,9 +13,9 @@ from functools import partial
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
 from vidrag.agent.grounding import (TIME_OF_DAY, TOTAL_ASKED, about_question, answer_words, cite_where_answered,
-                                    event_time_asked, in_clip, line_holding, misfit, near_in_meaning, on_topic, repeats_question, sum_said, time_line,
+                                    event_time_asked, in_clip, line_holding, misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said, time_line,
                                     unheard_names, unsupported, video_name_words, whose_time)
-from vidrag.agent.plan import ASKS_TIME_OF_DAY, QueryPlan
+from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan
 from vidrag.agent.text import normalise, stems
 from vidrag.models import ModelMissing
 
@@ -55,7 +55,7 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     clock = p.asks_clock and (time_of_day or any(TIME_OF_DAY.search(i.text()) for i in cited))
     missing, extra = unsupported(answer, cited, [i for i in items if i not in cited],
                                  p.question + " " + " ".join(options), clock)
-    said = time_of_day and missing and time_line(p.focus or p.terms, items, whole=True)
+    said = time_of_day and missing and time_line([t for t in p.focus or p.terms if t not in NOT_TOPIC], items, whole=True)
     if said:   # a time the evidence lacks ("4:37"), where a line says it all: that line answers
         (answer, holder), missing, extra = said, [], []
         cited, reply = [holder], dict(reply, answer=answer)
@@ -88,7 +88,7 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer
     if not options and p.intent != "which_video" and repeats_question(answer, p.question):
         line = line_holding(answer, cited)   # "A bunny": the line it comes from says more
-        if not line or repeats_question(line, p.question):
+        if not line or repeats_question(line, p.question) or names_nothing(p, line):
             return {"outcome": "unconfirmed", "problem": "the answer only repeats the question"}
         reply = dict(reply, answer=line)
     cited = cited + extra

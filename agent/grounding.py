@@ -332,6 +332,11 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
     # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
+    if len(answer.split()) >= 5 and names_nothing(p, answer):
+        return "a name is asked, and the answer names none"   # "the payment provider integration"
+    row = other_row(p.question, answer, cited)
+    if row:
+        return f"the answer is the {row} row's, and the question asks another row"
     event = p.asks_clock and other_event(p.question, answer, cited)
     if event:
         return f"the time said is when they {event}, not what was asked"
@@ -350,6 +355,35 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return NOT_SAID
     if said_not_shown(p, answer, items):
         return NOT_SHOWN
+    return ""
+
+
+# "what's the name of the payment provider", "what is the band called"
+NAME_ASKED = re.compile(r"\bnames? of\b|\b(?:is|are|was|were)\s+(?:\w+\s+){0,4}called\b|\bcalled what\b")
+
+
+def names_nothing(p: QueryPlan, answer: str) -> bool:
+    """A name is asked ("what's the name of the payment provider") and the answer holds none the
+    question does not ("Our biggest risk is the payment provider integration.")."""
+    return bool(NAME_ASKED.search(normalise(p.question))) and not [x for x in specifics(answer) if not in_text(x, p.question)]
+
+
+def other_row(question: str, answer: str, cited: list[Item]) -> str:
+    """The label of a slide's "Label: value" row that holds the answer, where the question names
+    another row's label and not this one: "how many dollars is the travel budget" -> "$9,000" is
+    the Marketing row's ("Travel: cut 20%" is the travel row). '' otherwise."""
+    asked = set(stems(question))
+    values = [x for x in specifics(answer) if not in_text(x, question)]
+    for i in cited:
+        for label_, text in i.fields:
+            for frame in (text.split(" / ") if label_ == "on-screen text" else []):
+                rows = [r.strip(" -") for r in frame.split(" | ") if ":" in r]
+                labels = {r.split(":", 1)[0]: r.split(":", 1)[1] for r in rows}
+                said = lambda label: bool(set(stems(label)) & asked - {"total"} - set(stems("so far")))
+                for label, value in labels.items():
+                    if values and all(in_text(v, value) for v in values) and not said(label) and any(
+                            said(other) for other in labels if other != label):
+                        return label
     return ""
 
 

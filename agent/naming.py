@@ -17,6 +17,7 @@ GENERIC = set("first second third last final whole entire same other full long l
               "next previous new old main original above following my your our which what any each every actual "
               "complete real uploaded".split())
 
+TITLE_SMALL = {"and", "of", "the", "in", "on", "a"}
 # "when do I dial into the weekly call": a call to join, not a recording of one
 JOINED = re.compile(r"\b(?:dial|dialling|dialing|join|joining|log|logging|sign|hop|get|call)\s+(?:in|into|on|onto|to)\s+$")
 
@@ -24,7 +25,9 @@ JOINED = re.compile(r"\b(?:dial|dialling|dialing|join|joining|log|logging|sign|h
 def described_in(q: str) -> tuple[str, re.Match] | None:
     """"the bunny movie", "that cooking clip": a video named by what it shows (not "the car in the
     video"); (its describing words, the match)."""
-    m = next((m for form in DESCRIBED for m in form.finditer(q) if not set(m.group(1).split()) & STOP
+    # (a title may hold small words between others: "the sense and sensibility video")
+    plain = lambda said: not set(said[:1] + said[-1:]) & STOP and not set(said[1:-1]) & (STOP - TITLE_SMALL)
+    m = next((m for form in DESCRIBED for m in form.finditer(q) if plain(m.group(1).split())
               and not set(m.group(1).split()) <= GENERIC and not JOINED.search(q[:m.start()])), None)
     return (" ".join(w for w in m.group(1).split() if w not in GENERIC), m) if m else None
 

@@ -27,6 +27,7 @@ TEXT_SHOWN = set("sign signs board boards slide slides caption captions title ti
                  "poster posters card cards".split())
 # The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
+SPEAKERS = set("guide host presenter reader announcer teacher interviewer".split())   # who speaks, not what is said
 PEOPLE = set("man men woman women person people guy guys girl boy lady ladies gentleman gentlemen fellow someone somebody".split())
 ANSWER_KINDS = PEOPLE | set("name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
@@ -103,13 +104,14 @@ COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|wi
                          + r")\b")
 # a before/after question about the topics of a talk: "which topic came up right after the budget",
 # "what did they move on to", "the next thing on the agenda"
-TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b", re.I)
+TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b|"
+                         r"^\W*(?:which|what)\s+(?:slide|page)\b", re.I)
 # ("when does the cat appear, what colour is it" is a question of its own: an auxiliary follows "when")
 WHEN_CLAUSE = re.compile(r"^\W*when\s+(?!(?:is|are|was|were|do|does|did|will|can|could|would|should)\b)[^,?]*,\s*"
                          r"(?=(?:what|which|who|whom|whose|where|how|why|is|are|was|were|do|does|did|can|could|will|has|have)\b)")
 # Words before the question proper ("ok so when does ...", "roughly when does the tour end", "hey,
 # what's ..."): the rules that read a question's opening words read what follows them
-FILLER = r"(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|just curious|curious|roughly|approximately)"
+FILLER = r"(?:ok(?:ay)?|so|hey|hi|hello|um+|uh+|hmm+|well|also|and|quick question|just curious|curious|roughly|approximately|around|about)"
 # (only where the question proper follows: not "hello world text", "well-known", "roughly 2 minutes in")
 LEAD_IN = re.compile(rf"^\W*(?:{FILLER}(?:\s*[,:;.!]\s*|\s+(?={FILLER}\b|(?:what|when|where|who|whom|which|how|why|is|are|"
                      r"was|were|do|does|did|can|could|will|would|should|once|after|before|tell|give|show|find)\b)))+")
@@ -450,6 +452,8 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     if p.literals:
         return p.literals[0]
     # what is asked, not where to look: "how many cups are in the walk" counts cups
-    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS | MANNER and not re.search(r"^(times?|often|many|number|one)$", w)]
+    # (not who says it: "how many times does the tour guide remind us to buy something" counts "buy")
+    words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS | MANNER | SPEAKERS
+             and not re.search(r"^(times?|often|many|number|one)$", w)]
     return " ".join(words)
 

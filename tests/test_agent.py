@@ -1671,3 +1671,33 @@ def test_when_speech_begins_and_how_many_entries_a_page_lists_are_read_off_the_i
     assert call.terms == ["weekly", "call"] and "weekly call" in call.asked
     bakery = plan("When we pass the bakery on the walk, does it say what time it opens in the morning?", ["walk.mp4"])
     assert (bakery.intent, bakery.asks_clock) == ("lookup", True)
+
+
+def test_a_slide_rows_value_answers_only_for_its_own_label_and_a_name_asked_needs_a_name():
+    """"how many dollars is the travel budget" -> "9,000" is the Marketing row's; "what's the name
+    of the payment provider" is not answered by a sentence that names none."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.grounding import names_nothing, other_row
+    from vidrag.agent.plan import plan
+    slide = Item("m.mp4", 1, "/m.mp4", 26, 30, 26, 30, [("on-screen text", "BUDGET | - Total budget: $48,000 | - Marketing: $9,000 | - Travel: cut 20%")], [1])
+    assert other_row("how many dollars is the travel budget", "9,000", [slide]) == "Marketing"
+    assert other_row("how much is the marketing budget", "9,000", [slide]) == ""
+    assert other_row("what's the total budget", "$48,000", [slide]) == ""
+    named = plan("whats the name of the payment provider in the meeting", ["team_meeting.mp4"])
+    assert names_nothing(named, "Our biggest risk is the payment provider integration.")
+    assert not names_nothing(named, "It is PayFlow.")
+    assert not names_nothing(plan("what did they say about the payment provider", ["m.mp4"]), "it is a risk")
+
+
+def test_titles_speakers_and_hedged_question_words_are_read_as_meant():
+    from vidrag.agent.plan import TOPIC_ASKED, lookups, plan
+    # a title with small words inside names its video, once the library confirms it
+    assert lookups("What is read out in the last ten seconds of the Sense and Sensibility video?", ["reading.mp4"]) == [
+        "sense and sensibility"]
+    p = plan("What is read out in the last ten seconds of the Sense and Sensibility video?", ["reading.mp4", "walk.mp4"],
+             {"sense and sensibility": ["reading.mp4"]})
+    assert p.videos == ["reading.mp4"] and "out" not in p.terms
+    assert plan("Around when does the narrator of the walk bring up the train?", ["walk.mp4"]).intent == "when"
+    assert plan("How many times does the tour guide remind us to buy something?", ["walk.mp4"]).subject == "tour remind buy"
+    assert TOPIC_ASKED.search("Which slide comes up right after the hiring one?") and not TOPIC_ASKED.search(
+        "what did she say after the hiring slide")
