@@ -176,7 +176,7 @@ def in_window(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
     for n, i in enumerate(shown):
         speech = dict(i.fields).get("speech", "")
         for a, b, text in i.spans:
-            said = bool(text) and text in speech
+            said = bool(text) and text in speech and text not in dict(i.fields).get("on-screen text", "")
             if text and p.modality != ("screen" if said else "speech"):
                 found.append([max(a, i.start), b, said, text, n])   # (a sentence begun before the window: from its start)
     kept: list[list] = []

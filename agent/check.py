@@ -61,7 +61,7 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         cited, reply = [holder], dict(reply, answer=answer)
     if missing:
         return {"outcome": "unconfirmed", "problem": f"the evidence does not show {', '.join(missing)}"}
-    if time_of_day and not TIME_OF_DAY.search(answer) and not DAY_SAID.search(answer):
+    if time_of_day and p.asks_clock and not TIME_OF_DAY.search(answer) and not DAY_SAID.search(answer):
         # "what time does our train leave" -> "4" (the platform), "pharmacy opening hours" -> the sign
         return {"outcome": "unconfirmed", "problem": "a time of day is asked, and the answer names none"}
     times = re.findall(r"\d+:\d\d(?::\d\d)?", answer) if p.intent == "when" else []

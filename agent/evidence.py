@@ -190,8 +190,6 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
 
 
-# everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"
-# is a "bicycle", "a phone" a "cell phone"
 # What a time of day is the time of, in the words signs and people use: "what time does the train
 # leave" is answered by "DEPARTS 14:35"; "when does the museum open" is not by "meet ... at noon"
 EVENTS = {"open": "open opens opening opened", "close": "close closes closing closed shut shuts",
@@ -200,6 +198,8 @@ EVENTS = {"open": "open opens opening opened", "close": "close closes closing cl
 EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
 # where a slide sits in its deck ("5/6", "slide 3/6"): it numbers the page, and says nothing on it
 PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
+# everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"
+# is a "bicycle", "a phone" a "cell phone"
 DETECTOR_SAYS = {"bike": "bicycle", "bikes": "bicycle", "cyclist": "bicycle", "cyclists": "bicycle",
                  "motorbike": "motorcycle", "motorbikes": "motorcycle", "scooter": "motorcycle", "phone": "cell phone",
                  "phones": "cell phone", "cellphone": "cell phone", "mobile": "cell phone", "smartphone": "cell phone",

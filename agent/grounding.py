@@ -331,7 +331,6 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return "a detected object answers no question of who"
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
-    # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
     if len(answer.split()) >= 5 and names_nothing(p, answer):
         return "a name is asked, and the answer names none"   # "the payment provider integration"
     row = other_row(p.question, answer, cited)
@@ -340,6 +339,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     event = p.asks_clock and other_event(p.question, answer, cited)
     if event:
         return f"the time said is when they {event}, not what was asked"
+    # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
     if PAGE_NUMBER.fullmatch(answer.strip(" .")) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
         return "a slide's page number answers no question but which slide"
     # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
@@ -359,7 +359,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
 
 
 # "what's the name of the payment provider", "what is the band called"
-NAME_ASKED = re.compile(r"\bnames? of\b|\b(?:is|are|was|were)\s+(?:\w+\s+){0,4}called\b|\bcalled what\b")
+NAME_ASKED = re.compile(r"\b(?:what|which)\b.*\bnames? of\b|\b(?:is|are|was|were)\s+(?:\w+\s+){1,4}called\b|\bcalled what\b")
 
 
 def names_nothing(p: QueryPlan, answer: str) -> bool:
@@ -370,20 +370,22 @@ def names_nothing(p: QueryPlan, answer: str) -> bool:
 
 def other_row(question: str, answer: str, cited: list[Item]) -> str:
     """The label of a slide's "Label: value" row that holds the answer, where the question names
-    another row's label and not this one: "how many dollars is the travel budget" -> "$9,000" is
-    the Marketing row's ("Travel: cut 20%" is the travel row). '' otherwise."""
-    asked = set(stems(question))
+    another row's label and no row it names holds the answer: "how many dollars is the travel
+    budget" -> "$9,000" is the Marketing row's ("Travel: cut 20%" is the travel row). Labels are
+    words ("Marketing", not "9:30" or "https"). '' otherwise."""
+    asked = set(stems(question)) - {"total"}
     values = [x for x in specifics(answer) if not in_text(x, question)]
+    if not values:
+        return ""
     for i in cited:
-        for label_, text in i.fields:
-            for frame in (text.split(" / ") if label_ == "on-screen text" else []):
-                rows = [r.strip(" -") for r in frame.split(" | ") if ":" in r]
-                labels = {r.split(":", 1)[0]: r.split(":", 1)[1] for r in rows}
-                said = lambda label: bool(set(stems(label)) & asked - {"total"} - set(stems("so far")))
-                for label, value in labels.items():
-                    if values and all(in_text(v, value) for v in values) and not said(label) and any(
-                            said(other) for other in labels if other != label):
-                        return label
+        for frame in (t for label, t in i.fields if label == "on-screen text" for t in t.split(" / ")):
+            rows = [r.strip(" -").split(":", 1) for r in frame.split(" | ") if ":" in r]
+            rows = [(label, value) for label, value in rows if re.fullmatch(r"[A-Za-z][A-Za-z ]{1,30}", label.strip())
+                    and not value.startswith("//")]
+            named = [value for label, value in rows if set(stems(label)) & asked]
+            holding = [label for label, value in rows if all(in_text(v, value) for v in values)]
+            if named and holding and not any(all(in_text(v, value) for v in values) for value in named):
+                return holding[0]
     return ""
 
 
@@ -484,7 +486,8 @@ def event_time_asked(p: QueryPlan) -> bool:
     """"when does the museum open", "when's the last ferry leave": when an event happens is a time
     of day, not a moment of the video (not "when do they leave the harbor": that moment is seen)."""
     asked = re.sub(r"(?:\s+(?:on|in|at|of|from|during|the|this|that|my))+$", "", normalise(p.asked or p.question).strip(" ?.!"))
-    return p.asks_clock and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
+    people = re.search(r"\b(?:we|they|you|i|he|she|group|people|guide|narrator|team|everyone|everybody)\b", asked)
+    return p.asks_clock and not people and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
 
 
 # "what tool was the trailer made with", "which company rendered it": the noun after what/which

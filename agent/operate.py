@@ -190,9 +190,10 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str, questio
     "does A come before B" yes or no."""
     pick = (max if direction == "last" else min)(range(len(names)), key=lambda i: firsts[i].start)
     both = f"{names[0]} at {hms(firsts[0].start)}; {names[1]} at {hms(firsts[1].start)}" if len(names) == 2 else ""
-    if both and re.search(r"\b(?:before or after|after or before)\b", question, re.I):
+    if both and re.search(r"\b(?:before or after|after or before|earlier or later|later or earlier)\b", question, re.I):
         return f"{'Before' if firsts[0].start <= firsts[1].start else 'After'}: {both}", pick
-    asked = re.search(r"(?:^\W*|[,;:]\s*)(?:does|do|did|is|are|was|were)\b.*\b(before|after|earlier|later)\b", question, re.I)
+    asked = re.search(r"(?:^\W*|[,;:]\s*)(?:does|do|did|is|are|was|were)\b(?:(?!\bor\b)[^,;?])*?\b(before|after|earlier|later)\b",
+                      question, re.I)
     if both and asked:
         before = asked.group(1).lower() in ("before", "earlier")
         return f"{'Yes' if (firsts[0].start <= firsts[1].start) == before else 'No'}: {both}", pick

@@ -27,8 +27,8 @@ TEXT_SHOWN = set("sign signs board boards slide slides caption captions title ti
                  "poster posters card cards".split())
 # The kind of thing asked for, not what it is about: "who is the man named in the first sentence",
 # "which novel is this reading from" (a title on screen names a work without saying "novel")
-SPEAKERS = set("guide host presenter reader announcer teacher interviewer".split())   # who speaks, not what is said
 PEOPLE = set("man men woman women person people guy guys girl boy lady ladies gentleman gentlemen fellow someone somebody".split())
+SPEAKERS = set("guide host presenter reader announcer teacher interviewer".split())   # who speaks, not what is said
 ANSWER_KINDS = PEOPLE | set("name names named "
                    "called thing things sentence sentences word words novel novels book books story song songs "
                    "track album series episode character characters work works piece".split())
@@ -432,11 +432,11 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
 # the entries a page lists: "how many names are on the team card", "how many items on the launch
 # slide" (not "how many people will we hire": a number said)
 ENTRIES_LISTED = re.compile(r"\bhow many\s+(names|people|persons|items|entries|points|bullet points|bullets|roles|lines|things|"
-                            r"rows)\b.*\b(?:card|slide|page|list|screen|board|sign|poster|title)s?\b")
+                            r"rows)\b.*\b(?:card|slide|page|list|board|sign|poster|title)s?\b")
 # the moment anyone first speaks: "start reading", "begins to talk", "when does anyone say anything"
-FIRST_SAID = re.compile(r"\b(?:start|starts|started|begin|begins|began)\s+(?:to\s+)?(?:read|reading|talk|talking|speak|"
-                        r"speaking|narrat\w*|say anything|saying anything)\b(?!\s+(?:about|of|on|over|through)\b)|\b(?:first|anyone|anybody|someone|somebody)\s+"
-                        r"(?:speaks|talks|says anything|starts talking)\b")
+FIRST_SAID = re.compile(r"(?:\b(?:start|starts|started|begin|begins|began)\s+(?:to\s+)?(?:read|reading|talk|talking|speak|"
+                        r"speaking|narrat\w*|say anything|saying anything)|\b(?:first|anyone|anybody|someone|somebody)\s+"
+                        r"(?:speaks?|talks?|says anything|starts talking))(?=\s*(?:[?.!,]|$)|\s+(?:in|on|at|during)\b)")
 WHEN_ASKED = re.compile(r"^\W*(?:when|at what (?:point|time|moment)|how (?:many|much) (?:seconds|minutes|time)|how (?:far|long|soon)|"
                         r"where in)\b")
 

@@ -73,9 +73,9 @@ SPELLINGS = [(re.compile(p), r) for p, r in [
 # the train leave"), chat shorthand ("how many ppl", "what did u say"). Questions only: on a sign,
 # "U" or "R" is a letter.
 TYPED = [(re.compile(rf"(?<![\w'-]){p}(?![\w'-])"), r) for p, r in [
-    (r"(?i:waht|wat|whta|wht|whaat)", "what"), (r"(?i:hwo|hw)", "how"), (r"(?i:wehn|whne|wen|whn)", "when"),
+    (r"(?i:waht|whta|wht|whaat)", "what"), (r"(?i:hwo)", "how"), (r"(?i:wehn|whne|whn)", "when"),
     (r"(?i:wher|whr|wheer)", "where"), (r"(?i:teh|hte)", "the"), (r"(?i:ppl)", "people"), (r"u", "you"),
-    (r"ur", "your"), (r"(?i:abt|bout)", "about"), (r"(?i:pls|plz)", "please"), (r"(?i:b4)", "before"),
+    (r"ur", "your"), (r"(?i:abt)", "about"), (r"(?i:pls|plz)", "please"), (r"(?i:b4)", "before"),
     (r"(?i:nxt)", "next"), (r"(?i:thru)", "through"), (r"(?i:pic)", "picture"), (r"(?i:pics)", "pictures"),
     (r"(?i:mtg)", "meeting"), (r"(?i:w/)", "with")]]
 
