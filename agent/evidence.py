@@ -196,6 +196,14 @@ EVENTS = {"open": "open opens opening opened", "close": "close closes closing cl
           "leave": "leave leaves leaving depart departs departing departure departures",
           "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting"}
 EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
+
+
+def event_words(terms: list[str]) -> list[str]:
+    """The other words for the events among the terms ("leave": depart, departure), one of each stem."""
+    return list({stems(w): w for t in terms if t in EVENT_OF for w in EVENTS[EVENT_OF[t]].split()
+                 if stems(w) != stems(t)}.values())
+
+
 # where a slide sits in its deck ("5/6", "slide 3/6"): it numbers the page, and says nothing on it
 PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
 # everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"

@@ -6,8 +6,8 @@ import re
 
 from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
-from vidrag.agent.evidence import (DETECTOR_SAYS, EVENT_OF, EVENTS, Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
-                                    reading_rows, scene_item, sentences)
+from vidrag.agent.evidence import (DETECTOR_SAYS, Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
+                                    event_words, reading_rows, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems, words
 from vidrag.agent.choices import mentions
@@ -153,8 +153,7 @@ class Gatherer:
             ([DETECTOR_SAYS] if p.modality != "speech" else [])
         query += "".join(f" {say[t]}" for t in p.terms for say in says if t in say)
         if p.asks_clock:   # "what time does the train leave": a board says DEPARTS
-            query += "".join(f" {w}" for t in p.terms if t in EVENT_OF for w in
-                             {stems(w): w for w in EVENTS[EVENT_OF[t]].split() if stems(w) != stems(t)}.values())
+            query += "".join(f" {w}" for w in event_words(p.terms))
         if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
             query += " www http org com net"
         windows = {} if wide else self.windows(p)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Callable
 
 from vidrag.agent.credits import CREDITS_SAY, miscredited
-from vidrag.agent.evidence import EVENT_OF, EVENTS, PAGE_NUMBER, Item, hits_terms
+from vidrag.agent.evidence import EVENT_OF, PAGE_NUMBER, Item, event_words, hits_terms
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 
@@ -533,8 +533,7 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     # (the credits' own word for a job, "the soundtrack" is MUSIC; an event in the words a sign
     # uses, "leave" is DEPARTS; or the place the question points at: the opening or closing text,
     # the slide a talk moved on to)
-    said = [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY] + [w for t in terms if t in EVENT_OF
-                                                                   for w in EVENTS[EVENT_OF[t]].split()]
+    said = [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY] + event_words(terms)
     if not terms or about_question(scope, terms + said) \
             or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
         return True
