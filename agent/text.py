@@ -72,7 +72,7 @@ SPELLINGS = [(re.compile(p), r) for p, r in [
 # What people type in a hurry, as the question means it: a question word mistyped ("waht time does
 # the train leave"), chat shorthand ("how many ppl", "what did u say"). Questions only: on a sign,
 # "U" or "R" is a letter.
-TYPED = [(re.compile(rf"(?<![\w'-]){p}(?![\w'-])"), r) for p, r in [
+TYPED = [(re.compile(rf"(?<![\w'-]){p}(?=(?:'s)?(?![\w'-]))"), r) for p, r in [
     (r"(?i:waht|whta|wht|whaat)", "what"), (r"(?i:hwo)", "how"), (r"(?i:wehn|whne|whn)", "when"),
     (r"(?i:wher|whr|wheer)", "where"), (r"(?i:teh|hte)", "the"), (r"(?i:ppl)", "people"), (r"u", "you"),
     (r"ur", "your"), (r"(?i:abt)", "about"), (r"(?i:pls|plz)", "please"), (r"(?i:b4)", "before"),

@@ -1561,6 +1561,7 @@ def test_questions_typed_in_a_hurry_and_in_british_words_read_as_meant():
     assert respelled("waht time does the train leave") == "what time does the train leave"
     assert respelled("how many ppl did u see b4 the bakery") == "how many people did you see before the bakery"
     assert respelled("the big U sign") == "the big U sign"            # a capital U is a letter on a sign
+    assert respelled("waht's on screen") == "what's on screen"
     assert plan(respelled("Waht time does the train leave"), ["walk.mp4"]).asks_clock
     assert normalise("the sign for the chemist") == "the sign for the pharmacy"
     # (two ways of being in a video are not two things to order; a video's name leaves no stray "in")
