@@ -434,14 +434,22 @@ def time_line(terms: list[str], items: list[Item], whole: bool = False, near: It
         have, said, around = set(stems(text)), events_in(text), set(stems(beside))
         return sum(1 for t in terms if holds_term(have, t) or EVENT_OF.get(t) in said
                    or t not in EVENT_OF and holds_term(around, t))
-    apart = lambda i, j: abs(i.start - j.start) if j is not None and i.video_id == j.video_id else float("inf")
-    beside = lambda i: " ".join(j.text() for j in items if j is not i and apart(i, j) <= BESIDE)
-    best = max(((hits(i.text()), hits(l, beside(i) if whole else ""), -apart(i, near), -n, l, i) for n, i in enumerate(items)
+    best = max(((hits(i.text()), hits(l, said_beside(i, items) if whole else ""), -apart(i, near), -n, l, i) for n, i in enumerate(items)
                 for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:4], default=None)
     return (best[4], best[5]) if best and best[0] and (not whole or best[1] == len(terms)) else None
 
 
 BESIDE = 30.0   # seconds: what is said this near a sign is what the sign is about
+
+
+def apart(i: Item, j: Item | None) -> float:
+    """Seconds between two items' starts (infinite across videos, or from no item)."""
+    return abs(i.start - j.start) if j is not None and i.video_id == j.video_id else float("inf")
+
+
+def said_beside(item: Item, items: list[Item]) -> str:
+    """The text of the other items within BESIDE of an item: what a sign shown there is about."""
+    return " ".join(j.text() for j in items if j is not item and apart(item, j) <= BESIDE)
 
 # A date or time in an answer: a time of day, a day of the month, a month or weekday named
 DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|\b(?:january|february|march|april|may|june|july|august|september|"
@@ -474,8 +482,7 @@ def whose_time(p: QueryPlan, answer: str, cited: list[Item], items: list[Item],
              if any(in_text(v, u) for v in values)]
     if not nouns or not units:
         return []
-    beside = [j.text() for i in cited if not i.has("speech") for j in items
-              if j is not i and j.video_id == i.video_id and abs(j.start - i.start) <= BESIDE]
+    beside = [said_beside(i, items) for i in cited if not i.has("speech")]
     have = set(stems(" ".join(units + beside)))
     if any(holds_term(have, n, prefix_from=4) for n in nouns):
         return []
