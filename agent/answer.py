@@ -12,10 +12,11 @@ from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
 from vidrag.agent.credits import credit_at, credited
-from vidrag.agent.evidence import Item, hits_terms
-from vidrag.agent.grounding import in_clip, in_text, lines_of, repeats_question, video_name_words
+from vidrag.agent.evidence import Item, hits_terms, lines_of
+from vidrag.agent.grounding import in_clip, repeats_question, video_name_words
 from vidrag.agent.plan import SHOWN_AS, QueryPlan
 from vidrag.agent.text import normalise, stems
+from vidrag.agent.values import in_text
 from vidrag.llm import LLMError, parse_json
 from vidrag.prompts import load as load_prompt
 from vidrag.timecode import hms

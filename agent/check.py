@@ -12,11 +12,13 @@ from functools import partial
 
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
-from vidrag.agent.grounding import (TIME_OF_DAY, TOTAL_ASKED, about_question, answer_words, cite_where_answered,
-                                    event_time_asked, in_clip, line_holding, misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said, time_line,
-                                    unheard_names, unsupported, video_name_words, whose_time)
+from vidrag.agent.clock import event_time_asked, time_line, whose_time
+from vidrag.agent.grounding import (TOTAL_ASKED, about_question, answer_words, cite_where_answered, in_clip, line_holding,
+                                    misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said,
+                                    unheard_names, unsupported, video_name_words)
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan
 from vidrag.agent.text import normalise, stems
+from vidrag.agent.values import TIME_OF_DAY
 from vidrag.models import ModelMissing
 
 NOT_ABOUT = "the cited evidence is not about what was asked"

@@ -280,3 +280,9 @@ def distinct(items: list[Item]) -> list[Item]:
             seen.add(said)
             out.append(i)
     return out
+
+
+def lines_of(item: Item) -> list[str]:
+    """An item's sentences and on-screen rows (a detector's label is not a line)."""
+    return [l.strip(" …-") for label, text in item.fields if label in ("speech", "on-screen text")
+            for l in re.split(r" \| | / |(?<=[.!?]) ", text)]

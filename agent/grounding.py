@@ -4,100 +4,21 @@ Mostly: reject only what the evidence lacks (`unsupported`); `misfit` adds the f
 the evidence holds but that answer another question (a bare "yes", a page number for a price,
 the name the credits give another role).
 
-Specifics are the parts of an answer that can be invented: numbers, times, quoted or
-capitalised names. Each must be in the cited evidence (or another evidence item, which is
-then cited instead, or the question itself), compared as the index compares words and with
-OCR slips tolerated ("Goedegel" is "Goedegebure" cut short). Plain words in a sentence are not
-specifics: "They speak French" is not rejected for the capital F when the speech says "french".
+Each specific of an answer (values.py) must be in the cited evidence, or in another evidence
+item, which is then cited instead, or in the question itself. Whose time a time of day is, is
+clock.py's.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Callable
 
+from vidrag.agent.clock import other_event
 from vidrag.agent.credits import CREDITS_SAY, miscredited
-from vidrag.agent.evidence import EVENT_OF, PAGE_NUMBER, Item, event_words, hits_terms
+from vidrag.agent.evidence import PAGE_NUMBER, Item, event_words, lines_of
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
-
-NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-                "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-                "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
-# A time of day as people say or write it: 9:30 am, 18.15, 6 pm, half past nine, ten o'clock, noon
-TIME_OF_DAY = re.compile(r"(?<![$€£\d.,])\b(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?![\d.])(?:\s*[ap]\.?m\b\.?)?|"
-                         r"\d{1,2}\s*(?:[ap]\.?m\b\.?|o'?clock)|(?:half|quarter) (?:past|to) \w+|\w+ o'?clock|noon|midnight)", re.I)
-# Words an answer uses to frame a value ("The sign says ...", "He mentions ..."), never specifics.
-FRAMING = set("the a an he she they it we you i this that there sign says said mentions speaker narrator video "
-              "answer yes no on at in".split())
-
-
-VIDEO_FILE = re.compile(r"\b[\w\-]+\.(?:mp4|mkv|mov|avi|webm|m4v|mpg|mpeg|wmv|flv|ts)\b", re.I)
-
-
-def specifics(answer: str) -> list[str]:
-    """The parts of an answer that name something: quoted text, numbers and times, and names
-    (capitalised words not starting a sentence, or words in capitals)."""
-    answer = VIDEO_FILE.sub(" ", answer)   # file names
-    out = re.findall(r"(?:^|\s)[\"“‘']([^\"”’']{2,60})[\"”’'](?=[\s.,;:!?)]|$)", answer)
-    # web and mail addresses ("bigbuckbunny.org"), which a small model invents readily: the name
-    # without the scheme and "www.", which a screen often leaves out
-    out += re.findall(r"(?:https?://)?(?:www\.)?((?:[\w\-]+\.)+(?:com|org|net|io|edu|gov|tv|info|co|uk|de|fr|eu)\b)",
-                      answer, flags=re.I)
-    out += re.findall(r"(?<![\w.])\d+(?:[:.,]\d+)*(?![\w])", answer)
-    out += re.findall(r"[$€£¥]\s?\d+(?:[.,]\d+)*", answer)   # an amount of money, which a plain number does not show
-    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
-        tokens = sentence.split()
-        for i, tok in enumerate(tokens):
-            word = tok.strip(".,;:!?()\"'“”‘’")
-            if len(word) < 2 or word.lower() in FRAMING:
-                continue
-            # a sentence's first word is capitalised anyway, but a short answer all in capitals is the
-            # name itself ("PayPal", "Sun Microsystems"; not "Probably next week")
-            title = len(tokens) <= 4 and all(t[:1].isupper() for t in tokens) and word.lower() not in STOP
-            named = word[0].isupper() and not word.isupper() and (i > 0 or title)
-            if word.isupper() and sum(c.isalpha() for c in word) >= 2 or named:
-                out.append(word)
-    return list(dict.fromkeys(o.strip() for o in out if o.strip()))
-
-
-def in_text(value: str, text: str) -> bool:
-    """Whether a value is in a text: as words (stemmed, OCR slips tolerated), or as a number
-    written either way ("3" and "three"); an amount of money as an amount ("$12" is not in "a room
-    for 12 people")."""
-    # a number written with separators or without ("31000", "$31,000", ASR's "$31 ,000")
-    digits = re.sub(r"\D", "", value)
-    groups = [digits[max(0, n - 3):n] for n in range(len(digits), 0, -3)][::-1]   # "31000": 31, 000
-    number = re.finditer(r"(?<![\d,.])" + r"[,.\s]{0,2}".join(groups) + r"(?!\d)", text) \
-        if re.fullmatch(r"[$€£¥]?\s?\d[\d,.]*", value.strip()) else iter(())
-    if value and value[0] in "$€£¥":
-        return any(MONEY.search(text[max(0, m.start() - 3): m.end() + 12]) for m in number)
-    if contains_phrase(text, value) or len(re.sub(r"\D", "", value)) >= 4 and next(number, None):
-        return True
-    v = value.strip().lower()
-    if v.isdigit():   # "3" is "three", and in a date "the 1st of December"
-        spelled = [w for w, n in NUMBER_WORDS.items() if n == int(v)]
-        return any(w in words(text) for w in spelled) or re.search(rf"\b{v}(?:st|nd|rd|th)\b", text.lower()) is not None
-    if ":" in v:   # a clock time, written 4:15 or 4.15 or "4 15"
-        return re.search(r"\b" + re.escape(v).replace(":", r"\s*[:.\s]\s*") + r"\b", text.lower()) is not None
-    return initials_of(value, text)
-
-
-def initials_of(value: str, text: str) -> bool:
-    """An initialism of words the text spells out: "CC" for "CREATIVE COMMONS", "DOP" for
-    "Director of Photography" (a small word inside may give its letter or not; none starts or
-    ends the run). Two letters match two capitalised words only: any two words would often do."""
-    if not re.fullmatch(r"[A-Z]{2,5}", value):
-        return False
-    tokens = re.findall(r"[^\W_]+", text)
-    for run in (tokens, [t for t in tokens if t.lower() not in SMALL]):
-        for i in range(len(run) - len(value) + 1):
-            span = run[i:i + len(value)]
-            if "".join(t[0] for t in span).upper() == value and span[0].lower() not in SMALL \
-                    and span[-1].lower() not in SMALL and (len(value) > 2 or all(t[0].isupper() for t in span)):
-                return True
-    return False
+from vidrag.agent.values import FRAMING, MONEY, NUMBER_WORDS, SMALL, VIDEO_FILE, in_text, specifics
 
 
 def unsupported(answer: str, cited: list[Item], others: list[Item], question: str, clock: bool = False
@@ -209,9 +130,6 @@ def video_name_words(video_names: list[str]) -> set[str]:
     return {w for n in video_names for w in stems(" ".join(name_parts(n)))}
 
 
-SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with"}
-
-
 def names_in(question: str, video_names: list[str]) -> list[list[str]]:
     """The names inside a question: a capitalised word not starting its sentence ("What did Sarah
     agree to?"), or a run of them ("Barton Cottage"), as its words. A run holding a word of the
@@ -282,12 +200,6 @@ def answer_words(answer: str, question: str) -> set[str]:
     return set(stems(" ".join(content_words(VIDEO_FILE.sub(" ", answer))))) - set(stems(question))
 
 
-def lines_of(item: Item) -> list[str]:
-    """An item's sentences and on-screen rows (a detector's label is not a line)."""
-    return [l.strip(" …-") for label, text in item.fields if label in ("speech", "on-screen text")
-            for l in re.split(r" \| | / |(?<=[.!?]) ", text)]
-
-
 def line_holding(answer: str, items: list[Item]) -> str:
     """The shortest evidence line (a sentence, an on-screen row) holding every word of the answer."""
     want = set(stems(answer)) - set(STOP)
@@ -303,7 +215,6 @@ PRICE_ASKED = re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|charge|charged)\
                          r"|\b(?:price|prices|fee|fees|fare|fares|cost)\s+(?:of|for|to)\b"
                          r"|\b(?:what|how much) (?:is|was|are|were) the (?:\w+ )?(?:price|fee|fare|cost)s?\b"
                          r"|\b(?:price|fee)s?\W*$")
-MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)
 
 
 def priceless(answer: str, question: str, cited: list[Item]) -> bool:
@@ -406,95 +317,6 @@ def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
     said = " ".join(t for i in items for label, t in i.fields if label == "speech")
     shown = " ".join(t for i in items for label, t in i.fields if label == "on-screen text")
     return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
-
-
-def events_in(text: str) -> set[str]:
-    return {EVENT_OF[w] for w in words(normalise(text)) if w in EVENT_OF}
-
-
-def other_event(question: str, answer: str, cited: list[Item]) -> str:
-    """The event a time of day answered is the time of, when the question asks when another one
-    happens ("when does the museum open": "we will meet Anna ... at noon" is when they meet);
-    '' when the line says the event asked, or no event at all (a slide's "Friday 9:30 am")."""
-    asked = events_in(question) - {"meet"}   # ("the meeting" names a thing more often than it asks when)
-    times = [t.lower() for t in TIME_OF_DAY.findall(answer)]
-    lines = [l for i in cited for l in lines_of(i) if any(t in l.lower() for t in times)]
-    said = set().union(*map(events_in, lines)) if lines else set()
-    return ", ".join(sorted(said)) if asked and said and not asked & said else ""
-
-
-def time_line(terms: list[str], items: list[Item], whole: bool = False, near: Item | None = None) -> tuple[str, Item] | None:
-    """For "what time does the offsite start": a line holding a time of day in the evidence item
-    most about the question ("Friday 9:30 am" on the slide titled TEAM OFFSITE), and its item, the
-    one nearest the item the model cited (`near`) among equals; `whole`: only a line saying every
-    word asked, or the event asked where what it is the time of is said beside it ("the last
-    ferry to the island leaves at a quarter past six" for "what time does the last ferry to the
-    island leave"; "DEPARTS 14:35" on a board shown while "our train to Brighton" is said)."""
-    def hits(text: str, beside: str = "") -> int:   # the words asked it holds, an event said in any of its words
-        have, said, around = set(stems(text)), events_in(text), set(stems(beside))
-        return sum(1 for t in terms if holds_term(have, t) or EVENT_OF.get(t) in said
-                   or t not in EVENT_OF and holds_term(around, t))
-    best = max(((hits(i.text()), hits(l, said_beside(i, items) if whole else ""), -apart(i, near), -n, l, i) for n, i in enumerate(items)
-                for l in lines_of(i) if TIME_OF_DAY.search(l)), key=lambda x: x[:4], default=None)
-    return (best[4], best[5]) if best and best[0] and (not whole or best[1] == len(terms)) else None
-
-
-BESIDE = 30.0   # seconds: what is said this near a sign is what the sign is about
-
-
-def apart(i: Item, j: Item | None) -> float:
-    """Seconds between two items' starts (infinite across videos, or from no item)."""
-    return abs(i.start - j.start) if j is not None and i.video_id == j.video_id else float("inf")
-
-
-def said_beside(item: Item, items: list[Item]) -> str:
-    """The text of the other items within BESIDE of an item: what a sign shown there is about."""
-    return " ".join(j.text() for j in items if j is not item and apart(item, j) <= BESIDE)
-
-# A date or time in an answer: a time of day, a day of the month, a month or weekday named
-DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|\b(?:january|february|march|april|may|june|july|august|september|"
-                       r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|"
-                       r"tomorrow)\b", re.I)
-# what says when, not what: "when is the code freeze supposed to happen", "what day is the offsite"
-WHEN_WORDS = {"supposed", "happen", "happens", "happening", "day", "days", "date", "dates", "time", "times", "hour",
-              "hours", "scheduled", "planned", "set", "due", "exactly", "deadline", "deadlines", "start", "starts",
-              "begin", "begins", "end", "ends", "take", "place", "held", "going", "expected"}
-
-
-def whose_time(p: QueryPlan, answer: str, cited: list[Item], items: list[Item],
-               means: Callable[[list[str], list[Item]], bool]) -> list[str]:
-    """The things a time or date was asked for ("when is the code freeze") that no sentence or
-    frame holding the answer's time names, even in other words: "the full launch is on the 1st
-    of December" gives the launch's date, not the code freeze's. What follows "before", "after"
-    or "until" only places the thing ("the code freeze before the launch"). A frame counts whole
-    ("Friday 9:30 am" stands under the slide's title TEAM OFFSITE), and a sign with what is said
-    beside it ("DEPARTS 14:35" while "our train to Brighton" is spoken of). [] where no such unit
-    holds the answer's time (the other checks decide), or the question names nothing but the time."""
-    if not p.asks_clock:
-        return []
-    asked = re.split(r"\b(?:before|after|until|till|during|since|so that|because)\b", normalise(p.question))[0]
-    naming = set(" ".join(p.named_by).lower().split())
-    nouns = [w for w in words(asked) if w not in STOP and w not in NOT_TOPIC and w not in WHEN_WORDS and w not in EVENT_OF
-             and w not in naming and len(w) >= 3 and not w.isdigit()]
-    values = TIME_OF_DAY.findall(answer) or DATE_SAID.findall(answer)
-    units = [u for i in cited for label, t in i.fields if label in ("speech", "on-screen text")
-             for u in re.split(r"(?<=[.!?]) " if label == "speech" else r" / ", t)
-             if any(in_text(v, u) for v in values)]
-    if not nouns or not units:
-        return []
-    beside = [said_beside(i, items) for i in cited if not i.has("speech")]
-    have = set(stems(" ".join(units + beside)))
-    if any(holds_term(have, n, prefix_from=4) for n in nouns):
-        return []
-    return [] if means(nouns, [replace(cited[0], fields=[("text", " ".join(units))])]) else nouns
-
-
-def event_time_asked(p: QueryPlan) -> bool:
-    """"when does the museum open", "when's the last ferry leave": when an event happens is a time
-    of day, not a moment of the video (not "when do they leave the harbor": that moment is seen)."""
-    asked = re.sub(r"(?:\s+(?:on|in|at|of|from|during|the|this|that|my))+$", "", normalise(p.asked or p.question).strip(" ?.!"))
-    people = re.search(r"\b(?:we|they|you|i|he|she|group|people|guide|narrator|team|everyone|everybody)\b", asked)
-    return p.asks_clock and not people and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
 
 
 # "what tool was the trailer made with", "which company rendered it": the noun after what/which

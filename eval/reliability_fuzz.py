@@ -12,7 +12,6 @@ import json
 import queue
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback

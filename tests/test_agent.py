@@ -569,7 +569,7 @@ def test_a_symbol_ocr_put_for_a_letter_does_not_hide_the_word():
 
 
 def test_an_initialism_of_words_the_evidence_spells_out_is_supported():
-    from vidrag.agent.grounding import in_text
+    from vidrag.agent.values import in_text
     assert in_text("CC", "LICENSED AS CREATIVE COMMONS ATTRIBUTE 3.0")
     assert in_text("DOP", "Director of Photography") and in_text("DP", "Director of Photography")
     assert not in_text("CA", "LICENSED AS CREATIVE COMMONS") and not in_text("TV", "in the vase")
@@ -631,7 +631,8 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
     from vidrag.agent.evidence import Item
-    from vidrag.agent.grounding import repeats_question, specifics, unsupported
+    from vidrag.agent.grounding import repeats_question, unsupported
+    from vidrag.agent.values import specifics
     item = lambda text: Item("a.mp4", 1, "/a.mp4", 0, 5, 0, 5, [("speech", text)], [1])
     french, credits = item("they speak french at home"), item("SACHA GOEDEGEBURE — Director | Sacha Goedegel")
     train = item("The ferry leaves at 4:15 from platform three.")
@@ -675,7 +676,7 @@ def test_the_check_rejects_only_what_the_evidence_lacks():
     assert about_question([item("GATEB | FERRY TERMINAL")], ["gate"])          # words OCR ran together
     assert not about_question([item("ROSE BAKERY")], ["gate"])
     # a time of day asked for: the line holding one and the question's words, not a slide number
-    from vidrag.agent.grounding import time_line
+    from vidrag.agent.clock import time_line
     slide = item("TEAM OFFSITE | - Lakeview Hotel | - Friday 9:30 am | 5/6")
     assert time_line(["offsite", "start"], [pay, slide]) == ("Friday 9:30 am", slide)
     assert time_line(["museum", "close"], [pay, slide]) is None
