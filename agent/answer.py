@@ -290,6 +290,10 @@ class Reader:
             if choice is not None:
                 text = f"{chr(65 + choice)}. {options[choice]}"
             return text, choice
+        if re.fullmatch(r"\W*yes\W*", text, re.I) and cites:
+            # "is there a website shown at the very end": yes, and what shows it, as the cite has it
+            shown = [t for a, b, t in cites[0].spans if a - 0.5 <= cites[0].cite_start < b and len(t) <= 160]
+            text = f"Yes: {shown[0]}" if shown else text
         if p.intent == "when" and cites and not re.search(r"\d:\d\d", text):
             text = f"At {hms(cites[0].cite_start)} ({cites[0].video}): {text}"
         elif cites and re.fullmatch(r"[\d:]+(?:\s*[–\-]\s*[\d:]+)?", text) and in_clip(re.split(r"\s*[–\-]\s*", text)[0], cites) \

@@ -142,6 +142,43 @@ def reading_rows(lines: list[OcrLine]) -> list[str]:
     return out + [l.text for l in lines if len(l.box) != 4]
 
 
+ROLL = 20.0   # pixels a second: text moving up faster than this between keyframes is rolling credits
+
+
+def rolled_on(frames: dict[float, list[OcrLine]], near: dict[float, list[OcrLine]]) -> dict[float, list[OcrLine]]:
+    """Rolling credits, each keyframe that ends with a heading read on into the next: the rows that
+    came up from below the heading by the next keyframe, placed after it ("HARDWARE PROVIDED BY"
+    is the last row of one keyframe and "Maqina Workstations" the first new one of the next). `near` holds the keyframes
+    around (the neighbouring scenes' too: a roll is cut into scenes); how far the roll moves a
+    second is the median shift of the rows two of them share. Frames that do not roll (slides,
+    signs) are left as they are."""
+    near = {**near, **frames}
+    times = sorted(near)
+    mid = lambda l: (l.box[1] + l.box[3]) / 2
+    speeds = [(mid(b) - mid(a)) / (t2 - t1) for t1, t2 in zip(times, times[1:]) if t2 - t1 <= 4
+              for a in near[t1] for b in near[t2] if a.text == b.text and len(a.box) == len(b.box) == 4]
+    speed = sorted(speeds)[len(speeds) // 2] if len(speeds) >= 3 else 0.0
+    if speed > -ROLL:
+        return frames
+    out = {t: list(ls) for t, ls in frames.items()}
+    for t1 in frames:
+        t2 = min((t for t in times if t > t1), default=None)
+        boxed = [l for l in frames[t1] if len(l.box) == 4]
+        if t2 is None or not boxed or t2 - t1 > 4:
+            continue
+        last, lift = max(boxed, key=mid), speed * (t2 - t1)   # (lift < 0: the roll moves text up)
+        if not last.text.isupper():
+            continue   # a name or a line of its own ends it, not a heading over what comes up next
+        below = sorted((OcrLine(t1, l.text, l.conf, [l.box[0], l.box[1] - lift, l.box[2], l.box[3] - lift])
+                        for l in near[t2] if len(l.box) == 4 and mid(l) - lift > last.box[3]), key=mid)
+        for l in below[:2]:   # the rows right below it; past a gap a row went unread, and what follows is not its
+            if mid(l) - last.box[3] > 1.5 * (last.box[3] - last.box[1]):
+                break
+            out[t1].append(l)
+            last = l
+    return out
+
+
 def held_text(scene: Scene) -> list[str]:
     """Lines on screen since before the scene began (a slide held past a cut): in its text, not read in it."""
     own = {l.text for l in scene.ocr_lines}
@@ -151,14 +188,15 @@ def held_text(scene: Scene) -> list[str]:
 TRIM = 120   # characters of one frame past which it is read from its matching rows
 
 
-def screen_field(scene: Scene, terms: list[str], budget: int = 360) -> tuple[str, float, float] | None:
+def screen_field(scene: Scene, terms: list[str], budget: int = 360, near: dict[float, list[OcrLine]] | None = None
+                 ) -> tuple[str, float, float] | None:
     """On-screen text of a scene, frame by frame in reading order: frames that hold the question's
     words first, the one whose single row holds most of them leading ("RENDERING PROVIDED BY" before
     "ENVIRONMENT RENDERING SOFTWARE" for "who provided the rendering"); a long frame keeps its
     best matching rows first, each with the row before and two after."""
     if not scene.ocr_lines:
         return (scene.ocr_text, scene.start, scene.end) if scene.ocr_text else None
-    frames = by_frame(scene.ocr_lines)
+    frames = rolled_on(by_frame(scene.ocr_lines), near or {})
     parts = []
     held = held_text(scene)
     for t, rows in ([(scene.start, held)] if held else []) + [(t, reading_rows(ls)) for t, ls in frames.items()]:
@@ -229,13 +267,14 @@ def objects_field(*scenes: Scene) -> str:
 
 
 def scene_item(scene: Scene, video: str, video_id: int, path: str, words: list[Word], terms: list[str],
-               modality: str = "") -> Item:
-    """An evidence item for one scene: speech, on-screen text, objects, a VLM's description."""
+               modality: str = "", near: dict[float, list[OcrLine]] | None = None) -> Item:
+    """An evidence item for one scene: speech, on-screen text, objects, a VLM's description
+    (`near`: the keyframes around it, for rolling credits)."""
     item = Item(video, video_id, path, scene.start, scene.end, scene.start, scene.end, scene_ids=[scene.id])
     said = [x for x in sentences(words) if x[1] > scene.start and x[0] < scene.end]
     speech = speech_field(said, terms) if words else (
         (scene.transcript, scene.start, scene.end) if scene.transcript else None)
-    screen = screen_field(scene, terms)
+    screen = screen_field(scene, terms, near=near)
     fields = []
     if speech:
         fields.append((hits_terms(speech[0], terms), "speech", speech))

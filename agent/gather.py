@@ -24,6 +24,9 @@ CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named
 NEAREST = 3        # sentences read right after (before) a named moment
 HORIZON = 240.0    # seconds looked ahead (back) for the next (last) sentence or sign after (before) a moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
+ROLL_S = 6.0       # seconds of keyframes read around a scene's text, to see whether it rolls
+MOMENT = 5.0       # seconds either side of a moment named ("at about 1:40") read as what is there then
+WEB_SAYS = ["www", "http", "org", "com", "net"]
 WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain name)\b", re.I)
 
 
@@ -133,6 +136,9 @@ class Gatherer:
         found = self.search(p, k, wide) if k else []
         seen = {i.scene_ids[0] for i in items}
         items += [i for i in found if i.scene_ids[0] not in seen]
+        # ("in the credits at the end": the end says where the credits are, read as pages)
+        if p.intent == "lookup" and not wide and (p.around is not None or p.from_end and not CREDITED.search(p.question)):
+            items = self.moment_first(p, items)
         if options and not any(mentions(i.text(), o) for i in items for o in options):
             # multiple choice: evidence for each option too, when the question's own names none
             seen = {i.scene_ids[0] for i in items}
@@ -142,6 +148,23 @@ class Gatherer:
                         seen.add(i.scene_ids[0])
                         items.append(i)
         return distinct(items)[: k + (len(options or []) if options else 0) + 2]
+
+    def moment_first(self, p: QueryPlan, items: list[Item]) -> list[Item]:
+        """"What animal is in the picture at about 1:40", "the website shown at the very end": the
+        moment named decides among things alike (a cat at 1:40, dogs at 1:30 and 2:05), so what is
+        there leads: the stretch at the moment itself (MOMENT either side), whatever the search
+        found, then the rest by how near the moment (each video's end) they are."""
+        windows, names = self.windows(p), {v.id: (v.name, v.path) for v in self.store.videos()}
+        moment = lambda vid: windows[vid][1] if p.from_end else p.around
+        if p.around is not None and 0 < len(windows) <= 2:
+            held = {(i.video_id, i.start, i.end) for i in items}
+            for vid in windows:
+                at = self.span_item(vid, *names[vid], max(0.0, p.around - MOMENT), p.around + MOMENT, p, "")
+                if at and at.fields and (vid, at.start, at.end) not in held:
+                    items.append(at)
+        far = lambda i: abs(min(max(moment(i.video_id), i.start), i.end) - moment(i.video_id)) \
+            if i.video_id in windows else float("inf")
+        return sorted(items, key=far)
 
     def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
         """Hybrid search for the plan's words within its videos and window; the window is
@@ -155,7 +178,7 @@ class Gatherer:
         if p.asks_clock:   # "what time does the train leave": a board says DEPARTS
             query += "".join(f" {w}" for w in event_words(p.terms))
         if WEB_ASKED.search(p.question):   # "what's the url": a web address is written www.….org, never "url"
-            query += " www http org com net"
+            query += " " + " ".join(WEB_SAYS)
         windows = {} if wide else self.windows(p)
         ids = self.video_ids(p)
         video = p.videos[0] if len(p.videos) == 1 else None
@@ -178,11 +201,15 @@ class Gatherer:
     def items(self, picks: list[tuple[int, int, float]], p: QueryPlan) -> list[Item]:
         scenes = self.store.scenes_by_id([sid for _, sid, _ in picks], details=True)
         names = self.store.video_names(list({vid for vid, _, _ in picks}))
+        web = WEB_SAYS if WEB_ASKED.search(p.question) else []   # so a long frame's cut spares the address
         out = []
         for vid, sid, similarity in picks:
             s = scenes[sid]
             words = self.store.words_between(vid, s.start - WIDE_S, s.end + WIDE_S)
-            item = scene_item(s, names[vid][0], vid, names[vid][1], words, p.literals + p.terms, p.modality)
+            # (the keyframes around a page of text: credits may roll on into the next scene)
+            near = by_frame([l for x in self.store.scenes_between(vid, s.start - ROLL_S, s.end + ROLL_S) for l in x.ocr_lines]) \
+                if s.ocr_lines else {}
+            item = scene_item(s, names[vid][0], vid, names[vid][1], words, p.literals + p.terms + web, p.modality, near)
             item.score = similarity
             out.append(item)
         return out
@@ -199,6 +226,11 @@ class Gatherer:
             if topic:
                 return topic
         seen = operate.occurrences(self.store, p.subject, "", self.video_ids(p), self.windows(p))
+        signs = TEXT_SHOWN & set(words(p.question.lower()))
+        if p.modality == "speech" and not signs:
+            # "what does the narrator say after the bit about the bakery": talk follows talk, so the
+            # moment is where it is said (not the bakery's sign a minute before), when it is said
+            seen = [m for m in seen if m.modality == "speech"] or seen
         if seen:
             anchor = Item.of_moment(seen[0], note=note)
         else:
@@ -230,7 +262,6 @@ class Gatherer:
             if said:
                 a, b = (a, max(b, said[0].start + 1.0)) if p.direction == "after" else (min(a, said[-1].end - 1.0), b)
         own = set(stems(anchor.text()))
-        signs = TEXT_SHOWN & set(words(p.question.lower()))
         if p.direction == "after" and (p.modality == "screen" and p.immediate or signs):
             # "which sign comes right after the platform board", "what does the sign following the
             # pharmacy say": signs stand minutes apart; read on to the first text that is not the
@@ -294,7 +325,9 @@ class Gatherer:
             before = any(i.video_id == vid and i.cite_start < found[at[0]].start - SAMPLE_GAP for i in items)
             if not (closing or asked) or before:
                 return []
-            out += [role for m in found[at[0]:] for role, _ in row_pairs(m.text.split(" | "))]
+            # (a heading ending a page of rolling credits is a role too: its name rolls on below)
+            out += [role for m in found[at[0]:] for rows in [m.text.split(" | ")]
+                    for role in [r for r, _ in row_pairs(rows)] + [rows[-1]] * rows[-1].isupper()]
         return out
 
     def catalogue(self, p: QueryPlan) -> list:

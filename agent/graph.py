@@ -25,7 +25,7 @@ from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
 from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
-from vidrag.agent.check import NOT_ABOUT, check
+from vidrag.agent.check import check
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
 from vidrag.agent.grounding import ELSEWHERE, NOT_SAID, NOT_SHOWN, about_question, asked_field, names_in
@@ -96,12 +96,31 @@ class Agent:
     def _in_time(self, state: State) -> bool:
         """Whether a second reading still ends within the deadline (10 s by default: the slowest
         answers are the retried ones, and an answer past it is rarely worth the wait on a laptop).
-        It is about as long as the first, or half as long when the first answer came from the wrong
-        items: the retry then reads only those about the question, or naming whom it asks about."""
+        It is about as long as the first, or shorter by as much as it reads less (a third at
+        least) when it reads only some of the first's items (_narrowed)."""
         steps = state.get("trace", [])
         read = max((s["seconds"] for s in steps if s["step"] == "answer"), default=0.0)
-        narrower = (state.get("problem") or "").startswith((ELSEWHERE, NOT_SAID, NOT_SHOWN, NOT_ABOUT))
-        return sum(s["seconds"] for s in steps) + read * (0.5 if narrower else 1.0) <= self.deadline
+        fewer = self._narrowed(state)
+        if fewer:
+            size = lambda items: sum(len(i.text()) for i in items) or 1
+            read *= max(1 / 3, size(fewer) / size(state.get("items") or []))
+        return sum(s["seconds"] for s in steps) + read <= self.deadline
+
+    def _narrowed(self, state: State) -> list[Item]:
+        """The items a retry reads: only those about the question (not for what follows a moment,
+        which need not hold the question's words); for an answer said where a sign was asked
+        about (or shown where speech was), only those holding the kind asked; for one from
+        evidence not naming whom it asks about, those naming them. [] when it searches again."""
+        p, items, problem = state["plan"], state.get("items") or [], state.get("problem") or ""
+        if p.intent == "neighbour":
+            return []
+        about = [i for i in items if about_question([i], p.terms)] if p.terms else items
+        if problem in (NOT_SAID, NOT_SHOWN):
+            about = [i for i in about if i.has(asked_field(p))] or about
+        if problem.startswith(ELSEWHERE):
+            names = [w for n in names_in(p.question, [v.name for v in self.searcher.store.videos()]) for w in n]
+            about = [i for i in items if any(contains_phrase(i.text(), w) for w in names)] or about
+        return about if about and len(about) < len(items) else []
 
     @staticmethod
     def _route(state: State) -> str:
@@ -164,20 +183,8 @@ class Agent:
 
     def retrieve(self, state: State) -> dict:
         p, again = state["plan"], state.get("attempts", 0) > 0
-        if again and p.intent != "neighbour":
-            # the answer cited what the question is not about: read only the items that are (not for
-            # what follows a moment, which need not hold the question's words); an answer said where
-            # a sign was asked about (or shown where speech was): only those holding the kind asked
-            items = state.get("items") or []
-            about = [i for i in items if about_question([i], p.terms)] if p.terms else items
-            if state.get("problem") in (NOT_SAID, NOT_SHOWN):
-                about = [i for i in about if i.has(asked_field(p))] or about
-            if (state.get("problem") or "").startswith(ELSEWHERE):   # only the items naming whom it asks about
-                names = [w for n in names_in(p.question, [v.name for v in self.searcher.store.videos()]) for w in n]
-                about = [i for i in items if any(contains_phrase(i.text(), w) for w in names)] or about
-            if about and len(about) < len(items):
-                return {"items": about, "exact": False}
-        return {"items": self.gather.evidence(p, state.get("options"), wide=again), "exact": False}
+        fewer = self._narrowed(state) if again else []
+        return {"items": fewer or self.gather.evidence(p, state.get("options"), wide=again), "exact": False}
 
     def answer(self, state: State) -> dict:
         items = state["items"]

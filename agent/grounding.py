@@ -208,10 +208,12 @@ def line_holding(answer: str, items: list[Item]) -> str:
 
 
 # A price asked for ("how much does parking cost", "what's the entry fee", "parking price for the
-# offsite?") is answered by an amount of money, not by any number the evidence holds near the word
+# offsite?", "how much is a ferry ticket") is answered by an amount of money, not by any number the evidence holds near the word
 # (a slide's page number "5/6"); not "who is in charge", "how did the team fare"
 PRICE_ASKED = re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|charge|charged)\b|\bpay\b[^?]*\bhow much\b"
                          r"|\bhow much (?:is it|does it cost|to) (?:to )?(?:park|rent|buy|get in|enter)\b"
+                         r"|\bhow much (?:is|are|was|were|do|does) (?:an? |the |one |each )?(?:\w+ ){0,3}?(?:tickets?|admission|entry|"
+                         r"entrance|pass|passes|fares?|rides?)\b"
                          r"|\b(?:price|prices|fee|fees|fare|fares|cost)\s+(?:of|for|to)\b"
                          r"|\b(?:what|how much) (?:is|was|are|were) the (?:\w+ )?(?:price|fee|fare|cost)s?\b"
                          r"|\b(?:price|fee)s?\W*$")
@@ -251,7 +253,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     if event:
         return f"the time said is when they {event}, not what was asked"
     # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
-    if PAGE_NUMBER.fullmatch(answer.strip(" .")) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
+    if page_only(answer.strip(" ."), cited) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
         return "a slide's page number answers no question but which slide"
     # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
     # names it, so no answer is about it
@@ -267,6 +269,15 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     if said_not_shown(p, answer, items):
         return NOT_SHOWN
     return ""
+
+
+def page_only(answer: str, cited: list[Item]) -> bool:
+    """An answer that is a page number ("5/6"), or a number the cited evidence holds only in one
+    ("how many vacation days did Daniel say he's taking" -> "2", of the BUDGET slide's "2/6")."""
+    if PAGE_NUMBER.fullmatch(answer):
+        return True
+    text = " ".join(i.text() for i in cited)
+    return answer.isdigit() and in_text(answer, text) and not in_text(answer, PAGE_NUMBER.sub(" ", text))
 
 
 # "what's the name of the payment provider", "what is the band called"

@@ -37,8 +37,8 @@ happen happens happened happening occur occurs there's thats whats know think re
 somebody narrator speaker voice lecture lecturer presentation presenter text word words name named called mark about
 during while into onto over under between through across along around near before after first last later
 earlier next previous exactly actually really right just immediately according give short quick brief okay ok hey hi so um uh like
-find up out aloud loud come comes came pop pops bit spot place library collection hear hears heard hearing listen count counting discuss discussed discusses discussing discussion""".split())
-
+find up out aloud loud come comes came pop pops bit spot place library collection hear hears heard hearing listen count counting discuss discussed discusses discussing discussion
+describe describes described describing refer refers referred referring speaking told""".split())
 
 
 def name_parts(file_name: str) -> list[str]:
