@@ -229,7 +229,8 @@ class Reader:
         # Prompt time is most of an answer's time (~50 tokens/s on 2 cores): the evidence is bounded
         # as a whole, and each item keeps its matching lines first (evidence.py), so a cut spares them.
         each = min(ITEM_CHARS, max(160, EVIDENCE_CHARS // len(items)))
-        evidence = "\n".join(item.render(n, each) for n, item in enumerate(items, 1))
+        shown: set[str] = set()
+        evidence = "\n".join(item.render(n, each, shown) for n, item in enumerate(items, 1))
         user = load_prompt("answer_user").format(question=question, evidence=evidence)
         messages = [{"role": "system", "content": load_prompt("answer_system")},
                     {"role": "user", "content": self._with_images(user, items) if self.images else user}]

@@ -65,9 +65,17 @@ class Item:
             self.cite_start = max(a, self.start)
             self.cite_end = min(max(b, self.cite_start + 1.0), self.end)
 
-    def render(self, n: int, limit: int = 700) -> str:
+    def render(self, n: int, limit: int = 700, shown: set[str] | None = None) -> str:
+        """The item as the model reads it, in `limit` characters; a page of text an earlier item
+        showed (`shown`, added to) is not repeated: a slide up across three scenes is read once,
+        and prompt time is most of an answer's."""
         head = f"E{n} [{self.video} {hms(self.start, True)}–{hms(self.end, True)}{', ' + self.note if self.note else ''}]"
         fields = [(label, text) for label, text in self.fields if text]
+        if shown is not None:
+            fields = [(label, " / ".join(f for f in text.split(" / ") if f not in shown) if label == "on-screen text" else text)
+                      for label, text in fields]
+            shown.update(f for label, text in fields if label == "on-screen text" for f in text.split(" / "))
+            fields = [(label, text) for label, text in fields if text]
         # every field keeps its start (the matching part leads); what a short one leaves, the long ones get
         body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, n)}"
                        for (label, text), n in zip(fields, shares([len(t) for _, t in fields], limit)))

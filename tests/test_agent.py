@@ -1803,3 +1803,18 @@ def test_numbers_held_only_as_page_numbers_and_times_for_prices_answer_nothing(l
                [5], spans=[(578.04, 580.04, "LICENSED AS CREATIVE COMMONS | WWW.BIGBUCKBUNNY.ORG")])
     text, _ = agent.reader.finish(plan("is there a website shown at the very end", ["bikes.mp4"]), "Yes", [url], [url], None)
     assert text == "Yes: LICENSED AS CREATIVE COMMONS | WWW.BIGBUCKBUNNY.ORG"
+
+
+def test_a_page_of_text_an_earlier_item_showed_is_not_read_again():
+    """A slide up across three scenes is in each one's item; the model reads it once (prompt time
+    is most of an answer's), while each item's own speech and other pages stay."""
+    from vidrag.agent.evidence import Item
+    slide = "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am"
+    first = Item("m.mp4", 1, "/m.mp4", 120, 130, 120, 130, [("speech", "Please bring your laptop."), ("on-screen text", slide)], [1])
+    second = Item("m.mp4", 1, "/m.mp4", 140, 150, 140, 150, [("speech", "Remind Kevin to bring the projector."),
+                                                               ("on-screen text", f"ACTION ITEMS | Kevin: job ads / {slide}")], [2])
+    shown: set[str] = set()
+    one, two = first.render(1, 700, shown), second.render(2, 700, shown)
+    assert "Lakeview" in one and "Lakeview" not in two
+    assert "projector" in two and "ACTION ITEMS" in two
+    assert "Lakeview" in second.render(2, 700)   # alone, an item shows all it holds
