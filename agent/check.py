@@ -13,7 +13,7 @@ from functools import partial
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
 from vidrag.agent.clock import event_time_asked, time_line, whose_time
-from vidrag.agent.grounding import (TOTAL_ASKED, about_question, answer_words, cite_where_answered, in_clip, line_holding,
+from vidrag.agent.grounding import (TOTAL_ASKED, about_question, answer_words, cite_where_answered, counts_other, in_clip, line_holding,
                                     misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said,
                                     unheard_names, unsupported, video_name_words)
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan
@@ -85,6 +85,9 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     unnamed = not problem and whose_time(p, answer, cited, items, partial(means, gather))
     if unnamed:   # "when is the code freeze" -> "1 December", the launch's date
         problem = f"the time given is not said of {' '.join(unnamed)}"
+    other = not problem and counts_other(p.question, answer, cited, partial(means, gather))
+    if other:   # "how many customers responded" -> "2", of "2 engineers"
+        problem = f"the number given counts {other}"
     if problem:
         return {"outcome": "unconfirmed", "problem": problem}
     # "which video shows Spiral Sessions?" -> "Spiral Sessions": the video it cites is the answer

@@ -51,7 +51,8 @@ class Gatherer:
         """"what's kevin bringing" -> "what's Kevin bringing": a word typed in lower case that the
         library writes only as a name, so the checks on names (grounding.names_in) see it: in
         capitals mid-sentence ("remind Kevin to") or beside another name on screen ("Jan
-        Morgenstern"), and never in lower case (not "today": "Today we walk" starts a sentence)."""
+        Morgenstern"), and never in lower case (not "today": "Today we walk" starts a sentence); not
+        a word for what is asked ("the character" beside "Character Rigger" in the credits)."""
         def named(word: str) -> bool:
             ids = self.store.scenes_with_phrase(word)
             scenes = self.store.scenes_by_id(ids).values() if 0 < len(ids) <= 200 else []
@@ -62,7 +63,7 @@ class Gatherer:
                 any(re.search(rf"[a-z][,;]? {title}\b", t) for t in said)
                 or any(re.search(rf"\b{title} [A-Z][a-z]|[A-Z][a-z]+ {title}\b", t) for t in shown))
         return re.sub(r"(?<![\w'’])[a-z]{3,}\b(?![\w'’])", lambda m: m.group(0).capitalize()
-                      if m.group(0) not in STOP and named(m.group(0)) else m.group(0), question)
+                      if m.group(0) not in STOP and m.group(0) not in NOT_TOPIC and named(m.group(0)) else m.group(0), question)
 
     def holding(self, words: list[str], video_ids: list[int] | None = None) -> dict[int, set[str]]:
         """Video id -> which of the words its scenes hold (keyword search's stems)."""

@@ -11,6 +11,7 @@ clock.py's.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from vidrag.agent.clock import other_event
@@ -278,6 +279,30 @@ def page_only(answer: str, cited: list[Item]) -> bool:
         return True
     text = " ".join(i.text() for i in cited)
     return answer.isdigit() and in_text(answer, text) and not in_text(answer, PAGE_NUMBER.sub(" ", text))
+
+
+HOW_MANY = re.compile(r"\bhow many\s+(?:of\s+(?:the\s+)?)?([a-z]{3,}(?:\s+[a-z]{3,})?)")   # "how many little pests"
+
+
+def counts_other(question: str, answer: str, cited: list[Item], means: Callable[[list[str], list[Item]], bool]) -> str:
+    """What a number answering "how many X" counts where the evidence says it, when that is not X
+    nor X in other words ("how many customers responded to the survey" -> "2", of "2 engineers");
+    '' otherwise, and where the number stands alone or a total is asked."""
+    m, value = HOW_MANY.search(normalise(question)), answer.strip(" .").lower()
+    asked = [w for w in m.group(1).split() if w not in STOP] if m else []
+    if not asked or "times" in asked or TOTAL_ASKED.search(question) or not (value.isdigit() or value in NUMBER_WORDS):
+        return ""
+    n = int(value) if value.isdigit() else NUMBER_WORDS[value]
+    said = "|".join([str(n)] + [w for w, k in NUMBER_WORDS.items() if k == n])
+    text = " ".join(i.text() for i in cited).lower()
+    # (the words after it, a noun and what says which: "three rodent pests", "2 engineers")
+    counted = [" ".join(w for w in rest.split() if w not in STOP)
+               for rest in re.findall(rf"(?<![\w.,/:$])(?:{said})\b(?![.,/:]\d)((?:\s+[a-z]+){{1,2}})", text)]
+    counted = [c for c in counted if c]
+    if not counted or any(holds_term(set(stems(c)), a) for c in counted for a in asked) \
+            or means(asked, [replace(cited[0], fields=[("text", " ".join(counted))])]):
+        return ""
+    return counted[0]
 
 
 # "what's the name of the payment provider", "what is the band called"

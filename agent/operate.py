@@ -256,6 +256,8 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
     found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
     if not seen and p.modality != "speech" and p.subject in DETECTOR_SAYS:   # "a bike": a "bicycle" detected
         seen = occurrences(store, DETECTOR_SAYS[p.subject], "screen", ids, windows)
+    if not seen and p.intent == "when":
+        seen = mostly_said(gather, p)
     if not seen and 1 < len(p.subject.split()) <= 3:
         # "the tabby cat", "the coffee cup pictures": the describing words may be the asker's;
         # the noun, else the word before it, is what was indexed (not in a clause: "wrap up the tour
@@ -266,8 +268,6 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
                 if p.modality != "speech" and word in DETECTOR_SAYS else [])
             if seen:
                 break
-    if not seen and p.intent == "when":
-        seen = mostly_said(gather, p)
     if not seen:
         return None
     if p.intent == "count":
@@ -284,7 +284,9 @@ def mostly_said(gather, p: QueryPlan) -> list[Moment]:
     want = set(stems(p.subject))
     if len(want) < 3:
         return []
-    spans = [(len(want & set(stems(t))), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
+    # (a compound said with a hyphen or without: "off-site" is the "offsite" asked about)
+    held = lambda text: set(stems(text)) | set(stems(re.sub(r"(?<=\w)-(?=\w)", "", text)))
+    spans = [(len(want & held(t)), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
     spans.sort(key=lambda x: -x[0])
     if not spans or spans[0][0] < len(want) - 1:
         return []

@@ -1760,6 +1760,7 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
     st = Store(tmp_path)
     bakery, train = "remember to buy bread at the bakery.", "our train to brighton leaves from platform four."
     test, move = "then let's test the payment flow every day until the launch.", "we also decided to move the weekly call."
+    lunch = "should we order lunch for the off-site?"
     st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=200), [
         Scene(0, 0.0, 20.0, ocr_text="ROSE BAKERY", ocr_lines=[OcrLine(4.0, "ROSE BAKERY", 0.9)]),
         Scene(1, 20.0, 40.0, transcript=bakery, words=said(bakery, 25.0)),
@@ -1767,12 +1768,16 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
         Scene(3, 80.0, 96.0, objects="1 dog", detections=[Detection(85.0, "dog", 0.9, [0, 0, 9, 9])]),
         Scene(4, 96.0, 104.0, objects="1 cat", detections=[Detection(100.0, "cat", 0.9, [0, 0, 9, 9])]),
         Scene(5, 104.0, 120.0, objects="1 dog", detections=[Detection(110.0, "dog", 0.9, [0, 0, 9, 9])]),
-        Scene(6, 120.0, 200.0, transcript=move, words=said(move, 125.0))])
+        Scene(6, 120.0, 128.0, transcript=f"the offsite is friday. {move}", words=said("the offsite is friday.", 120.0) + said(move, 122.0)),
+        Scene(7, 128.0, 200.0, transcript=lunch, words=said(lunch, 131.0))])
     gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
     items = gather.around_anchor(plan("what's the next thing the narrator says after the bit about the bakery", ["walk.mp4"]))
     assert "brighton" in next(i for i in items if i.note.startswith("after that")).text()
     found = operate.exact(gather, plan("at what point do they decide to test the payment flow every day", ["walk.mp4"]))
     assert found and found[1][0].start == pytest.approx(50.0, abs=0.5)
+    # "off-site" said is the "offsite" asked, and three words mostly said come before one of them alone
+    found = operate.exact(gather, plan("at what point do they sort out lunch for the offsite", ["walk.mp4"]))
+    assert found and found[1][0].start == pytest.approx(131.0, abs=0.5)
     assert operate.exact(gather, plan("at what point do they decide to fly to paris every day", ["walk.mp4"])) is None
     items = gather.evidence(plan("what animal is in the picture at about 1:40 in the walk video", ["walk.mp4"]))
     assert items and "cat" in items[0].text()
@@ -1793,6 +1798,12 @@ def test_numbers_held_only_as_page_numbers_and_times_for_prices_answer_nothing(l
     assert verify("How many vacation days did Daniel say he's taking?", slide, "2")["outcome"] == "unconfirmed"
     room = Item("bikes.mp4", 1, "/bikes.mp4", 40, 46, 40, 46, [("on-screen text", "OFFSITE | Room for 12 people | 5/6")], [2])
     assert verify("how many people fit in the offsite room?", room, "12")["outcome"] == "answered"
+    hiring = Item("bikes.mp4", 1, "/bikes.mp4", 86, 90, 86, 90, [("speech", "We are re-running the customer survey."),
+                                                                  ("on-screen text", "HIRING | - 2 engineers | - 1 designer")], [6])
+    assert verify("how many customers responded to the survey", hiring, "2")["outcome"] == "unconfirmed"   # it counts engineers
+    assert verify("how many engineers are they hiring", hiring, "2")["outcome"] == "answered"
+    pests = Item("bikes.mp4", 1, "/bikes.mp4", 30, 36, 30, 36, [("on-screen text", "AND THREE RODENT PESTS")], [7])
+    assert verify("how many little pests are introduced", pests, "3")["outcome"] == "answered"   # the noun after its modifier
     ferry = Item("bikes.mp4", 1, "/bikes.mp4", 280, 284, 280, 284,
                  [("speech", "The last ferry to the island leaves at a quarter past six in the evening.")], [3])
     assert verify("how much is a ferry ticket to the island", ferry, "a quarter past six in the evening")["outcome"] == "unconfirmed"
@@ -1818,3 +1829,21 @@ def test_a_page_of_text_an_earlier_item_showed_is_not_read_again():
     assert "Lakeview" in one and "Lakeview" not in two
     assert "projector" in two and "ACTION ITEMS" in two
     assert "Lakeview" in second.render(2, 700)   # alone, an item shows all it holds
+
+
+def test_a_word_for_what_is_asked_is_not_taken_for_a_name():
+    """"whos the character the reading is about": "Character" stands beside a name in the credits
+    ("Character Rigger"), but it is the kind of answer asked for, not a name asked about."""
+    from vidrag.agent.gather import Gatherer
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    import tempfile
+    with tempfile.TemporaryDirectory() as root:
+        st = Store(root)
+        credit = "NATHAN VEGDAHL | Character Rigger | Jan Morgenstern"
+        st.save_video(Video("fp", "/v/film.mp4", "film.mp4", duration=60), [
+            Scene(0, 0.0, 10.0, ocr_text=credit, ocr_lines=[OcrLine(2.0, t, 0.9) for t in credit.split(" | ")])])
+        gather = Gatherer(Searcher(st, load_config(overrides={"library": root}, environ={})))
+        assert gather.as_names("whos the character the reading is about") == "whos the character the reading is about"
+        assert gather.as_names("what did morgenstern do") == "what did Morgenstern do"
