@@ -12,7 +12,7 @@ from typing import Any
 
 from vidrag.agent.choices import choice_of, window_choice
 from vidrag.agent.credits import credit_at, credited
-from vidrag.agent.evidence import Item, hits_terms, lines_of
+from vidrag.agent.evidence import WEB_ASKED, WEB_SAYS, Item, hits_terms, lines_of
 from vidrag.agent.grounding import in_clip, repeats_question, video_name_words
 from vidrag.agent.plan import SHOWN_AS, QueryPlan
 from vidrag.agent.text import normalise, stems
@@ -212,6 +212,11 @@ def cut(text: str) -> str:
     return text if len(text) <= LISTED_CHARS else text[:LISTED_CHARS].rsplit(" ", 1)[0] + " …"
 
 
+def item_chars(n: int) -> int:
+    """The characters each of n evidence items is read in: the evidence is bounded as a whole."""
+    return min(ITEM_CHARS, max(160, EVIDENCE_CHARS // max(1, n)))
+
+
 class Reader:
     def __init__(self, llm, store, images: bool = False):
         self.llm, self.store, self.images = llm, store, images
@@ -228,7 +233,7 @@ class Reader:
                          + "\nSet answer to the one option the evidence supports, written exactly as listed.")
         # Prompt time is most of an answer's time (~50 tokens/s on 2 cores): the evidence is bounded
         # as a whole, and each item keeps its matching lines first (evidence.py), so a cut spares them.
-        each = min(ITEM_CHARS, max(160, EVIDENCE_CHARS // len(items)))
+        each = item_chars(len(items))
         shown: set[str] = set()
         evidence = "\n".join(item.render(n, each, shown) for n, item in enumerate(items, 1))
         user = load_prompt("answer_user").format(question=question, evidence=evidence)
@@ -292,9 +297,10 @@ class Reader:
                 text = f"{chr(65 + choice)}. {options[choice]}"
             return text, choice
         if re.fullmatch(r"\W*yes\W*", text, re.I) and cites:
-            # "is there a website shown at the very end": yes, and what shows it, as the cite has it
-            shown = [t for a, b, t in cites[0].spans if a - 0.5 <= cites[0].cite_start < b and len(t) <= 160]
-            text = f"Yes: {shown[0]}" if shown else text
+            # "is there a website shown at the very end": yes, and the cited line that shows it
+            asked = p.terms + (WEB_SAYS if WEB_ASKED.search(p.question) else [])
+            line = max(lines_of(cites[0]), key=lambda l: hits_terms(l, asked), default="")
+            text = f"Yes: {line}" if line and hits_terms(line, asked) else text
         if p.intent == "when" and cites and not re.search(r"\d:\d\d", text):
             text = f"At {hms(cites[0].cite_start)} ({cites[0].video}): {text}"
         elif cites and re.fullmatch(r"[\d:]+(?:\s*[–\-]\s*[\d:]+)?", text) and in_clip(re.split(r"\s*[–\-]\s*", text)[0], cites) \

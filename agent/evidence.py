@@ -74,11 +74,12 @@ class Item:
         if shown is not None:
             fields = [(label, " / ".join(f for f in text.split(" / ") if f not in shown) if label == "on-screen text" else text)
                       for label, text in fields]
-            shown.update(f for label, text in fields if label == "on-screen text" for f in text.split(" / "))
             fields = [(label, text) for label, text in fields if text]
         # every field keeps its start (the matching part leads); what a short one leaves, the long ones get
-        body = "".join(f"\n{SHORT.get(label, label)}: {clip(text, n)}"
-                       for (label, text), n in zip(fields, shares([len(t) for _, t in fields], limit)))
+        cut = [(label, clip(text, n)) for (label, text), n in zip(fields, shares([len(t) for _, t in fields], limit))]
+        if shown is not None:   # (a page cut short here is still shown whole where it comes again)
+            shown.update(f for label, text in cut if label == "on-screen text" for f in text.split(" / ") if not f.endswith(" …"))
+        body = "".join(f"\n{SHORT.get(label, label)}: {text}" for label, text in cut)
         return head + body.replace("<", "‹").replace(">", "›")   # evidence cannot close its own fence
 
 
@@ -150,6 +151,12 @@ def reading_rows(lines: list[OcrLine]) -> list[str]:
     return out + [l.text for l in lines if len(l.box) != 4]
 
 
+def is_heading(row: str) -> bool:
+    """A credits heading: words in capitals, two or more ("HARDWARE PROVIDED BY"; not a web address
+    in capitals, "WWW.BIGBUCKBUNNY.ORG", nor a one-word card)."""
+    return row.isupper() and len(row.split()) >= 2 and "." not in row
+
+
 ROLL = 20.0   # pixels a second: text moving up faster than this between keyframes is rolling credits
 
 
@@ -175,7 +182,7 @@ def rolled_on(frames: dict[float, list[OcrLine]], near: dict[float, list[OcrLine
         if t2 is None or not boxed or t2 - t1 > 4:
             continue
         last, lift = max(boxed, key=mid), speed * (t2 - t1)   # (lift < 0: the roll moves text up)
-        if not last.text.isupper():
+        if not is_heading(last.text):
             continue   # a name or a line of its own ends it, not a heading over what comes up next
         below = sorted((OcrLine(t1, l.text, l.conf, [l.box[0], l.box[1] - lift, l.box[2], l.box[3] - lift])
                         for l in near[t2] if len(l.box) == 4 and mid(l) - lift > last.box[3]), key=mid)
@@ -250,6 +257,9 @@ def event_words(terms: list[str]) -> list[str]:
                  if stems(w) != stems(t)}.values())
 
 
+# "what's the url": a web address is written www.….org, never "url"
+WEB_SAYS = ["www", "http", "org", "com", "net"]
+WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain name)\b", re.I)
 # where a slide sits in its deck ("5/6", "slide 3/6"): it numbers the page, and says nothing on it
 PAGE_NUMBER = re.compile(r"(?:(?:slide|page)\s+)?\d{1,3}\s*/\s*\d{1,3}", re.I)
 # everyday words for what the object detector labels otherwise (its COCO classes): "riding a bike"

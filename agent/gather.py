@@ -6,7 +6,8 @@ import re
 
 from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
-from vidrag.agent.evidence import (DETECTOR_SAYS, Item, by_frame, distinct, frame_spans, held_text, hits_terms, objects_field,
+from vidrag.agent.evidence import (DETECTOR_SAYS, WEB_ASKED, WEB_SAYS, Item, by_frame, distinct, frame_spans, held_text,
+                                    hits_terms, is_heading, objects_field,
                                     event_words, reading_rows, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems, words
@@ -24,10 +25,10 @@ CONTEXT = 30.0     # seconds of speech and screen read after (or before) a named
 NEAREST = 3        # sentences read right after (before) a named moment
 HORIZON = 240.0    # seconds looked ahead (back) for the next (last) sentence or sign after (before) a moment
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
+# "after the bit about the bakery", "before she mentions the budget": a moment of talk
+TALKED_OF = re.compile(r"\b(?:after|before)\b.*\b(?:about|mention\w*|talk\w*|said|says|saying|discuss\w*)\b", re.I)
 ROLL_S = 6.0       # seconds of keyframes read around a scene's text, to see whether it rolls
 MOMENT = 5.0       # seconds either side of a moment named ("at about 1:40") read as what is there then
-WEB_SAYS = ["www", "http", "org", "com", "net"]
-WEB_ASKED = re.compile(r"\b(?:url|urls|website|websites|web\s*site|web\s*address|web\s*page|homepage|domain name)\b", re.I)
 
 
 def shows_again(text: str, own: set[str]) -> bool:
@@ -137,8 +138,10 @@ class Gatherer:
         found = self.search(p, k, wide) if k else []
         seen = {i.scene_ids[0] for i in items}
         items += [i for i in found if i.scene_ids[0] not in seen]
-        # ("in the credits at the end": the end says where the credits are, read as pages)
-        if p.intent == "lookup" and not wide and (p.around is not None or p.from_end and not CREDITED.search(p.question)):
+        # (the very end, not "at the end" at large: "in the credits at the end" says where the
+        # credits are, read as pages, and "the car at the end" leaves the search its ranking)
+        if p.intent == "lookup" and not wide and (p.around is not None or p.from_end and (p.start or 0) <= 60
+                                                  and not CREDITED.search(p.question)):
             items = self.moment_first(p, items)
         if options and not any(mentions(i.text(), o) for i in items for o in options):
             # multiple choice: evidence for each option too, when the question's own names none
@@ -153,8 +156,9 @@ class Gatherer:
     def moment_first(self, p: QueryPlan, items: list[Item]) -> list[Item]:
         """"What animal is in the picture at about 1:40", "the website shown at the very end": the
         moment named decides among things alike (a cat at 1:40, dogs at 1:30 and 2:05), so what is
-        there leads: the stretch at the moment itself (MOMENT either side), whatever the search
-        found, then the rest by how near the moment (each video's end) they are."""
+        there leads: the stretch at the moment itself (MOMENT either side) and what the search found
+        there, then the rest as the search ranked them; at the very end, all by how near each
+        video's end they are."""
         windows, names = self.windows(p), {v.id: (v.name, v.path) for v in self.store.videos()}
         moment = lambda vid: windows[vid][1] if p.from_end else p.around
         if p.around is not None and 0 < len(windows) <= 2:
@@ -165,7 +169,9 @@ class Gatherer:
                     items.append(at)
         far = lambda i: abs(min(max(moment(i.video_id), i.start), i.end) - moment(i.video_id)) \
             if i.video_id in windows else float("inf")
-        return sorted(items, key=far)
+        if p.from_end:
+            return sorted(items, key=far)
+        return sorted((i for i in items if far(i) <= MOMENT), key=far) + [i for i in items if far(i) > MOMENT]
 
     def search(self, p: QueryPlan, k: int, wide: bool = False, query: str = "") -> list[Item]:
         """Hybrid search for the plan's words within its videos and window; the window is
@@ -228,7 +234,7 @@ class Gatherer:
                 return topic
         seen = operate.occurrences(self.store, p.subject, "", self.video_ids(p), self.windows(p))
         signs = TEXT_SHOWN & set(words(p.question.lower()))
-        if p.modality == "speech" and not signs:
+        if p.modality == "speech" and not signs and TALKED_OF.search(p.question):
             # "what does the narrator say after the bit about the bakery": talk follows talk, so the
             # moment is where it is said (not the bakery's sign a minute before), when it is said
             seen = [m for m in seen if m.modality == "speech"] or seen
@@ -327,8 +333,9 @@ class Gatherer:
             if not (closing or asked) or before:
                 return []
             # (a heading ending a page of rolling credits is a role too: its name rolls on below)
-            out += [role for m in found[at[0]:] for rows in [m.text.split(" | ")]
-                    for role in [r for r, _ in row_pairs(rows)] + [rows[-1]] * rows[-1].isupper()]
+            for m in found[at[0]:]:
+                rows = m.text.split(" | ")
+                out += [r for r, _ in row_pairs(rows)] + ([rows[-1]] if is_heading(rows[-1]) else [])
         return out
 
     def catalogue(self, p: QueryPlan) -> list:

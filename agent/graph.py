@@ -24,7 +24,7 @@ from typing import Any, TypedDict
 from langgraph.graph import END, StateGraph
 
 from vidrag.agent import operate
-from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, read_off
+from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader, item_chars, read_off
 from vidrag.agent.check import check
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
@@ -102,7 +102,7 @@ class Agent:
         read = max((s["seconds"] for s in steps if s["step"] == "answer"), default=0.0)
         fewer = self._narrowed(state)
         if fewer:
-            size = lambda items: sum(len(i.text()) for i in items) or 1
+            size = lambda items: sum(min(len(i.text()), item_chars(len(items))) for i in items) or 1   # as read
             read *= max(1 / 3, size(fewer) / size(state.get("items") or []))
         return sum(s["seconds"] for s in steps) + read <= self.deadline
 

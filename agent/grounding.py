@@ -214,7 +214,7 @@ def line_holding(answer: str, items: list[Item]) -> str:
 PRICE_ASKED = re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|charge|charged)\b|\bpay\b[^?]*\bhow much\b"
                          r"|\bhow much (?:is it|does it cost|to) (?:to )?(?:park|rent|buy|get in|enter)\b"
                          r"|\bhow much (?:is|are|was|were|do|does) (?:an? |the |one |each )?(?:\w+ ){0,3}?(?:tickets?|admission|entry|"
-                         r"entrance|pass|passes|fares?|rides?)\b"
+                         r"entrance|pass|passes|fares?|rides?)\b(?=\s*(?:$|[,?.!;]|(?:to|for|on|at|into|per|cost|costs)\b))"
                          r"|\b(?:price|prices|fee|fees|fare|fares|cost)\s+(?:of|for|to)\b"
                          r"|\b(?:what|how much) (?:is|was|are|were) the (?:\w+ )?(?:price|fee|fare|cost)s?\b"
                          r"|\b(?:price|fee)s?\W*$")
@@ -281,6 +281,8 @@ def page_only(answer: str, cited: list[Item]) -> bool:
     return answer.isdigit() and in_text(answer, text) and not in_text(answer, PAGE_NUMBER.sub(" ", text))
 
 
+MEASURES = r"(?:times|met(?:er|re)s?|kilomet(?:er|re)s?|km|miles?|feet|foot|yards?|steps|blocks|stops|floors|levels|" \
+           r"dollars|euros|pounds|bucks|cents|percent|points|degrees|kilos?|grams?|litres?|liters?)"
 HOW_MANY = re.compile(r"\bhow many\s+(?:of\s+(?:the\s+)?)?([a-z]{3,}(?:\s+[a-z]{3,})?)")   # "how many little pests"
 
 
@@ -290,7 +292,9 @@ def counts_other(question: str, answer: str, cited: list[Item], means: Callable[
     '' otherwise, and where the number stands alone or a total is asked."""
     m, value = HOW_MANY.search(normalise(question)), answer.strip(" .").lower()
     asked = [w for w in m.group(1).split() if w not in STOP] if m else []
-    if not asked or "times" in asked or TOTAL_ASKED.search(question) or not (value.isdigit() or value in NUMBER_WORDS):
+    # (not a measure: "how many metres to the museum" is "MUSEUM 500 m", a unit written many ways)
+    if not asked or any(re.fullmatch(UNITS, w) or re.fullmatch(MEASURES, w) for w in asked) or TOTAL_ASKED.search(question) \
+            or not (value.isdigit() or value in NUMBER_WORDS):
         return ""
     n = int(value) if value.isdigit() else NUMBER_WORDS[value]
     said = "|".join([str(n)] + [w for w, k in NUMBER_WORDS.items() if k == n])
@@ -298,8 +302,10 @@ def counts_other(question: str, answer: str, cited: list[Item], means: Callable[
     # (the words after it, a noun and what says which: "three rodent pests", "2 engineers")
     counted = [" ".join(w for w in rest.split() if w not in STOP)
                for rest in re.findall(rf"(?<![\w.,/:$])(?:{said})\b(?![.,/:]\d)((?:\s+[a-z]+){{1,2}})", text)]
-    counted = [c for c in counted if c]
-    if not counted or any(holds_term(set(stems(c)), a) for c in counted for a in asked) \
+    counted = [c for c in counted if c and len(c.split()[0]) >= 3]
+    # (only where the evidence names what is asked, so it is about it, and the number is another's)
+    if not counted or not any(holds_term(set(stems(text)), a) for a in asked) \
+            or any(holds_term(set(stems(c)), a) for c in counted for a in asked) \
             or means(asked, [replace(cited[0], fields=[("text", " ".join(counted))])]):
         return ""
     return counted[0]

@@ -279,7 +279,7 @@ def mostly_said(gather, p: QueryPlan) -> list[Moment]:
     """"At what point do they decide to test the payment flow every day": the words asked are
     said in other order or form ("let's test the payment flow every day"), so no phrase matches;
     the one sentence or frame of the search's evidence holding all of them, or all but one of
-    three or more, while no other holds more than half as many, is where. (The model, reading
+    four or more, while no other holds more than half as many, is where. (The model, reading
     the same evidence, is lured by a form of one word: "we also decided to move the call".)"""
     want = set(stems(p.subject))
     if len(want) < 3:
@@ -288,7 +288,7 @@ def mostly_said(gather, p: QueryPlan) -> list[Moment]:
     held = lambda text: set(stems(text)) | set(stems(re.sub(r"(?<=\w)-(?=\w)", "", text)))
     spans = [(len(want & held(t)), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
     spans.sort(key=lambda x: -x[0])
-    if not spans or spans[0][0] < len(want) - 1:
+    if not spans or spans[0][0] < len(want) - (len(want) >= 4):   # every word, or all but one of four or more
         return []
     n, a, b, text, item = spans[0]
     if any(m * 2 > n for m, a2, b2, t2, i2 in spans[1:] if t2 != text and not (i2.video_id == item.video_id and a2 < b and b2 > a)):
