@@ -1402,6 +1402,8 @@ def test_a_second_reading_is_made_only_when_it_still_ends_within_the_deadline(tm
     state = {"plan": plan("what is Kevin supposed to bring", ["m.mp4"]), "items": items, "trace": steps}
     assert agent._narrowed({**state, "problem": f"{ELSEWHERE} Kevin"}) == [kevin]
     assert agent._in_time({**state, "problem": f"{ELSEWHERE} Kevin"})                    # 7.2 + 7 / 3 s
+    both = [item("Remind Kevin to bring the laptop and a printed copy of the agenda."), kevin, items[2]]
+    assert not agent._in_time({**state, "items": both, "problem": f"{ELSEWHERE} Kevin"})   # two of three: 7.2 + 7 * 2/3 s
     assert not agent._in_time({**state, "items": [kevin], "problem": f"{ELSEWHERE} Kevin"})   # nothing narrower: 7.2 + 7 s
 
 
@@ -1836,6 +1838,11 @@ def test_a_page_of_text_an_earlier_item_showed_is_not_read_again():
     assert "Lakeview" in one and "Lakeview" not in two
     assert "projector" in two and "ACTION ITEMS" in two
     assert "Lakeview" in second.render(2, 700)   # alone, an item shows all it holds
+    # a page cut short where it first comes is shown again, whole, where it comes again
+    page = " | ".join(f"Name {n} — Role {n}" for n in range(12))
+    cut, whole = (Item("m.mp4", 1, "/m.mp4", t, t + 5, t, t + 5, [("on-screen text", page)], [t]) for t in (10, 20))
+    shown = set()
+    assert "Name 11" not in cut.render(1, 200, shown) and "Name 11" in whole.render(2, 700, shown)
 
 
 def test_a_word_for_what_is_asked_is_not_taken_for_a_name():
