@@ -201,6 +201,11 @@ def in_window(p: QueryPlan, shown: list[Item]) -> tuple[str, int] | None:
 RUN_GAP = 4.0   # seconds between two frames of one thing on screen
 
 
+def line_about(item: Item, terms: list[str]) -> str:
+    """The item's line holding most of the terms (its first line when none holds any)."""
+    return max(lines_of(item), key=lambda l: hits_terms(l, terms), default="")
+
+
 def shares(text: str, other: str) -> bool:
     """Whether two frames show one thing: a quarter of the words of the shorter in both (a sign
     read again with OCR slips, credits scrolled up by a few names)."""
@@ -284,7 +289,7 @@ class Reader:
             # else ("which document goes to finance" -> "I will send the budget sheet to Finance by
             # Thursday."); its moment a "when", or a line that only repeats the question ("find the
             # clip with 'revenge is coming'")
-            line = max(lines_of(cites[0]), key=lambda l: hits_terms(l, p.terms), default="")
+            line = line_about(cites[0], p.terms)
             says = p.intent != "when" and hits_terms(line, p.terms) and not repeats_question(line, p.question)
             text = "" if p.intent == "which_video" else line if says else Citation.of(cites[0]).label()
         else:
@@ -299,7 +304,7 @@ class Reader:
         if re.fullmatch(r"\W*yes\W*", text, re.I) and cites:
             # "is there a website shown at the very end": yes, and the cited line that shows it
             asked = p.terms + (WEB_SAYS if WEB_ASKED.search(p.question) else [])
-            line = max(lines_of(cites[0]), key=lambda l: hits_terms(l, asked), default="")
+            line = line_about(cites[0], asked)
             text = f"Yes: {line}" if line and hits_terms(line, asked) else text
         if p.intent == "when" and cites and not re.search(r"\d:\d\d", text):
             text = f"At {hms(cites[0].cite_start)} ({cites[0].video}): {text}"

@@ -214,8 +214,7 @@ class Gatherer:
             s = scenes[sid]
             words = self.store.words_between(vid, s.start - WIDE_S, s.end + WIDE_S)
             # (the keyframes around a page of text: credits may roll on into the next scene)
-            near = by_frame([l for x in self.store.scenes_between(vid, s.start - ROLL_S, s.end + ROLL_S) for l in x.ocr_lines]) \
-                if s.ocr_lines else {}
+            near = by_frame(self.store.ocr_between(vid, s.start - ROLL_S, s.end + ROLL_S)) if s.ocr_lines else {}
             item = scene_item(s, names[vid][0], vid, names[vid][1], words, p.literals + p.terms + web, p.modality, near)
             item.score = similarity
             out.append(item)

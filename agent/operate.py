@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import page_pairs
@@ -253,6 +253,11 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
         return (when_answer(seen), seen) if seen else None
     if not p.subject:
         return None
+    unnamed = [w for w in p.subject.split() if w not in p.described.split()] if p.described and not p.videos else []
+    if p.intent == "when" and len(unnamed) >= 2:
+        # "whereabouts in the tour video does the guide say thanks for joining": a video described in
+        # words it does not hold ("tour") is named, not searched for, where more is asked
+        p = replace(p, subject=" ".join(unnamed))
     found, seen = p.subject, occurrences(store, p.subject, p.modality, ids, windows)
     if not seen and p.modality != "speech" and p.subject in DETECTOR_SAYS:   # "a bike": a "bicycle" detected
         seen = occurrences(store, DETECTOR_SAYS[p.subject], "screen", ids, windows)
@@ -282,10 +287,11 @@ def mostly_said(gather, p: QueryPlan) -> list[Moment]:
     four or more, while no other holds more than half as many, is where. (The model, reading
     the same evidence, is lured by a form of one word: "we also decided to move the call".)"""
     want = set(stems(p.subject))
-    if len(want) < 3:
+    if len(want) < 2:
         return []
-    # (a compound said with a hyphen or without: "off-site" is the "offsite" asked about)
-    held = lambda text: set(stems(text)) | set(stems(re.sub(r"(?<=\w)-(?=\w)", "", text)))
+    # (a compound said with a hyphen or without: "off-site", which speech may write "off -site", is
+    # the "offsite" asked about)
+    held = lambda text: set(stems(text)) | set(stems(re.sub(r"(?<=\w)\s?-(?=\w)", "", text)))
     spans = [(len(want & held(t)), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
     spans.sort(key=lambda x: -x[0])
     if not spans or spans[0][0] < len(want) - (len(want) >= 4):   # every word, or all but one of four or more

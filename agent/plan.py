@@ -277,7 +277,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
                  rf"(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
         return "which_video", ""   # (a bare "brighton train video" looks for the video)
     moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
-                       r"at which (?:point|moment|time)|where in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
+                       r"at which (?:point|moment|time)|where(?:abouts)? in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
     # "when does the last ferry leave, according to the narrator?": the narrator frames a time said,
     # not a moment of the video
     framed = LOCATING.sub(" ", q)
@@ -293,9 +293,9 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     # "where did I hear about the train to Brighton": where in the library, which a moment says
     locate = locate or re.search(r"^\W*where (?:did|have) (?:i|we|you) (?:hear|heard|see|seen|watch|watched|read|learn|"
                                  r"learned|learnt|come across|came across|spot|spotted)\b", q)
-    # "where in the reading video is the title shown" (its name taken out by now), "where in the clip
-    # does she laugh": a place in the video; "there's a cat in the walk, when?": the moment, asked last
-    locate = locate or re.search(rf"^\W*where in\s+(?:(?:the|this|that|my)\s+)?(?:{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|"
+    # "where in the reading video is the title shown" (its name taken out by now), "whereabouts in the
+    # tour video does the guide say thanks", "where in the clip does she laugh": a place in the video; "there's a cat in the walk, when?": the moment, asked last
+    locate = locate or re.search(rf"^\W*where(?:abouts)? in\s+(?:(?:the|this|that|my)\s+)?(?:(?:[a-z]+\s+){{0,2}}?{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|"
                                  rf"does|did|can)\b|[,;:\-–]\s*when\W*$", q)
     # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the

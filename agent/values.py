@@ -18,6 +18,10 @@ NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 
 
+SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with"}
+MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)
+
+
 # A time of day as people say or write it: 9:30 am, 18.15, 6 pm, half past nine, ten o'clock, noon
 TIME_OF_DAY = re.compile(r"(?<![$€£\d.,])\b(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?![\d.])(?:\s*[ap]\.?m\b\.?)?|"
                          r"\d{1,2}\s*(?:[ap]\.?m\b\.?|o'?clock)|(?:half|quarter) (?:past|to) \w+|\w+ o'?clock|noon|midnight)", re.I)
@@ -94,8 +98,3 @@ def initials_of(value: str, text: str) -> bool:
                 return True
     return False
 
-
-SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with"}
-
-
-MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|cents?|pence|bucks|usd|eur|gbp|free|no charge|nothing)\b", re.I)

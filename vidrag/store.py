@@ -357,6 +357,13 @@ class Store:
                                (video_id, start, end)).fetchall()
         return [self._scene(r, details, False) for r in rows]
 
+    def ocr_between(self, video_id: int, start: float, end: float) -> list[OcrLine]:
+        """The on-screen text lines of the scenes of one video that overlap [start, end), by time."""
+        rows = self.db.execute("SELECT o.t, o.text, o.conf, o.box FROM ocr_lines o JOIN scenes s ON s.id = o.scene_id "
+                               "WHERE s.video_id = ? AND s.end > ? AND s.start < ? ORDER BY o.t, o.rowid",
+                               (video_id, start, end)).fetchall()
+        return [OcrLine(t, x, c, json.loads(b or "[]")) for t, x, c, b in rows]
+
     def words_between(self, video_id: int, start: float, end: float) -> list[Word]:
         """Spoken words of one video in [start, end), across scene cuts, in time order."""
         rows = self.db.execute("SELECT w.start, w.end, w.text, w.prob FROM words w JOIN scenes s ON s.id = w.scene_id "
