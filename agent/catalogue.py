@@ -12,11 +12,11 @@ from vidrag.agent.text import content_words
 from vidrag.agent.video_time import DURATION, VIDEO_ITSELF, VIDEO_NOUN, seconds
 from vidrag.timecode import hms
 
-SUPERLATIVE = re.compile(r"\b(?:longest|shortest|briefest|longer|shorter|briefer)\b")
+SUPERLATIVE = re.compile(r"\b(?:longest|shortest|briefest|longer|shorter|briefer|(?:short|long) one)\b")
 LENGTH = re.compile(rf"\bhow (?:long|many {VIDEO_NOUN})\b|\b(?:duration|runtime|running time|length)\b")
 # "which video only lasts about ten seconds", "which one runs for nearly ten minutes", "which clip is
-# about 8 minutes long": the video whose length is nearest the one said (not a limit: "under a minute")
-LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=[^?.!,;]*\blong\b))\s*(?:only\s+)?(?:(?:about|around|nearly|"
+# about 8 minutes long", "the really short one, like 10 seconds": the video whose length is nearest the one said (not a limit: "under a minute")
+LASTS = re.compile(rf"\b(?:lasts?|runs?(?: for)?|(?:is|was) (?=[^?.!,;]*\blong\b)|(?:short|long) one,?(?: like)?)\s*(?:only\s+)?(?:(?:about|around|nearly|"
                    rf"almost|roughly|approximately|just)\s+)*{DURATION}")
 ABOUT_LIBRARY = set("long last lasts run runs duration runtime running time length library collection total indexed "
                     "video videos clip clips file files recording recordings footage movie film one longest shortest "

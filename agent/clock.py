@@ -16,6 +16,9 @@ from vidrag.agent.plan import NOT_TOPIC, QueryPlan
 from vidrag.agent.text import STOP, holds_term, normalise, stems, words
 from vidrag.agent.values import TIME_OF_DAY, in_text
 
+OPEN_UNTIL = re.compile(r"\b(?:until|till|til)\b[^?.]*\bopen\b|\bopen\b[^?.]*\b(?:until|till|til)\b|\bhow late\b")
+
+
 def events_in(text: str) -> set[str]:
     return {EVENT_OF[w] for w in words(normalise(text)) if w in EVENT_OF}
 
@@ -25,9 +28,13 @@ def other_event(question: str, answer: str, cited: list[Item]) -> str:
     happens ("when does the museum open": "we will meet Anna ... at noon" is when they meet);
     '' when the line says the event asked, or no event at all (a slide's "Friday 9:30 am")."""
     asked = events_in(question) - {"meet"}   # ("the meeting" names a thing more often than it asks when)
+    if OPEN_UNTIL.search(question.lower()):
+        asked = asked - {"open"} | {"close"}   # "until what time is the park open": when it closes
     times = [t.lower() for t in TIME_OF_DAY.findall(answer)]
     lines = [l for i in cited for l in lines_of(i) if any(t in l.lower() for t in times)]
     said = set().union(*map(events_in, lines)) if lines else set()
+    if asked & {"close", "finish"} and lines and not said and all(len(TIME_OF_DAY.findall(l)) == 1 for l in lines):
+        return "start"   # "what time does the offsite wrap up" -> "Friday 9:30 am": one hour alone is when it begins
     return ", ".join(sorted(said)) if asked and said and not asked & said else ""
 
 

@@ -56,11 +56,14 @@ class Item:
     def text(self) -> str:
         return " ".join(t for _, t in self.fields)
 
-    def cite_words(self, want: set[str]) -> None:
+    def cite_words(self, want: set[str], asked: set[str] = frozenset()) -> None:
         """Cite the sentence or frame holding most of these stems (at least half of them): an
-        answer's moment, which the question's words may have put a sentence or two away."""
-        held = [(len(want & set(stems(t))), a, b) for a, b, t in self.spans if a < self.end and b > self.start]
-        n, a, b = max(held, key=lambda h: (h[0], -h[1]), default=(0, 0.0, 0.0))
+        answer's moment, which the question's words may have put a sentence or two away. Of
+        those holding as many, the one holding most of the question's (`asked`) stems: "who's
+        taking the notes" -> "Daniel" is said where the notes are, not only on the title slide."""
+        held = [(len(want & set(stems(t))), len(asked & set(stems(t))), a, b) for a, b, t in self.spans
+                if a < self.end and b > self.start]
+        n, _, a, b = max(held, key=lambda h: (h[0], h[1], -h[2]), default=(0, 0, 0.0, 0.0))
         if want and n * 2 >= len(want):   # within the item: a sentence may begin before its scene
             self.cite_start = max(a, self.start)
             self.cite_end = min(max(b, self.cite_start + 1.0), self.end)
@@ -243,11 +246,15 @@ def screen_field(scene: Scene, terms: list[str], budget: int = 360, near: dict[f
     return " / ".join(text), (first if first is not None else scene.start), (first + 2.0 if first is not None else scene.end)
 
 
+MOMENT = 5.0   # seconds either side of a moment named ("at about 1:40") read as what is there then
+
+
 # What a time of day is the time of, in the words signs and people use: "what time does the train
 # leave" is answered by "DEPARTS 14:35"; "when does the museum open" is not by "meet ... at noon"
 EVENTS = {"open": "open opens opening opened", "close": "close closes closing closed shut shuts",
           "leave": "leave leaves leaving depart departs departing departure departures",
-          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting"}
+          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting",
+          "finish": "finish finishes finishing finished wrap wraps wrapping"}
 EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
 
 

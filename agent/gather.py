@@ -6,7 +6,7 @@ import re
 
 from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
-from vidrag.agent.evidence import (DETECTOR_SAYS, WEB_ASKED, WEB_SAYS, Item, by_frame, distinct, frame_spans, held_text,
+from vidrag.agent.evidence import (DETECTOR_SAYS, MOMENT, WEB_ASKED, WEB_SAYS, Item, by_frame, distinct, frame_spans, held_text,
                                     hits_terms, is_heading, objects_field,
                                     event_words, reading_rows, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
@@ -28,7 +28,6 @@ WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay
 # "after the bit about the bakery", "before she mentions the budget": a moment of talk
 TALKED_OF = re.compile(r"\b(?:after|before)\b.*\b(?:about|mention\w*|talk\w*|said|says|saying|discuss\w*)\b", re.I)
 ROLL_S = 6.0       # seconds of keyframes read around a scene's text, to see whether it rolls
-MOMENT = 5.0       # seconds either side of a moment named ("at about 1:40") read as what is there then
 
 
 def shows_again(text: str, own: set[str]) -> bool:
@@ -257,6 +256,8 @@ class Gatherer:
                 if not shown:
                     return []
                 anchor = Item.of_moment(shown[0])
+            else:   # the moment is the sentence or frame that holds them, not the whole scene
+                anchor.cite_words(set(stems(p.subject)))
             anchor.note = note
         x, y = anchor.cite_start, anchor.cite_end
         a, b = (y, y + CONTEXT) if p.direction == "after" else (max(0.0, x - CONTEXT), x)

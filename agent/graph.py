@@ -28,9 +28,9 @@ from vidrag.agent.answer import Answer, Citation, NOT_FOUND, UNCONFIRMED, Reader
 from vidrag.agent.check import check
 from vidrag.agent.evidence import Item
 from vidrag.agent.gather import Gatherer
-from vidrag.agent.grounding import ELSEWHERE, NOT_SAID, NOT_SHOWN, about_question, asked_field, names_in
+from vidrag.agent.grounding import AWAY, ELSEWHERE, NOT_SAID, NOT_SHOWN, about_question, asked_field, at_moment, names_in
 from vidrag.agent.text import contains_phrase, respelled
-from vidrag.agent.plan import QueryPlan, lookups, plan
+from vidrag.agent.plan import QueryPlan, lookups, plan, topic_of
 
 MAX_QUESTION = 2000
 
@@ -110,13 +110,16 @@ class Agent:
         """The items a retry reads: only those about the question (not for what follows a moment,
         which need not hold the question's words); for an answer said where a sign was asked
         about (or shown where speech was), only those holding the kind asked; for one from
-        evidence not naming whom it asks about, those naming them. [] when it searches again."""
+        evidence not naming whom it asks about, those naming them; for one from away from the moment
+        asked, those at it. [] when it searches again."""
         p, items, problem = state["plan"], state.get("items") or [], state.get("problem") or ""
         if p.intent == "neighbour":
             return []
         about = [i for i in items if about_question([i], p.terms)] if p.terms else items
         if problem in (NOT_SAID, NOT_SHOWN):
             about = [i for i in about if i.has(asked_field(p))] or about
+        if problem == AWAY:
+            about = at_moment(p, items)
         if problem.startswith(ELSEWHERE):
             names = [w for n in names_in(p.question, [v.name for v in self.searcher.store.videos()]) for w in n]
             about = [i for i in items if any(contains_phrase(i.text(), w) for w in names)] or about
@@ -164,7 +167,8 @@ class Agent:
         if held and len(set.intersection(*held)) == 1:
             # "summarise the Sense and Sensibility passage": the one video naming what it names
             videos = [v for v in videos if v.name in set.intersection(*held)]
-        if len(videos) != 1 or self.summarizer is None:   # which video? the evidence decides
+        if len(videos) != 1 or self.summarizer is None or p.videos and topic_of(p, videos[0].name):
+            # which video? the evidence decides; and what a video named says of one topic, the evidence on it
             return self._summary_by_retrieval(state)
         v = videos[0]
         start, end = self.gather.windows(p).get(v.id, (None, None)) if p.timed else (None, None)

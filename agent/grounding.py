@@ -16,7 +16,7 @@ from typing import Callable
 
 from vidrag.agent.clock import other_event
 from vidrag.agent.credits import CREDITS_SAY, miscredited
-from vidrag.agent.evidence import PAGE_NUMBER, Item, event_words, lines_of
+from vidrag.agent.evidence import MOMENT, PAGE_NUMBER, Item, event_words, lines_of
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
 from vidrag.agent.values import FRAMING, MONEY, NUMBER_WORDS, SMALL, VIDEO_FILE, in_text, specifics
@@ -91,10 +91,14 @@ WHO_ASKED = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+
 
 
 def detected_who(question: str, answer: str, cited: list[Item]) -> bool:
-    """"Which person did the voice work": "Teddy bear", a label the object detector gave, names no one."""
+    """"Which person did the voice work": "Teddy bear", a label the object detector gave, names no
+    one; nor does a pronoun ("who's the first character mentioned" -> "He")."""
     labels = {m for i in cited for label, text in i.fields if label == "objects"
-              for m in re.findall(r"([a-z][a-z ]*?) \(\d\.\d+\)", text)}
+              for m in re.findall(r"([a-z][a-z ]*?) \(\d\.\d+\)", text)} | PRONOUNS
     return bool(WHO_ASKED.search(normalise(question))) and normalise(answer).strip(" .") in labels
+
+
+PRONOUNS = set("he she they him her them it someone somebody anyone nobody".split())
 
 
 def repeats_question(answer: str, question: str) -> bool:
@@ -159,8 +163,10 @@ def unheard_names(question: str, named_by: list[str], video_names: list[str], it
     """The question's names (names_in) that no evidence item holds a word of; the words that named
     a video do not count ("the Austen reading": its speech need not say "Austen")."""
     naming = set(" ".join(named_by).split())
+    # ("what did Daniel propose straight after": the speaker, whom a transcript does not name)
+    speaker = lambda n: re.search(re.escape(" ".join(n).lower()) + r"\s+(?:\w+\s+)?" + SPEECH.pattern, question.lower())
     return [" ".join(n) for n in names_in(question, video_names) if not {w.lower() for w in n} & naming
-            and not any(contains_phrase(i.text(), w) for i in items for w in n)]
+            and not speaker(n) and not any(contains_phrase(i.text(), w) for i in items for w in n)]
 
 
 def named_elsewhere(question: str, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
@@ -348,6 +354,19 @@ def asked_field(p: QueryPlan) -> str:
     if p.spoken:
         return "speech"
     return "on-screen text" if p.modality == "screen" and TEXT_SHOWN & set(words(normalise(p.question))) else ""
+
+
+AWAY = "the answer is not from the moment asked"
+
+
+def at_moment(p: QueryPlan, items: list[Item]) -> list[Item]:
+    """"What does the writing on the car say around 4:58": of a lookup naming a moment in one
+    video, the items within MOMENT of it that hold what can say it (speech or on-screen text)."""
+    if p.around is None or p.from_end or p.intent != "lookup" or len(p.videos) != 1:
+        return []
+    field = asked_field(p)
+    return [i for i in items if i.start - MOMENT <= p.around <= i.end + MOMENT
+            and (i.has(field) if field else i.has("speech") or i.has("on-screen text"))]
 
 
 def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from vidrag.agent.catalogue import catalogue_answer
 from vidrag.agent.credits import page_pairs
 from vidrag.agent.evidence import DETECTOR_SAYS, PAGE_NUMBER, by_frame, reading_rows, sentences
-from vidrag.agent.plan import ENTRIES_LISTED, QueryPlan
+from vidrag.agent.plan import ENTRIES_LISTED, VIDEOS_COUNTED, QueryPlan
 from vidrag.agent.text import join_words, near, normalise, stems
 from vidrag.records import Scene
 from vidrag.store import Store
@@ -275,6 +275,11 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
                 break
     if not seen:
         return None
+    if p.intent == "count" and VIDEOS_COUNTED.search(p.question):
+        # "in how many of my videos does Ton Roosendaal show up": the videos, not the times
+        firsts = list({m.video: m for m in reversed(seen)}.values())[::-1]
+        n = len(firsts)
+        return f"{n} video{'' if n == 1 else 's'}: " + ", ".join(f"{m.video} (at {hms(m.start)})" for m in firsts), firsts
     if p.intent == "count":
         return count_answer(found, seen), seen
     return when_answer(seen), seen

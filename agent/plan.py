@@ -66,9 +66,9 @@ LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
-                    r"read out|read aloud|out loud|quote\w*|promis\w*|suggest\w*|decid\w*)\b")
+                    r"read out|read aloud|out loud|quote\w*|promis\w*|suggest\w*|propos\w*|decid\w*)\b")
 SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
-                    r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|"
+                    r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|writing|lettering|"
                     r"photo\w*|picture\w*|image\w*)\b")
 # "what did the bakery sign say": a thing read says what is written on it
 SIGN_SAYS = re.compile(r"\b(?:sign|board|label|caption|poster|banner|card|slide)s?\s+(?:say|says|said)\b")
@@ -102,6 +102,8 @@ FOLLOWS = re.compile(r"\b(?:what|which(?: (?:line|sentence|sign|slide|part|bit|c
 COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|will|would|is|are|was|were|has|have|had|can|could|should)\b)\w+\s+){0,3}?(?:" + "|".join(sorted(SHOWN_AS))
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
+# "in how many of my videos does Ton Roosendaal show up": videos counted, each once
+VIDEOS_COUNTED = re.compile(r"\bhow many (?:(?:of|among) (?:my|the|our|these|those) )?(?:videos|clips|recordings|films|movies)\b", re.I)
 # a before/after question about the topics of a talk: "which topic came up right after the budget",
 # "what did they move on to", "the next thing on the agenda"
 TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b|"
@@ -120,6 +122,9 @@ LEAD_IN = re.compile(rf"^\W*(?:{FILLER}(?:\s*[,:;.!]\s*|\s+(?={FILLER}\b|(?:what
 DONE_WITH = re.compile(r"\b(?:once|when|after)\s+(?:they|we|he|she|you|i|everyone)\s+(?:(?:were|was|are|is|had|have|got)\s+)?"
                        r"(?:done|finished|through|wrapped up|finish|wrap up)\s+(?:with\s+|talking about\s+|"
                        r"discussing\s+|covering\s+|going over\s+)?(?=\S)")
+# "once the risk was flagged, what did Daniel propose straight after?": the clause says the moment,
+# the question's own "after" or "next" only points back at it
+ONCE_THEN = re.compile(r"^(?:once|as soon as)\s+(?=[^,?]*,\s*(?:what|which|who)\b[^?,]*\b(?:after|afterwards|next|then)\W*$)")
 # "the last line before it ends", "just before the end": the end of the video (not "before the end
 # of the quarter")
 VIDEO_ITSELF_WORDS = r"(?:video|clip|reading|film|movie|recording|tour|walk|meeting|trailer|talk|call)"
@@ -133,7 +138,7 @@ BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a
 def reworded(question: str) -> str:
     """The question normalised, with its everyday turns said the way the rules read them."""
     q = LEAD_IN.sub("", normalise(question)).strip()
-    return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", q)))
+    return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", ONCE_THEN.sub("after ", q))))
 
 
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
@@ -226,7 +231,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     if SUMMARY_WORDS.search(q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
                                                                  rf"straight |next )?(?:{NEXT_TO}|when|once)|\s+(?:to|with)\s+(?!(?:the|this|that|my|our)\s+(?:{VIDEO_NOUN})\b))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,\s*(?:in (?:a|one|two|three|a few) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,?\s*(?:in (?:a|one|two|three|a few|\d) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
             or re.search(r"^\W*(?:(?:briefly|quickly|in short|in brief|roughly),?\s*)?what (?:is|was|are|were) "
                          r"(?:shown |going on |happening |said |being said )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
@@ -439,6 +444,23 @@ FIRST_SAID = re.compile(r"(?:\b(?:start|starts|started|begin|begins|began)\s+(?:
                         r"(?:speaks?|talks?|says anything|starts talking))(?=\s*(?:[?.!,]|$)|\s+(?:in|on|at|during)\b)")
 WHEN_ASKED = re.compile(r"^\W*(?:when|at what (?:point|time|moment)|how (?:many|much) (?:seconds|minutes|time)|how (?:far|long|soon)|"
                         r"where in)\b")
+
+
+# what a summary asks of a video that names no topic: "sum up what was decided in the meeting"
+OF_ALL = {"decided", "decide", "decisions", "agreed", "agree", "discussed", "covered", "happened", "happens", "said",
+          "talked", "shown", "going", "goes", "main", "quick", "whole", "short", "brief", "briefly", "everything"}
+
+
+def topic_of(p: QueryPlan, video: str) -> list[str]:
+    """The topic a summary of one video asks about, not the video itself: "sum up what was decided
+    about the team offsite" -> offsite (what the evidence on it answers); [] for "summarise the
+    meeting"."""
+    m = re.search(r"\b(?:about|regarding|concerning)\b(.+)", normalise(p.question))
+    if not m:
+        return []
+    naming = set(" ".join(p.named_by).lower().split()) | set(name_parts(video))
+    return [t for t in p.terms if t in re.findall(r"[\w'-]+", m.group(1)) and not SUMMARY_WORDS.search(t) and t != "sum" and t not in naming and t not in OF_ALL
+            and t not in NOT_TOPIC and not set(stems(t)) & set(stems(" ".join(naming)))]
 
 
 def subject_of(p: QueryPlan, rest: str) -> str:
