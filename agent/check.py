@@ -13,7 +13,7 @@ from functools import partial
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
 from vidrag.agent.clock import event_time_asked, time_line, whose_time
-from vidrag.agent.grounding import (AWAY, TOTAL_ASKED, at_moment, about_question, answer_words, cite_where_answered, counts_other, in_clip, line_holding,
+from vidrag.agent.grounding import (AWAY, TOTAL_ASKED, away_from_moment, about_question, answer_words, cite_where_answered, counts_other, in_clip, line_holding,
                                     misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said,
                                     unheard_names, unsupported, video_name_words)
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan
@@ -88,7 +88,7 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     other = not problem and counts_other(p.question, answer, cited, partial(means, gather))
     if other:   # "how many customers responded" -> "2", of "2 engineers"
         problem = f"the number given counts {other}"
-    if not problem and at_moment(p, items) and not at_moment(p, cited):
+    if not problem and away_from_moment(p, cited, items):
         problem = AWAY   # "the writing on the car around 4:58" -> the speed limit sign at 4:20
     if problem:
         return {"outcome": "unconfirmed", "problem": problem}

@@ -361,12 +361,21 @@ AWAY = "the answer is not from the moment asked"
 
 def at_moment(p: QueryPlan, items: list[Item]) -> list[Item]:
     """"What does the writing on the car say around 4:58": of a lookup naming a moment in one
-    video, the items within MOMENT of it that hold what can say it (speech or on-screen text)."""
+    video, the items within MOMENT of it about the question that hold what can say it (speech or
+    on-screen text)."""
     if p.around is None or p.from_end or p.intent != "lookup" or len(p.videos) != 1:
         return []
     field = asked_field(p)
-    return [i for i in items if i.start - MOMENT <= p.around <= i.end + MOMENT
+    return [i for i in items if i.start - MOMENT <= p.around <= i.end + MOMENT and (not p.terms or about_question([i], p.terms))
             and (i.has(field) if field else i.has("speech") or i.has("on-screen text"))]
+
+
+def away_from_moment(p: QueryPlan, cited: list[Item], items: list[Item]) -> bool:
+    """An answer from evidence neither at the moment asked nor about the question, while evidence
+    at it is ("the writing on the car around 4:58" -> the speed limit sign at 4:20, not the taxi);
+    a moment said loosely ("roughly five minutes in") is kept where the evidence cited is about
+    the question."""
+    return bool(at_moment(p, items)) and not at_moment(p, cited) and not (p.terms and about_question(cited, p.terms))
 
 
 def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:

@@ -533,6 +533,16 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("hello world text on the slide", {"subject": "hello world"}),          # not words before the question
     ("office hours are 1:00 to 3:00 pm", {"start": None}),                  # times of day, not of the video
     ("when does she bring up the settings menu in the demo", {"modality": ""}),
+    # a place in a video described in words; a clause saying the moment, then what came next
+    ("whereabouts in the tour video does the guide say thanks for joining", {"intent": "when"}),
+    ("once the budget was agreed, what did Daniel propose straight after?", {"intent": "neighbour", "direction": "after",
+                                                                            "subject": "budget agreed"}),
+    ("once you reach the museum, what should you do", {"intent": "lookup"}),
+    # the short one, said loosely; writing is read off the screen though it "says"
+    ("which of my videos is the really short one, like 10 seconds", {"catalogue": "nearest", "length": 10.0}),
+    ("which video is the short one", {"catalogue": "shortest"}),
+    ("there is some writing on a car, what does it say", {"modality": ""}),
+    ("what is the lecture video about in two sentences", {"intent": "summarise"}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -1762,8 +1772,8 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
     st = Store(tmp_path)
     bakery, train = "remember to buy bread at the bakery.", "our train to brighton leaves from platform four."
     test, move = "then let's test the payment flow every day until the launch.", "we also decided to move the weekly call."
-    lunch = "should we order lunch for the off-site?"
-    st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=200), [
+    lunch, thanks = "should we order lunch for the off -site?", "that is the end of our walk. thank you for joining me."
+    st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=240), [
         Scene(0, 0.0, 20.0, ocr_text="ROSE BAKERY", ocr_lines=[OcrLine(4.0, "ROSE BAKERY", 0.9)]),
         Scene(1, 20.0, 40.0, transcript=bakery, words=said(bakery, 25.0)),
         Scene(2, 40.0, 80.0, transcript=f"{train} {test}", words=said(train, 42.0) + said(test, 50.0)),
@@ -1771,7 +1781,11 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
         Scene(4, 96.0, 104.0, objects="1 cat", detections=[Detection(100.0, "cat", 0.9, [0, 0, 9, 9])]),
         Scene(5, 104.0, 120.0, objects="1 dog", detections=[Detection(110.0, "dog", 0.9, [0, 0, 9, 9])]),
         Scene(6, 120.0, 128.0, transcript=f"the offsite is friday. {move}", words=said("the offsite is friday.", 120.0) + said(move, 122.0)),
-        Scene(7, 128.0, 200.0, transcript=lunch, words=said(lunch, 131.0))])
+        Scene(7, 128.0, 200.0, transcript=lunch, words=said(lunch, 131.0)),
+        Scene(8, 200.0, 240.0, transcript=thanks, words=said(thanks, 205.0))])
+    st.save_video(Video("fp2", "/v/film.mp4", "film.mp4", duration=60), [
+        Scene(0, 0.0, 40.0, ocr_text="BAKERY", ocr_lines=[OcrLine(20.0, "BAKERY", 0.9)]),
+        Scene(1, 40.0, 60.0, ocr_text="BAKERY", ocr_lines=[OcrLine(50.0, "BAKERY", 0.9)])])
     gather = Gatherer(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})))
     items = gather.around_anchor(plan("what's the next thing the narrator says after the bit about the bakery", ["walk.mp4"]))
     assert "brighton" in next(i for i in items if i.note.startswith("after that")).text()
@@ -1780,6 +1794,17 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
     # "off-site" said is the "offsite" asked, and three words mostly said come before one of them alone
     found = operate.exact(gather, plan("at what point do they order lunch for the offsite", ["walk.mp4"]))
     assert found and found[1][0].start == pytest.approx(131.0, abs=0.5)
+    # two words said in one sentence, as speech writes a compound ("off -site"); "sort out" says how
+    found = operate.exact(gather, plan("at what point do they sort out lunch for the offsite", ["walk.mp4", "film.mp4"]))
+    assert found and found[1][0].start == pytest.approx(131.0, abs=0.5)
+    # a video described in words no video holds ("the tour video") is not searched for
+    found = operate.exact(gather, plan("whereabouts in the tour video does the guide wrap up and say thanks for joining", ["walk.mp4", "film.mp4"]))
+    assert found and 205.0 <= found[1][0].start <= 215.0
+    # videos counted, not times
+    found = operate.exact(gather, plan("in how many of my videos does the bakery show up", ["walk.mp4", "film.mp4"]))
+    assert found and found[0].startswith("2 videos") and len(found[1]) == 2
+    found = operate.exact(gather, plan("how many times does the bakery show up", ["walk.mp4", "film.mp4"]))
+    assert found and found[0].startswith("3 times")
     # two of three words are not enough: "when do they mention the weekly coffee call" is not "the weekly call"
     assert operate.exact(gather, plan("at what point do they move the coffee machine", ["walk.mp4"])) is None
     assert operate.exact(gather, plan("at what point do they decide to fly to paris every day", ["walk.mp4"])) is None
@@ -1823,6 +1848,56 @@ def test_numbers_held_only_as_page_numbers_and_times_for_prices_answer_nothing(l
     hello = Item("bikes.mp4", 1, "/bikes.mp4", 0, 4, 0.0, 2.0, [("speech", "Good morning everyone.")], [6], spans=[(0.0, 2.0, "Good morning everyone.")])
     text, _ = agent.reader.finish(plan("does the narrator mention the budget", ["bikes.mp4"]), "Yes", [hello], [hello], None)
     assert text == "Yes"   # a line not about what was asked says nothing more
+
+
+def test_closing_hours_pronouns_speakers_and_the_moment_asked(lib):
+    """"Until what time is the park open" asks when it closes; an hour alone on a slide is when a
+    thing begins, never when it wraps up; "He" names no one; the speaker a question names need not
+    be in the transcript; a lookup naming a moment is answered from what is there, and the
+    sentence cited is the one about the question."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    agent = lib.agent()
+    verify = lambda q, items, answer, cite=0: agent.verify({"plan": plan(q, ["bikes.mp4"]), "items": items,
+                                                            "reply": {"found": True, "answer": answer, "citations": [cite]}})
+    park = Item("bikes.mp4", 1, "/bikes.mp4", 412, 423, 412, 423, [("on-screen text", "CITY PARK CLOSES 22:00")], [1])
+    assert verify("Until what time is the city park open, according to the sign?", [park], "22:00")["outcome"] == "answered"
+    assert verify("what time does the city park open?", [park], "22:00")["outcome"] == "unconfirmed"
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 112, 120, 112, 120, [("on-screen text", "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am")], [2])
+    assert verify("What time is the offsite supposed to wrap up?", [slide], "Friday 9:30 am")["outcome"] == "unconfirmed"
+    assert verify("What time does the offsite start?", [slide], "Friday 9:30 am")["outcome"] == "answered"
+    reading = Item("bikes.mp4", 1, "/bikes.mp4", 4, 10, 4, 10, [("speech", "Mr. John Dashwood had not the strong feelings of the rest. He was not ill-disposed.")], [3])
+    assert verify("who's the first character mentioned in the bikes video", [reading], "He")["outcome"] == "unconfirmed"
+    assert verify("who's the first character mentioned in the bikes video", [reading], "John Dashwood")["outcome"] == "answered"
+    flow = Item("bikes.mp4", 1, "/bikes.mp4", 50, 54, 50, 54, [("speech", "Then let's test the payment flow every day until the launch.")], [4])
+    risk = Item("bikes.mp4", 1, "/bikes.mp4", 43, 48, 43, 48, [("speech", "Our biggest risk is the payment provider integration.")], [4],
+                note="where 'biggest risk' occurs")
+    assert verify("what did Daniel propose right after the biggest risk in the bikes video", [flow, risk], "test the payment flow every day")["outcome"] == "answered"
+    assert verify("what did Daniel's manager send right after the biggest risk in the bikes video", [flow, risk], "test the payment flow")["outcome"] != "answered"
+    taxi = Item("bikes.mp4", 1, "/bikes.mp4", 296, 301, 296, 301, [("objects", "person (0.95), car (0.60)"), ("on-screen text", "TAXI")], [5])
+    limit = Item("bikes.mp4", 1, "/bikes.mp4", 257, 262, 257, 262, [("on-screen text", "30 | SPEED LIMIT")], [6])
+    car = "there's some writing on a car around 4:58 in the bikes video, what does it say"
+    checked = verify(car, [taxi, limit], "30 | SPEED LIMIT", cite=1)
+    assert checked["outcome"] == "unconfirmed" and agent._narrowed({"plan": plan(car, ["bikes.mp4"]), "items": [taxi, limit],
+                                                                      "problem": checked["problem"]}) == [taxi]
+    assert verify(car, [taxi, limit], "TAXI")["outcome"] == "answered"
+    notes = Item("bikes.mp4", 1, "/bikes.mp4", 0, 20, 0, 20, [("on-screen text", "ORION | Daniel and Maria"),
+                 ("speech", "Good morning Daniel, who is taking notes today?")], [7],
+                 spans=[(0.0, 2.0, "ORION | Daniel and Maria"), (8.0, 12.0, "Good morning Daniel, who is taking notes today?")])
+    checked = verify("who was taking notes in the bikes video", [notes], "Daniel")
+    assert checked["outcome"] == "answered" and notes.cite_start == 8.0   # where the notes are, not the title slide
+
+
+def test_a_summary_of_one_topic_of_a_named_video_is_asked_of_its_evidence():
+    """"Sum up what was decided about the offsite in the team meeting" asks about the offsite, which
+    the evidence on it answers (the meeting's summary may not mention it); "summarise the team
+    meeting" and "what is the meeting about, briefly" ask for the whole video."""
+    from vidrag.agent.plan import plan, topic_of
+    for q, want in [("sum up what was decided about the offsite in the team meeting", ["offsite"]),
+                    ("summarise the team meeting", []), ("what is the team meeting about, briefly", []),
+                    ("give me a recap of the team meeting, regarding the budget", ["budget"])]:
+        p = plan(q, NAMES)
+        assert p.intent == "summarise" and p.videos == ["team_meeting.mp4"] and topic_of(p, "team_meeting.mp4") == want, q
 
 
 def test_a_page_of_text_an_earlier_item_showed_is_not_read_again():
