@@ -245,7 +245,9 @@ class Gatherer:
             for n, i in enumerate(self.search(p, self.top_k, query=p.subject)):
                 text = " ".join(t for label, t in i.fields if label == said or not said)
                 pairs = sum(contains_phrase(text, f"{a} {b}") for a, b in zip(parts, parts[1:]))   # "budget sheet" as said
-                found.append((hits_terms(text, parts), pairs, -n, i))
+                # (an event in any of its words: "the train departure board" says "DEPARTS 14:35")
+                hits = sum(any(hits_terms(text, [w]) for w in [part, *event_words([part])]) for part in parts)
+                found.append((hits, pairs, -n, i))
             hits, pairs, _, anchor = max(found, key=lambda f: (f[0] + f[1], f[2]), default=(0, 0, 0, None))
             if anchor is None or hits < (len(parts) + 1) // 2:   # most of its words, then its phrases, then rank
                 # "after we pass the pharmacy on the walking tour, the next sign": a thing shown,

@@ -1773,7 +1773,7 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
     bakery, train = "remember to buy bread at the bakery.", "our train to brighton leaves from platform four."
     test, move = "then let's test the payment flow every day until the launch.", "we also decided to move the weekly call."
     lunch, thanks = "should we order lunch for the off -site?", "that is the end of our walk. thank you for joining me."
-    st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=240), [
+    st.save_video(Video("fp", "/v/walk.mp4", "walk.mp4", duration=260), [
         Scene(0, 0.0, 20.0, ocr_text="ROSE BAKERY", ocr_lines=[OcrLine(4.0, "ROSE BAKERY", 0.9)]),
         Scene(1, 20.0, 40.0, transcript=bakery, words=said(bakery, 25.0)),
         Scene(2, 40.0, 80.0, transcript=f"{train} {test}", words=said(train, 42.0) + said(test, 50.0)),
@@ -1782,7 +1782,9 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
         Scene(5, 104.0, 120.0, objects="1 dog", detections=[Detection(110.0, "dog", 0.9, [0, 0, 9, 9])]),
         Scene(6, 120.0, 128.0, transcript=f"the offsite is friday. {move}", words=said("the offsite is friday.", 120.0) + said(move, 122.0)),
         Scene(7, 128.0, 200.0, transcript=lunch, words=said(lunch, 131.0)),
-        Scene(8, 200.0, 240.0, transcript=thanks, words=said(thanks, 205.0))])
+        Scene(8, 200.0, 240.0, transcript=thanks, words=said(thanks, 205.0)),
+        Scene(9, 240.0, 250.0, ocr_text="PLATFORM 4 | DEPARTS 14:35", ocr_lines=[OcrLine(244.0, "PLATFORM 4", 0.9), OcrLine(244.0, "DEPARTS 14:35", 0.9)]),
+        Scene(10, 250.0, 260.0, ocr_text="MUSEUM 500 m", ocr_lines=[OcrLine(254.0, "MUSEUM 500 m", 0.9)])])
     st.save_video(Video("fp2", "/v/film.mp4", "film.mp4", duration=60), [
         Scene(0, 0.0, 40.0, ocr_text="BAKERY", ocr_lines=[OcrLine(20.0, "BAKERY", 0.9)]),
         Scene(1, 40.0, 60.0, ocr_text="BAKERY", ocr_lines=[OcrLine(50.0, "BAKERY", 0.9)])])
@@ -1800,6 +1802,9 @@ def test_the_moment_named_and_the_talk_asked_decide_what_is_read(tmp_path):
     # a video described in words no video holds ("the tour video") is not searched for
     found = operate.exact(gather, plan("whereabouts in the tour video does the guide wrap up and say thanks for joining", ["walk.mp4", "film.mp4"]))
     assert found and 205.0 <= found[1][0].start <= 215.0
+    # an event named in another of its words: the "departure board" says "DEPARTS"
+    items = gather.around_anchor(plan("which sign comes up next after the train departure board", ["walk.mp4", "film.mp4"]))
+    assert any("MUSEUM" in i.text() and not i.anchor for i in items), [i.render(1) for i in items]
     # videos counted, not times
     found = operate.exact(gather, plan("in how many of my videos does the bakery show up", ["walk.mp4", "film.mp4"]))
     assert found and found[0].startswith("2 videos") and len(found[1]) == 2
