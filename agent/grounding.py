@@ -90,12 +90,15 @@ def bare_yes(answer: str, question: str) -> bool:
 WHO_ASKED = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(?:person|people|actor|actress|man|woman)\b")
 
 
-def detected_who(question: str, answer: str, cited: list[Item]) -> bool:
+def detected_who(question: str, answer: str, cited: list[Item]) -> str:
     """"Which person did the voice work": "Teddy bear", a label the object detector gave, names no
-    one; nor does a pronoun ("who's the first character mentioned" -> "He")."""
+    one; nor does a pronoun ("who's the first character mentioned" -> "He"). What it is, or ''."""
     labels = {m for i in cited for label, text in i.fields if label == "objects"
-              for m in re.findall(r"([a-z][a-z ]*?) \(\d\.\d+\)", text)} | PRONOUNS
-    return bool(WHO_ASKED.search(normalise(question))) and normalise(answer).strip(" .") in labels
+              for m in re.findall(r"([a-z][a-z ]*?) \(\d\.\d+\)", text)}
+    said = normalise(answer).strip(" .")
+    if not WHO_ASKED.search(normalise(question)):
+        return ""
+    return "a detected object" if said in labels else "a pronoun" if said in PRONOUNS else ""
 
 
 PRONOUNS = set("he she they him her them it someone somebody anyone nobody".split())
@@ -247,8 +250,9 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return "the credits give that name another role"
     if bare_yes(answer, p.question):
         return "a bare yes answers no question of that kind"
-    if detected_who(p.question, answer, cited):
-        return "a detected object answers no question of who"
+    who = detected_who(p.question, answer, cited)
+    if who:
+        return f"{who} answers no question of who"
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
     if len(answer.split()) >= 5 and names_nothing(p, answer):
