@@ -162,14 +162,26 @@ def names_in(question: str, video_names: list[str]) -> list[list[str]]:
     return out
 
 
-def unheard_names(question: str, named_by: list[str], video_names: list[str], items: list[Item]) -> list[str]:
+def unheard_names(question: str, named_by: list[str], video_names: list[str], items: list[Item],
+                  speakers: bool = True) -> list[str]:
     """The question's names (names_in) that no evidence item holds a word of; the words that named
-    a video do not count ("the Austen reading": its speech need not say "Austen")."""
+    a video do not count ("the Austen reading": its speech need not say "Austen"); nor, without
+    `speakers`, those it names as speaking, whom a transcript does not name (the library must
+    still hold them somewhere: "what did Sarah say" of no Sarah is about nothing)."""
     naming = set(" ".join(named_by).split())
-    # ("what did Daniel propose straight after": the speaker, whom a transcript does not name)
-    speaker = lambda n: re.search(re.escape(" ".join(n).lower()) + r"\s+(?:\w+\s+)?" + SPEECH.pattern, question.lower())
+    q = question.lower()
     return [" ".join(n) for n in names_in(question, video_names) if not {w.lower() for w in n} & naming
-            and not speaker(n) and not any(contains_phrase(i.text(), w) for i in items for w in n)]
+            and (speakers or not speaker(" ".join(n).lower(), q)) and not any(contains_phrase(i.text(), w) for i in items for w in n)]
+
+
+PASSIVE = r"(?:was|were|is|are|be|been|being|get|gets|got)"
+
+
+def speaker(name: str, question: str) -> bool:
+    """Whether the question names this person as one who speaks ("what did Daniel propose
+    straight after"); not one spoken to ("what was Sarah asked")."""
+    return any(not re.search(rf"\b{PASSIVE}\s+$", question[:m.start()])
+               for m in re.finditer(rf"\b{re.escape(name)}\s+(?:(?!{PASSIVE}\b)\w+\s+)?{SPEECH.pattern}", question))
 
 
 def named_elsewhere(question: str, answer: str, cited: list[Item], items: list[Item], video_names: list[str]) -> list[str]:
@@ -268,7 +280,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return "a slide's page number answers no question but which slide"
     # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
     # names it, so no answer is about it
-    unheard = unheard_names(p.question, p.named_by, video_names, items)
+    unheard = unheard_names(p.question, p.named_by, video_names, items, speakers=False)
     if unheard:
         return f"no evidence mentions {', '.join(unheard)}"
     elsewhere = named_elsewhere(p.question, answer, cited, items, video_names)
