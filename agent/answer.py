@@ -294,7 +294,8 @@ class Reader:
             text = "" if p.intent == "which_video" else line if says else Citation.of(cites[0]).label()
         else:
             text = bare or text
-        text = " / ".join(dict.fromkeys(text.split(" / ")))   # a page copied from each keyframe it is up in, once
+        # (any part said twice, once: a page is copied from each keyframe it is up in)
+        text = " / ".join(dict.fromkeys(text.split(" / ")))
         if options:
             ranked = cites + [i for i in items if i not in cites]
             by_time = window_choice(options, [(i.cite_start, i.cite_end) for i in ranked])

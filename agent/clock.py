@@ -16,7 +16,7 @@ from vidrag.agent.plan import NOT_TOPIC, QueryPlan
 from vidrag.agent.text import STOP, holds_term, normalise, stems, words
 from vidrag.agent.values import TIME_OF_DAY, in_text
 
-OPEN_UNTIL = re.compile(r"\b(?:until|till|til)\b[^?.]*\bopen\b|\bopen\b[^?.]*\b(?:until|till|til)\b|\bhow late\b")
+OPEN_UNTIL = re.compile(r"\b(?:until|till|til)\b[^?.]*\bopen\b|\bopen\b[^?.]*\b(?:until|till|til)\b")
 
 
 def events_in(text: str) -> set[str]:
@@ -33,7 +33,7 @@ def other_event(question: str, answer: str, cited: list[Item]) -> str:
     times = [t.lower() for t in TIME_OF_DAY.findall(answer)]
     lines = [l for i in cited for l in lines_of(i) if any(t in l.lower() for t in times)]
     said = set().union(*map(events_in, lines)) if lines else set()
-    if asked & {"close", "finish"} and lines and not said and all(len(TIME_OF_DAY.findall(l)) == 1 for l in lines):
+    if "close" in asked and lines and not said and all(len(TIME_OF_DAY.findall(l)) == 1 for l in lines):
         return "start"   # "what time does the offsite wrap up" -> "Friday 9:30 am": one hour alone is when it begins
     return ", ".join(sorted(said)) if asked and said and not asked & said else ""
 

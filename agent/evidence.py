@@ -56,7 +56,7 @@ class Item:
     def text(self) -> str:
         return " ".join(t for _, t in self.fields)
 
-    def cite_words(self, want: set[str], asked: set[str] = frozenset()) -> None:
+    def cite_words(self, want: set[str], asked: frozenset[str] | set[str] = frozenset()) -> None:
         """Cite the sentence or frame holding most of these stems (at least half of them): an
         answer's moment, which the question's words may have put a sentence or two away. Of
         those holding as many, the one holding most of the question's (`asked`) stems: "who's
@@ -251,10 +251,11 @@ MOMENT = 5.0   # seconds either side of a moment named ("at about 1:40") read as
 
 # What a time of day is the time of, in the words signs and people use: "what time does the train
 # leave" is answered by "DEPARTS 14:35"; "when does the museum open" is not by "meet ... at noon"
-EVENTS = {"open": "open opens opening opened", "close": "close closes closing closed shut shuts",
+EVENTS = {"open": "open opens opening opened",
+          # (what ends is said to close, finish, wrap up or end: "the meeting ends at 5 pm")
+          "close": "close closes closing closed shut shuts finish finishes finishing finished wrap wraps wrapping end ends ending",
           "leave": "leave leaves leaving depart departs departing departure departures",
-          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting",
-          "finish": "finish finishes finishing finished wrap wraps wrapping"}
+          "arrive": "arrive arrives arriving arrival arrivals land lands", "meet": "meet meets meeting"}
 EVENT_OF = {w: event for event, said in EVENTS.items() for w in said.split()}
 
 

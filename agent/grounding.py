@@ -278,8 +278,8 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     # "5/6" is where a slide sits in its deck: it says which slide, never a password or a nightly rate
     if page_only(answer.strip(" ."), cited) and not re.search(r"\b(?:slides?|pages?|fraction|ratio|score)\b", p.question, re.I):
         return "a slide's page number answers no question but which slide"
-    # "what did Sarah agree to", "what does the reader say about Barton Cottage": no evidence
-    # names it, so no answer is about it
+    # "what was Sarah asked to do", "what does the reader say about Barton Cottage": no evidence
+    # names it, so no answer is about it (one it names speaking may go unnamed: check.py asks the library)
     unheard = unheard_names(p.question, p.named_by, video_names, items, speakers=False)
     if unheard:
         return f"no evidence mentions {', '.join(unheard)}"

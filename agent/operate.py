@@ -254,7 +254,7 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
     if not p.subject:
         return None
     unnamed = [w for w in p.subject.split() if w not in p.described.split()] if p.described and not p.videos else []
-    if p.intent == "when" and len(unnamed) >= 2:
+    if p.intent == "when" and len(unnamed) >= 2 and not gather.holders(p.described, store.videos()):
         # "whereabouts in the tour video does the guide say thanks for joining": a video described in
         # words it does not hold ("tour") is named, not searched for, where more is asked
         p = replace(p, subject=" ".join(unnamed))
@@ -277,12 +277,22 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
         return None
     if p.intent == "count" and VIDEOS_COUNTED.search(p.question):
         # "in how many of my videos does Ton Roosendaal show up": the videos, not the times
-        firsts = list({m.video: m for m in reversed(seen)}.values())[::-1]
-        n = len(firsts)
-        return f"{n} video{'' if n == 1 else 's'}: " + ", ".join(f"{m.video} (at {hms(m.start)})" for m in firsts), firsts
+        firsts: dict[int, Moment] = {}
+        for m in sorted(seen, key=lambda m: m.start):
+            firsts.setdefault(m.video_id, m)
+        n, more = len(firsts), f" and {len(firsts) - 12} more" if len(firsts) > 12 else ""
+        listed = ", ".join(f"{m.video} (at {hms(m.start)})" for m in list(firsts.values())[:12])
+        return f"{n} video{'' if n == 1 else 's'}: {listed}{more}", list(firsts.values())
     if p.intent == "count":
         return count_answer(found, seen), seen
     return when_answer(seen), seen
+
+
+def near_each_other(text: str, want: set[str], gap: int = 4) -> bool:
+    """Whether a word of each of two stems stands within `gap` words of the other."""
+    at = [(n, set(stems(w)) & want) for n, w in enumerate(re.findall(r"[\w']+", text))]
+    at = [(n, s) for n, s in at if s]
+    return any(a != b and abs(n - m) <= gap for n, s in at for m, t in at for a in s for b in t)
 
 
 def mostly_said(gather, p: QueryPlan) -> list[Moment]:
@@ -296,8 +306,12 @@ def mostly_said(gather, p: QueryPlan) -> list[Moment]:
         return []
     # (a compound said with a hyphen or without: "off-site", which speech may write "off -site", is
     # the "offsite" asked about)
-    held = lambda text: set(stems(text)) | set(stems(re.sub(r"(?<=\w)\s?-(?=\w)", "", text)))
-    spans = [(len(want & held(t)), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
+    joined = lambda text: re.sub(r"(?<=\w)\s?-(?=\w)", "", text)
+    held = lambda text: set(stems(text)) | set(stems(joined(text)))
+    def count(text: str) -> int:   # two words only near each other ("lunch for the off -site", not "the new hire ... the office")
+        n = len(want & held(text))
+        return n if len(want) > 2 or n < 2 or near_each_other(joined(text), want) else 1
+    spans = [(count(t), a, b, t, i) for i in gather.search(p, gather.top_k) for a, b, t in i.spans]
     spans.sort(key=lambda x: -x[0])
     if not spans or spans[0][0] < len(want) - (len(want) >= 4):   # every word, or all but one of four or more
         return []

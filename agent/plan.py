@@ -66,7 +66,8 @@ LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
-                    r"read out|read aloud|out loud|quote\w*|promis\w*|suggest\w*|propos\w*|decid\w*)\b")
+                    r"read out|read aloud|out loud|quote\w*|promis\w*|suggest\w*|propose|proposes|proposing|"
+                    r"proposed(?=\s*(?:$|[?.!,;]|to\b|that\b|by\b|for\b|at\b|in\b))|decid\w*)\b")
 SCREEN = re.compile(r"\b(shown|show|shows|showing|on screen|on-screen|onscreen|written|writes|sign|signs|slide\w*|"
                     r"board|caption\w*|displayed|display\w*|title\w*|credit\w*|visible|appear\w*|see|seen|writing|lettering|"
                     r"photo\w*|picture\w*|image\w*)\b")
@@ -103,7 +104,9 @@ COUNT_SHOWN = re.compile(r"\bhow many\s+(?:(?!(?:in|on|at|of|from|do|does|did|wi
                          + r")\b|\bnumber of\s+(?:\w+\s+){0,2}?(?:" + "|".join(sorted(w for w in SHOWN_AS if w.endswith("s")))
                          + r")\b")
 # "in how many of my videos does Ton Roosendaal show up": videos counted, each once
-VIDEOS_COUNTED = re.compile(r"\bhow many (?:(?:of|among) (?:my|the|our|these|those) )?(?:videos|clips|recordings|films|movies)\b", re.I)
+# (not "how many movies are mentioned in the podcast": things named, counted)
+VIDEOS_COUNTED = re.compile(r"\b(?:in|across|on)\s+how many (?:(?:of|among) (?:my|the|our|these|those) )?(?:videos|clips|recordings|files)\b|"
+                            r"\bhow many of (?:my|the|our|these|those) (?:videos|clips|recordings|films|movies|files)\b", re.I)
 # a before/after question about the topics of a talk: "which topic came up right after the budget",
 # "what did they move on to", "the next thing on the agenda"
 TOPIC_ASKED = re.compile(r"\b(?:topics?|subjects?|agenda|mov(?:e|es|ed|ing) on|went on to|next thing on|next point)\b|"
@@ -131,6 +134,8 @@ VIDEO_ITSELF_WORDS = r"(?:video|clip|reading|film|movie|recording|tour|walk|meet
 UNTIL_END = re.compile(rf"\bbefore (?:it|the {VIDEO_ITSELF_WORDS}) (?:ends|finishes|is over|wraps up|stops|closes)\b|"
                        rf"\bbefore the (?:very )?end\b(?=\s*(?:$|[?.!,;]|of (?:the|this|that) {VIDEO_ITSELF_WORDS}\b))")
 # "how often does the guide bring up the ferry": mentions it (not "bring up the settings menu")
+# "when do they sort out lunch": arrange it, which is no word of what is asked
+SORT_OUT = re.compile(r"\bsort(?:s|ed|ing)? out\b")
 BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a|an|that|this|his|her|their)\s+(?!(?:\w+\s+)?"
                       r"(?:menu|settings|screen|window|page|tab|panel|dialog|palette|app|file|list)\b))")
 
@@ -138,7 +143,8 @@ BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a
 def reworded(question: str) -> str:
     """The question normalised, with its everyday turns said the way the rules read them."""
     q = LEAD_IN.sub("", normalise(question)).strip()
-    return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", ONCE_THEN.sub("after ", q))))
+    q = SORT_OUT.sub("discuss", ONCE_THEN.sub("after ", q))
+    return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", q)))
 
 
 # A time of day asked for ("what time does it open", "when is the deadline"), read from what is
@@ -447,7 +453,7 @@ WHEN_ASKED = re.compile(r"^\W*(?:when|at what (?:point|time|moment)|how (?:many|
 
 
 # what a summary asks of a video that names no topic: "sum up what was decided in the meeting"
-OF_ALL = {"decided", "decide", "decisions", "agreed", "agree", "discussed", "covered", "happened", "happens", "said",
+OF_ALL = {"sum", "decided", "decide", "decisions", "agreed", "agree", "discussed", "covered", "happened", "happens", "said",
           "talked", "shown", "going", "goes", "main", "quick", "whole", "short", "brief", "briefly", "everything"}
 
 
@@ -455,11 +461,12 @@ def topic_of(p: QueryPlan, video: str) -> list[str]:
     """The topic a summary of one video asks about, not the video itself: "sum up what was decided
     about the team offsite" -> offsite (what the evidence on it answers); [] for "summarise the
     meeting"."""
-    m = re.search(r"\b(?:about|regarding|concerning)\b(.+)", normalise(p.question))
+    asked = re.sub(r",?\s*in (?:a|one|two|three|a few|\d+) (?:\w+ )?(?:sentences?|words?|lines?)\b", " ", normalise(p.question))
+    m = re.search(r"\b(?:about|regarding|concerning)\b(.+)", asked)
     if not m:
         return []
     naming = set(" ".join(p.named_by).lower().split()) | set(name_parts(video))
-    return [t for t in p.terms if t in re.findall(r"[\w'-]+", m.group(1)) and not SUMMARY_WORDS.search(t) and t != "sum" and t not in naming and t not in OF_ALL
+    return [t for t in p.terms if t in re.findall(r"[\w'-]+", m.group(1)) and not SUMMARY_WORDS.search(t) and t not in OF_ALL
             and t not in NOT_TOPIC and not set(stems(t)) & set(stems(" ".join(naming)))]
 
 

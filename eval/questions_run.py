@@ -25,8 +25,8 @@ BANK = Path(__file__).parent / "questions" / "bank.jsonl"
 # scripts and the indexed library's rows; its first run was blind. fresh5 and fresh6 (60 each)
 # were written the same way; fresh5's first run was blind, then its misses were looked at; fresh6's
 # writer glimpsed one uncommitted rule (topics after a slide) and asks no question of that kind.
-# fresh7 (60, one phrasing per fact), fresh8 (60, 41 facts) and fresh9 (60, mostly one phrasing per
-# fact) were written the same way; each one's first run was blind.
+# fresh7 (60, one phrasing per fact), fresh8 (60, 41 facts), fresh9 to fresh12 (60 each, mostly one
+# phrasing per fact) were written the same way; each one's first run was blind.
 FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12")}
 SPLITS = ("dev", "heldout", "all", *FRESH_SETS)
 SPLIT_SALT = "vidrag-questions-v1"
