@@ -12,13 +12,14 @@ from functools import partial
 
 from vidrag.agent.credits import CREDITED, uncredited
 from vidrag.agent.evidence import Item
-from vidrag.agent.clock import event_time_asked, time_line, whose_time
+from vidrag.agent.clock import dated_line, event_time_asked, time_line, whose_time
 from vidrag.agent.grounding import (AWAY, TOTAL_ASKED, away_from_moment, about_question, answer_words, cite_where_answered, counts_other, in_clip, line_holding,
-                                    misfit, names_nothing, near_in_meaning, on_topic, repeats_question, sum_said,
+                                    misfit, near_in_meaning, on_topic, repeats_question, sum_about, sum_said,
                                     unheard_names, unsupported, video_name_words)
+from vidrag.agent.kind import names_nothing
 from vidrag.agent.plan import ASKS_TIME_OF_DAY, NOT_TOPIC, QueryPlan
 from vidrag.agent.text import normalise, stems
-from vidrag.agent.values import TIME_OF_DAY
+from vidrag.agent.values import TIME_OF_DAY, in_text
 from vidrag.models import ModelMissing
 
 NOT_ABOUT = "the cited evidence is not about what was asked"
@@ -43,6 +44,11 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         (i for i in items if sum_said(number[0], [i])), None)
     if summed:   # "3" in all: where it is said in parts ("two engineers and one designer"), not a "3/6"
         cited = [summed]
+    added = TOTAL_ASKED.search(p.question) and not summed and not any(in_text(n, i.text()) for n in number for i in items) \
+        and sum_about(p.focus or p.terms, items)
+    if added:   # "5" in all, said nowhere: the sum of the parts said about it
+        answer, holder = added
+        cited, reply = [holder], dict(reply, answer=answer)
     time_of_day = bool(ASKS_TIME_OF_DAY.search(normalise(p.question))) or event_time_asked(p)
     timed = time_of_day and not TIME_OF_DAY.search(answer) and time_line(p.focus or p.terms, items, near=cited[0])
     if timed:
@@ -83,6 +89,10 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
     if not problem and uncredited(p, answer, cited, roles, named):
         problem = "the credits list no such role"
     unnamed = not problem and whose_time(p, answer, cited, items, partial(means, gather))
+    dated = unnamed and dated_line(unnamed, items)
+    if dated:   # "deadline for the budget sheet?" -> "1 December": the line dating the budget sheet answers
+        (answer, holder), unnamed = dated, []
+        cited, reply = [holder], dict(reply, answer=answer)
     if unnamed:   # "when is the code freeze" -> "1 December", the launch's date
         problem = f"the time given is not said of {' '.join(unnamed)}"
     other = not problem and counts_other(p.question, answer, cited, partial(means, gather))

@@ -68,9 +68,9 @@ def said_beside(item: Item, items: list[Item]) -> str:
 
 
 # A date or time in an answer: a time of day, a day of the month, a month or weekday named
-DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|\b(?:january|february|march|april|may|june|july|august|september|"
-                       r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|"
-                       r"tomorrow)\b", re.I)
+DAY_NAMED = (r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+             r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow)\b")
+DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|" + DAY_NAMED, re.I)
 
 
 # what says when, not what: "when is the code freeze supposed to happen", "what day is the offsite"
@@ -113,3 +113,14 @@ def event_time_asked(p: QueryPlan) -> bool:
     asked = re.sub(r"(?:\s+(?:on|in|at|of|from|during|the|this|that|my))+$", "", normalise(p.asked or p.question).strip(" ?.!"))
     people = re.search(r"\b(?:we|they|you|i|he|she|group|people|guide|narrator|team|everyone|everybody)\b", asked)
     return p.asks_clock and not people and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
+
+
+def dated_line(nouns: list[str], items: list[Item]) -> tuple[str, Item] | None:
+    """The line giving the time or date of what was asked, where the model gave another's
+    (whose_time): "deadline for the budget sheet?" -> "send the budget sheet to finance by
+    Thursday", not the launch's "1 December". The line with a time of day, a weekday or a month
+    that holds most of the words naming it (half of them, two at least), and its item."""
+    best = max(((sum(holds_term(set(stems(l)), n, prefix_from=4) for n in nouns), -n, l, i) for n, i in enumerate(items)
+                for l in lines_of(i) if TIME_OF_DAY.search(l) or re.search(DAY_NAMED, l, re.I)),
+               key=lambda x: x[:2], default=None)
+    return (best[2], best[3]) if best and best[0] >= max(2, (len(nouns) + 1) // 2) else None

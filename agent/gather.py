@@ -271,11 +271,14 @@ class Gatherer:
             if said:
                 a, b = (a, max(b, said[0].start + 1.0)) if p.direction == "after" else (min(a, said[-1].end - 1.0), b)
         own = set(stems(anchor.text()))
-        if p.direction == "after" and (p.modality == "screen" and p.immediate or signs):
+        if p.modality == "screen" and p.immediate or signs:
             # "which sign comes right after the platform board", "what does the sign following the
-            # pharmacy say": signs stand minutes apart; read on to the first text that is not the
-            # moment's own (still on screen after it)
-            b = max(b, self.next_text(anchor.video_id, own, y) + 4.0)
+            # pharmacy say", "the sign just before the ferry terminal one": signs stand minutes
+            # apart; read on (back) to the first (last) text that is not the moment's own
+            if p.direction == "after":
+                b = max(b, self.text_beside(anchor.video_id, own, y, after=True) + 4.0)
+            else:
+                a = min(a, self.text_beside(anchor.video_id, own, x, after=False) - 2.0)
         item = self.span_item(anchor.video_id, anchor.video, anchor.path, a, b, p, f"{p.direction} that, at {x:.0f}s",
                               nearest=p.direction, keep=1 if p.immediate else NEAREST, own=own)
         if item and p.modality == "speech" and item.has("speech"):
@@ -376,14 +379,13 @@ class Gatherer:
             i.note = f"the {p.position} {'speech' if p.modality == 'speech' else 'on-screen text' if p.modality else 'scene'}"
         return items
 
-    def next_text(self, vid: int, own: set[str], t: float, horizon: float = HORIZON) -> float:
-        """When the first on-screen line after t that is not the moment's own text (`own`, its
-        stems) appears (t if none); looked for up to four minutes on, as far apart as a walk's signs."""
-        for s in self.store.scenes_between(vid, t, t + horizon):
-            for line in sorted(s.ocr_lines, key=lambda l: l.t):
-                if line.t > t and not shows_again(line.text, own):
-                    return line.t
-        return t
+    def text_beside(self, vid: int, own: set[str], t: float, after: bool, horizon: float = HORIZON) -> float:
+        """When the first on-screen line after t (the last before it) that is not the moment's own
+        text (`own`, its stems) appears (t if none); looked for up to four minutes away, as far
+        apart as a walk's signs."""
+        scenes = self.store.scenes_between(vid, *((t, t + horizon) if after else (max(0.0, t - horizon), t)))
+        lines = sorted((l for s in scenes for l in s.ocr_lines), key=lambda l: l.t, reverse=not after)
+        return next((l.t for l in lines if (l.t > t if after else l.t < t) and not shows_again(l.text, own)), t)
 
     def span_item(self, vid: int, name: str, path: str, a: float, b: float, p: QueryPlan, note: str,
                   nearest: str = "", keep: int = NEAREST, own: set[str] = frozenset()) -> Item | None:
@@ -412,9 +414,10 @@ class Gatherer:
             near = said[-1:] if nearest == "before" else said[:2]   # the cite: the sentence(s) nearest the moment
             item.cite_start, item.cite_end = near[0][0], near[-1][1]
         shown = frame_spans(frames)
-        while nearest == "after" and shown and (p.subject and contains_phrase(shown[0][2], p.subject)
-                                                or own and shows_again(shown[0][2], own)):
-            shown.pop(0)   # "which sign follows the 30 sign": not that sign, still on screen
+        edge = 0 if nearest == "after" else -1
+        while nearest and shown and (p.subject and contains_phrase(shown[edge][2], p.subject)
+                                     or own and shows_again(shown[edge][2], own)):
+            shown.pop(edge)   # "which sign follows the 30 sign": not that sign, still on screen
         item.spans = said + shown
         if shown:
             item.fields.append(("on-screen text", " / ".join(t for _, _, t in shown)))

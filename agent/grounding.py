@@ -17,8 +17,9 @@ from typing import Callable
 from vidrag.agent.clock import other_event
 from vidrag.agent.credits import CREDITS_SAY, miscredited
 from vidrag.agent.evidence import MOMENT, PAGE_NUMBER, Item, event_words, lines_of
+from vidrag.agent.kind import name_asked, name_kind, names_nothing, read_apart
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
-from vidrag.agent.text import STOP, contains_phrase, content_words, holds_term, name_parts, normalise, stems, words
+from vidrag.agent.text import STOP, contains_phrase, content_words, holds_any, holds_term, name_parts, normalise, stems, words
 from vidrag.agent.values import FRAMING, MONEY, NUMBER_WORDS, SMALL, VIDEO_FILE, in_text, specifics
 
 
@@ -51,19 +52,31 @@ UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|per|am
         r"may|june|july|august|september|october|november|december)"
 
 
-def sum_said(value: str, items: list[Item]) -> bool:
-    """A number that is the sum of the numbers one sentence or line says ("two engineers and one
-    designer": 3)."""
-    if not value.isdigit():
-        return False
+def sums_said(items: list[Item]) -> list[tuple[int, str, Item]]:
+    """The sentences and lines that say a number in parts ("two engineers and one designer": 3),
+    with their sums and items."""
+    out = []
     for item in items:
         for part in (x for _, t in item.fields for x in re.split(r"(?<=[.!?])\s+|\s*\|\s*|\s+/\s+", t)):
             # the numbers of things ("2 engineers"), not a page ("5/6"), a time, a date or a duration
             said = [(int(n) if n.isdigit() else NUMBER_WORDS[n], noun) for n, noun in re.findall(
                 rf"(?<![\w,.:/])(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(?!{UNITS}\b)([a-z]{{3,}})", part.lower())]
-            if len({noun for _, noun in said}) >= 2 and sum(n for n, _ in said) == int(value):
-                return True
-    return False
+            if len({noun for _, noun in said}) >= 2:
+                out.append((sum(n for n, _ in said), part, item))
+    return out
+
+
+def sum_said(value: str, items: list[Item]) -> bool:
+    """A number that is the sum of the numbers one sentence or line says."""
+    return value.isdigit() and any(total == int(value) for total, _, _ in sums_said(items))
+
+
+def sum_about(terms: list[str], items: list[Item]) -> tuple[str, Item] | None:
+    """The total a sentence about the question says in parts, as an answer ("3 in all: We need two
+    engineers and one designer."), where the model added them up wrong."""
+    have = lambda line: sum(holds_term(set(stems(line)), t) for t in terms)
+    best = max(sums_said(items), key=lambda s: have(s[1]), default=None)
+    return (f"{best[0]} in all: {best[1]}", best[2]) if best and have(best[1]) else None
 
 
 def in_clip(value: str, items: list[Item]) -> bool:
@@ -117,8 +130,7 @@ def repeats_question(answer: str, question: str) -> bool:
 def about_question(items: list[Item], terms: list[str]) -> bool:
     """Whether any item holds one of the question's words (stemmed; OCR slips tolerated, and
     words OCR ran together: "gate" in "GATEB")."""
-    return any(contains_phrase(i.text(), t) or holds_term(set(stems(i.text())), t, prefix_from=4)
-               for i in items for t in terms)
+    return any(holds_any(i.text(), terms) for i in items)
 
 
 def near_in_meaning(encode, terms: list[str], items: list[Item], threshold: float = 0.7) -> bool:
@@ -267,8 +279,9 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
         return f"{who} answers no question of who"
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
-    if len(answer.split()) >= 5 and names_nothing(p, answer):
-        return "a name is asked, and the answer names none"   # "the payment provider integration"
+    kind = name_asked(p)
+    if kind and (kind != "name" or len(answer.split()) >= 5) and names_nothing(p, answer):
+        return f"a {kind} is asked, and the answer names none"   # "the payment provider integration"
     row = other_row(p.question, answer, cited)
     if row:
         return f"the answer is the {row} row's, and the question asks another row"
@@ -333,16 +346,6 @@ def counts_other(question: str, answer: str, cited: list[Item], means: Callable[
     return counted[0]
 
 
-# "what's the name of the payment provider", "what is the band called"
-NAME_ASKED = re.compile(r"\b(?:what|which)\b.*\bnames? of\b|\b(?:is|are|was|were)\s+(?:\w+\s+){1,4}called\b|\bcalled what\b")
-
-
-def names_nothing(p: QueryPlan, answer: str) -> bool:
-    """A name is asked ("what's the name of the payment provider") and the answer holds none the
-    question does not ("Our biggest risk is the payment provider integration.")."""
-    return bool(NAME_ASKED.search(normalise(p.question))) and not [x for x in specifics(answer) if not in_text(x, p.question)]
-
-
 def other_row(question: str, answer: str, cited: list[Item]) -> str:
     """The label of a slide's "Label: value" row that holds the answer, where the question names
     another row's label and no row it names holds the answer: "how many dollars is the travel
@@ -405,26 +408,6 @@ def said_not_shown(p: QueryPlan, answer: str, items: list[Item]) -> bool:
     return bool(said) and contains_phrase(said, answer) and not contains_phrase(shown, answer)
 
 
-# "what tool was the trailer made with", "which company rendered it": the noun after what/which
-# says what kind of name the answer is, and a name rarely stands beside its kind ("Made with |
-# MoviePy"); kinds of things answered by a name only (not "what dessert": a thing, which the
-# evidence names)
-NAME_KINDS = ("tool|software|program|programme|app|application|company|firm|studio|brand|organi[sz]ation|"
-              "engine|website|site|product|library|framework|band|group|label|publisher|author|novel|book")
-KIND_ASKED = re.compile(rf"\b(?:what|which)\s+(?:kind of\s+|sort of\s+|type of\s+)?({NAME_KINDS})\s+(?:is|was|are|were|did|"
-                        r"does|do|has|had|will|would|can|could|gets?|got)\b")
-
-
-def name_kind(p: QueryPlan, answer: str, cited: list[Item], scope: list[Item]) -> str:
-    """The kind of name asked for ("tool"), when the answer is a name the cited evidence holds
-    ("what dessert was served" -> "sandwiches" is about no dessert) and the evidence does not say
-    the kind itself ("which platform" -> "PLATFORM 4" is about it); else ""."""
-    m = KIND_ASKED.search(normalise(p.question))
-    named = specifics(answer)
-    held = " ".join(i.text() for i in cited)
-    return m.group(1) if m and named and all(in_text(x, held) for x in named) and not about_question(scope, [m.group(1)]) else ""
-
-
 def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[int, tuple[float, float]],
              means: Callable[[list[str], list[Item]], bool], answer: str = "") -> bool:
     """Whether the cited evidence is about the question: it holds one of the question's words
@@ -449,10 +432,12 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     # uses, "leave" is DEPARTS; or the place the question points at: the opening or closing text,
     # the slide a talk moved on to)
     said = [CREDITS_SAY[t] for t in terms if t in CREDITS_SAY] + event_words(terms)
-    if not terms or about_question(scope, terms + said) \
-            or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
+    if not terms or any(i.note.startswith(("the first", "the last", "the slide ")) for i in cited):
         return True
     if windows and all(i.video_id in windows and i.cite_start < windows[i.video_id][1]
                        and i.cite_end > windows[i.video_id][0] for i in cited):
         return True
+    if about_question(scope, terms + said):
+        # and a name or number looked up is read off a line about it, not one beside it in the item
+        return p.intent != "lookup" or not read_apart(answer, terms + said, scope)
     return means(terms, scope)

@@ -60,9 +60,10 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
 WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
-# ("on the office move" is a topic; "on the X slide" a place)
+# ("on the office move" is a topic; "on the X slide" a place; "when in the tour does he talk about
+# Anna" asks on past it)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
-                      r"[^,;?.!]*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
+                      r"(?:(?!\b(?:does|did|do|is|are|was|were|can|will)\b)[^,;?.!])*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
@@ -140,16 +141,22 @@ BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a
                       r"(?:menu|settings|screen|window|page|tab|panel|dialog|palette|app|file|list)\b))")
 
 
+# how long an answer should be ("what is the reading about, in a sentence or two"): not what is asked
+IN_SENTENCES = re.compile(r",?\s*\bin (?:a|one|two|three|a few|\d+) (?:\w+ )?(?:sentences?|words?|lines?)(?: or (?:two|three|so))?\b")
+
+
 def reworded(question: str) -> str:
     """The question normalised, with its everyday turns said the way the rules read them."""
-    q = LEAD_IN.sub("", normalise(question)).strip()
+    q = IN_SENTENCES.sub("", LEAD_IN.sub("", normalise(question))).strip()
     q = SORT_OUT.sub("discuss", ONCE_THEN.sub("after ", q))
     return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", q)))
 
 
-# A time of day asked for ("what time does it open", "when is the deadline"), read from what is
-# said or shown: unless the question asks for a moment of the video (intent "when")
-CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when)\b")
+# A time of day or a date asked for ("what time does it open", "when is the deadline", "deadline
+# for the budget sheet?", "to what day and time"), read from what is said or shown: unless the
+# question asks for a moment of the video (intent "when")
+CLOCK_ASKED = re.compile(r"\b(?:what time|at what time|what hour|opening hours|o'?clock|when|deadline|due date|"
+                         r"(?:what|which) (?:day|date)|by when)\b")
 
 
 @dataclass
@@ -237,7 +244,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     if SUMMARY_WORDS.search(q) or re.search(r"\bdescribe\b", q) and not re.search(
                  r"\bhow (?:does|do|did|is|was|would)\b[^?]*\bdescribe", q) or re.search(rf"\bwhat (?:happens|happened)\b(?!\s+(?:right |just |immediately |directly |"
                                                                  rf"straight |next )?(?:{NEXT_TO}|when|once)|\s+(?:to|with)\s+(?!(?:the|this|that|my|our)\s+(?:{VIDEO_NOUN})\b))", q) \
-            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,?\s*(?:in (?:a|one|two|three|a few|\d) (?:\w+ )?(?:sentences?|words?|lines?)|briefly|in short|in brief))", q) \
+            or re.search(r"\bwhat (?:is|was|are|were) (?:it|this|that|(?:the|this|that)(?: (?:\w+ ){0,2}\w+)?)?\s*(?:all )?about\s*(?:[?.!]|$|,?\s*(?:briefly|in short|in brief))", q) \
             or re.search(r"^\W*(?:(?:briefly|quickly|in short|in brief|roughly),?\s*)?what (?:is|was|are|were) "
                          r"(?:shown |going on |happening |said |being said )?in\s*(?:(?:the|this|that|my)\s*"
                          rf"(?:{VIDEO_NOUN})?)?\s*(?:[?.!]|$)", q):
@@ -347,7 +354,15 @@ def lookups(question: str, video_names: list[str]) -> list[str]:
     m = ASKER.match(question)
     q = reworded(question)
     described = described_in(q)
-    return list(initial_runs(q, video_names)) + ([described[0]] if described else []) + ([m.group(1).capitalize()] if m else [])
+    return list(dict.fromkeys([*initial_runs(q, video_names), *([described[0], held_phrase(described)] if described else []),
+                               *([m.group(1).capitalize()] if m else [])]))
+
+
+def held_phrase(described: tuple[str, re.Match]) -> str:
+    """"weekly call" of "the weekly call": a call, meeting or session may be a thing the videos
+    speak of ("they moved the weekly call"), which the library then holds in these words."""
+    noun = described[1].group(0).split()[-1]
+    return f"{described[0]} {noun}" if noun in ("call", "meeting", "session", "webinar") else described[0]
 
 
 def plan(question: str, video_names: list[str], held: dict[str, list[str]] | None = None) -> QueryPlan:
@@ -368,6 +383,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         # does not hold (not "the cat clip" in the bikes video, which shows a cat)
         rest = rest[:described[1].start(1)] + rest[described[1].end():]
     described = None if p.videos else described
+    if described and held.get(held_phrase(described)) and held_phrase(described) != described[0]:
+        described = None   # "the weekly call" is said or shown: a thing in a video, not its name
     if described:
         p.described, m = described
         if held.get(p.described):
@@ -461,7 +478,7 @@ def topic_of(p: QueryPlan, video: str) -> list[str]:
     """The topic a summary of one video asks about, not the video itself: "sum up what was decided
     about the team offsite" -> offsite (what the evidence on it answers); [] for "summarise the
     meeting"."""
-    asked = re.sub(r",?\s*in (?:a|one|two|three|a few|\d+) (?:\w+ )?(?:sentences?|words?|lines?)\b", " ", normalise(p.question))
+    asked = IN_SENTENCES.sub(" ", normalise(p.question))
     m = re.search(r"\b(?:about|regarding|concerning)\b(.+)", asked)
     if not m:
         return []
@@ -474,7 +491,10 @@ def subject_of(p: QueryPlan, rest: str) -> str:
     """The one thing a count, a "when" or a before/after question is about."""
     if p.intent == "neighbour":
         # to the clause's end: not at the period of "Mr. Smith" or "3.5"
-        m = re.search(rf"\b(?:{NEXT_TO}|follows|precedes)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$))", rest)
+        # ("right after they pick the hotel what gets booked": or at the question it runs into; not
+        # "after the bit about what was said")
+        m = re.search(rf"\b(?:{NEXT_TO}|follows|precedes)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$)|(?<!\babout)(?<!\bof)(?<!\bon)"
+                      r"\s+(?:what|who|which)\b)", rest)
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones")]   # "the pharmacy one"
         return " ".join(words)

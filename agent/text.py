@@ -174,3 +174,10 @@ def holds_term(have: set[str], term: str, prefix_from: int = 6) -> bool:
     stems would find "organ" in "organic")."""
     want = stems(term)
     return bool(set(want) & have) or any(len(s) >= prefix_from and h.startswith(s) for s in want for h in have)
+
+
+def holds_any(text: str, terms: list[str]) -> bool:
+    """Whether a text holds one of the terms (stemmed; OCR slips tolerated, and words OCR ran
+    together: "gate" in "GATEB")."""
+    have = set(stems(text))
+    return any(contains_phrase(text, t) or holds_term(have, t, prefix_from=4) for t in terms)

@@ -116,6 +116,10 @@ def test_the_sign_right_after_a_board_is_the_next_text_however_far_and_not_the_b
               "after we pass platform 4 on the walking tour, what's the next sign you see"):
         after = next(i for i in gather.around_anchor(plan(q, ["a.mp4"])) if i.note.startswith("after that"))
         assert museum in after.text(), q
+    # and the one before a sign is read back to, however far, without that sign
+    before = next(i for i in gather.around_anchor(plan("what sign shows up just before the museum one?", ["a.mp4"]))
+                  if i.note.startswith("before that"))
+    assert board in before.text() and "MUSEUM" not in dict(before.fields).get("on-screen text", "")
 
 
 def test_an_opening_slide_asked_of_no_video_is_the_one_that_holds_what_is_asked(tmp_path):
@@ -543,6 +547,14 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     ("which video is the short one", {"catalogue": "shortest"}),
     ("there is some writing on a car, what does it say", {"modality": ""}),
     ("what is the lecture video about in two sentences", {"intent": "summarise"}),
+    # how long an answer should be is not what is asked; a question run on after its moment
+    ("whats the audiobook passage about, in a sentence or two", {"intent": "summarise", "terms": []}),
+    ("right after they pick the hotel for the offsite what gets booked", {"intent": "neighbour", "subject": "pick hotel offsite"}),
+    ("what does she read right after the bit about what was prudently in his power", {"subject": "prudently power"}),
+    # a place in a video whose name is taken out; a date asked for is read off what is said
+    ("when in the walking tour video does he talk about meeting anna", {"intent": "when"}),
+    ("deadline for sending the budget sheet to the finance team?", {"intent": "lookup", "asks_clock": True}),
+    ("they moved the call to what day and time", {"asks_clock": True}),
 ])
 def test_the_planner_reads_everyday_questions(question, want):
     from vidrag.agent.plan import plan
@@ -637,6 +649,12 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     assert plan("in the bikes video what does the cat clip show", NAMES, {"cat": ["bikes.mp4"]}).terms == ["cat"]
     p = plan("when do i dial into the weekly call", NAMES, {"weekly": ["team_meeting.mp4"]})   # a call to join
     assert (p.videos, p.described) == ([], "") and "call" in p.terms
+    # a call the videos speak of, held in those words, is a thing in one: not its name
+    q = "they moved the weekly call at some point, when is it now?"
+    assert lookups(q, NAMES)[-2:] == ["weekly", "weekly call"]
+    p = plan(q, NAMES, {"weekly": ["team_meeting.mp4"], "weekly call": ["team_meeting.mp4"]})
+    assert (p.videos, p.described) == ([], "") and {"weekly", "call"} <= set(p.terms)
+    assert plan(q, NAMES, {"weekly": ["team_meeting.mp4"], "weekly call": []}).videos == ["team_meeting.mp4"]
 
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
@@ -1703,7 +1721,8 @@ def test_a_slide_rows_value_answers_only_for_its_own_label_and_a_name_asked_need
     """"how many dollars is the travel budget" -> "9,000" is the Marketing row's; "what's the name
     of the payment provider" is not answered by a sentence that names none."""
     from vidrag.agent.evidence import Item
-    from vidrag.agent.grounding import names_nothing, other_row
+    from vidrag.agent.grounding import other_row
+    from vidrag.agent.kind import names_nothing
     from vidrag.agent.plan import plan
     slide = Item("m.mp4", 1, "/m.mp4", 26, 30, 26, 30, [("on-screen text", "BUDGET | - Total budget: $48,000 | - Marketing: $9,000 | - Travel: cut 20%")], [1])
     assert other_row("how many dollars is the travel budget", "9,000", [slide]) == "Marketing"
@@ -1946,3 +1965,43 @@ def test_a_word_for_what_is_asked_is_not_taken_for_a_name():
         gather = Gatherer(Searcher(st, load_config(overrides={"library": root}, environ={})))
         assert gather.as_names("whos the character the reading is about") == "whos the character the reading is about"
         assert gather.as_names("what did morgenstern do") == "what did Morgenstern do"
+
+
+def test_a_date_or_a_total_is_read_off_the_line_that_says_it_and_a_name_asked_must_be_one(lib):
+    """"deadline for the budget sheet?" -> "1 December" is the launch's date: the line dating the
+    sheet answers; "how many in total" -> "5", said nowhere: the sum of the parts said; "which
+    payment company" is answered by no name, nor by the budget slide's "Marketing" row beside it."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.kind import names_nothing, read_apart
+    from vidrag.agent.plan import plan
+    agent = lib.agent()
+    verify = lambda q, items, answer, cite=0: agent.verify({"plan": plan(q, ["bikes.mp4"]), "items": items,
+                                                            "reply": {"found": True, "answer": answer, "citations": [cite]}})
+    said = lambda t, text, n: Item("bikes.mp4", 1, "/bikes.mp4", t, t + 4, t, t + 4, [("speech", text)], [n])
+    launch, sheet = said(60, "The full launch is on the 1st of December.", 1), said(80, "Daniel, please send the budget sheet to finance by Thursday.", 2)
+    dated = verify("Deadline for sending the budget sheet to the finance team?", [launch, sheet], "1 December")
+    assert dated["outcome"] == "answered" and "Thursday" in dated["reply"]["answer"] and dated["reply"]["citations"] == [1]
+    assert verify("when is the code freeze supposed to happen", [launch, sheet], "1 December")["outcome"] == "unconfirmed"
+    hiring = said(86, "For hiring, we need two engineers and one designer.", 3)
+    added = verify("How many people in total are they looking to hire?", [launch, hiring], "5")
+    assert added["outcome"] == "answered" and added["reply"]["answer"].startswith("3 ") and added["reply"]["citations"] == [1]
+    assert verify("How many people in total are they looking to hire?", [launch, hiring], "3")["reply"]["answer"] == "3"
+    risk = said(44, "Our biggest risk is the payment provider integration.", 4)
+    slide = Item("bikes.mp4", 1, "/bikes.mp4", 26, 30, 26, 30, [("on-screen text", "BUDGET | - Total budget: $48,000 | - Spent so far: "
+                                                                "$31,500 | - Marketing: $9,000 | - Travel: cut 20%")], [5])
+    company = "which payment company are they integrating with"
+    nameless = verify(company, [risk, slide], "payment provider")
+    assert nameless["outcome"] == "unconfirmed" and nameless["problem"] == "a company is asked, and the answer names none"
+    assert verify(company, [risk, slide], "Marketing", cite=1)["outcome"] == "unconfirmed"
+    assert read_apart("Marketing", ["payment", "provider"], [slide]) and not read_apart("Marketing", ["budget"], [slide])
+    payflow = said(50, "We are integrating with PayFlow for payments.", 6)
+    assert verify(company, [risk, payflow], "PayFlow", cite=1)["outcome"] == "answered"
+    # a name is not the question's own words, but may share one ("Rose Bakery" names which bakery)
+    song = plan("what song are the musicians playing", ["demo.mp4"])
+    assert names_nothing(song, "MUSICIANS PLAYING") and not names_nothing(song, "Blue Moon")
+    assert not names_nothing(plan("which bakery is on the corner", ["walk.mp4"]), "Rose Bakery")
+    # a name in the frame after the heading that says what it is is about it
+    funds = Item("bbb.mp4", 1, "/bbb.mp4", 567, 570, 567, 570, [("on-screen text", "BIG BUCK BUNNY | WITH THE FINANCIAL "
+                                                                "SUPPORT FROM / Digital Pioneers fund | Blender Foundation")], [7])
+    assert not read_apart("Blender Foundation", ["financial", "support"], [funds])
+    assert read_apart("Blender Foundation", ["voice", "rabbit"], [funds])
