@@ -12,10 +12,28 @@ from vidrag.agent.video_time import VIDEO_NOUN
 # (or where a terse question's clause begins: "bunny movie license?", "technical director, bunny movie?")
 # ("the planning call", "the orion call": a recorded call or meeting is named the same way)
 DESCRIBED = [re.compile(rf"{start}((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+(?:video|clip|recording|footage|movie|film|cartoon|"
-                        r"animation|call|meeting|session|webinar|tour|audiobook|passage|excerpt)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
+                        r"animation|call|meeting|session|webinar|tour|audiobook|passage|excerpt|performance)\b") for start in (r"\b(?:the|this|that)\s+", r"(?:^|[,;:\-–]\s*)")]
 GENERIC = set("first second third last final whole entire same other full long longer longest short shorter shortest "
               "next previous new old main original above following my your our which what any each every actual "
               "complete real uploaded".split())
+
+# Everyday words for a kind of video, any of which names it ("the audiobook clip" is reading.mp4,
+# "the walking tour" city_walk.mp4, "the band video" the one showing musicians): a video's name
+# or what it shows says one, the question another (not meeting and call, which a meeting speaks of)
+GENRES = [set(g.split()) for g in (
+    "audiobook audiobooks narration narrated reading readings librivox",
+    "lecture lectures seminar keynote",
+    "walk walks tour tours stroll walkthrough",
+    "band concert gig musicians music",
+    "trailer trailers teaser preview",
+    "cartoon animation animated",
+    "dashcam dashboard")]
+
+
+def genre_words(word: str) -> list[str]:
+    """The other words for the kind of video a word names ("audiobook": reading, narration, ...)."""
+    return sorted(set().union(*(g - {word} for g in GENRES if word in g)))
+
 
 TITLE_SMALL = {"and", "of", "the", "in", "on", "a"}
 # "when do I dial into the weekly call": a call to join, not a recording of one
@@ -75,10 +93,12 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # "in the trailer", "the planning meeting", "the reading": a word of one video's name said as
         # a name (after "the", perhaps one describing word, and where a phrase ends)
         own = [p for p in parts if len(p) >= 4 and p.isalpha() and not re.fullmatch(VIDEO_NOUN, p) and owners[p] == {name}]
+        own += [w for p in own for w in genre_words(p) if w not in owners and sum(
+            bool(set(genre_words(w)) & set(other)) for other in split.values()) == 1]   # "the audiobook": reading.mp4
         # ("send it to the finance team": a describing word after to/for/with makes a recipient, not a
         # video; "for the trailer", "according to the planning meeting" still name one)
         forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
-                  rf"{re.escape(p)}(?:\s+{VIDEO_NOUN})?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|"
+                  rf"{re.escape(p)}(?:\s+(?:{VIDEO_NOUN}|passage|excerpt))?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|for me|for us|"
                   rf"around|near|between|from|during|before|after|over the|with the|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.catalogue import catalogue_of
-from vidrag.agent.naming import described_in, initial_runs, named_videos
+from vidrag.agent.naming import described_in, genre_words, initial_runs, named_videos
 from vidrag.agent.text import content_words, name_parts, normalise, stems
 from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, share_of, time_window
 
@@ -354,8 +354,16 @@ def lookups(question: str, video_names: list[str]) -> list[str]:
     m = ASKER.match(question)
     q = reworded(question)
     described = described_in(q)
+    kinds = [w for d in described[0].split() for w in genre_words(d)] if described else []
     return list(dict.fromkeys([*initial_runs(q, video_names), *([described[0], held_phrase(described)] if described else []),
-                               *([m.group(1).capitalize()] if m else [])]))
+                               *kinds, *([m.group(1).capitalize()] if m else [])]))
+
+
+def kind_held(described: str, held: dict[str, list[str]]) -> list[str]:
+    """The videos a kind of video is said of in other words ("the band video": the one showing
+    MUSICIANS): of its words the library holds, the one fewest videos hold."""
+    found = [held[w] for d in described.split() for w in genre_words(d) if held.get(w)]
+    return min(found, key=len, default=[])
 
 
 def held_phrase(described: tuple[str, re.Match]) -> str:
@@ -387,9 +395,10 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         described = None   # "the weekly call" is said or shown: a thing in a video, not its name
     if described:
         p.described, m = described
-        if held.get(p.described):
+        owners = held.get(p.described) or kind_held(p.described, held)
+        if owners:
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
-            p.videos = held[p.described] if set(held[p.described]) < set(video_names) else []
+            p.videos = owners if set(owners) < set(video_names) else []
             p.named_by = [m.group(0).strip(" ,;:-–")]   # ("the orion call": "Orion" need not be in the evidence)
             rest = rest[:m.start(1)] + rest[m.end(1):] if re.search(rf"{VIDEO_NOUN}$", m.group(0)) else \
                 rest[:m.start(1)] + rest[m.end():]   # "the planning call": "call" names it too
