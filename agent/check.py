@@ -44,8 +44,8 @@ def check(p: QueryPlan, items: list[Item], reply: dict, options: list[str], gath
         (i for i in items if sum_said(number[0], [i])), None)
     if summed:   # "3" in all: where it is said in parts ("two engineers and one designer"), not a "3/6"
         cited = [summed]
-    added = TOTAL_ASKED.search(p.question) and not summed and not any(in_text(n, i.text()) for n in number for i in items) \
-        and sum_about(p.focus or p.terms, items)
+    added = TOTAL_ASKED.search(p.question) and re.search(r"\bhow many\b", p.question, re.I) and len(number) == 1 \
+        and not summed and not any(in_text(number[0], i.text()) for i in items) and sum_about(p.focus or p.terms, items)
     if added:   # "5" in all, said nowhere: the sum of the parts said about it
         answer, holder = added
         cited, reply = [holder], dict(reply, answer=answer)

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from vidrag.agent.evidence import EVENT_OF, Item, lines_of
+from vidrag.agent.evidence import EVENT_OF, Item, lines_of, units_of
 from vidrag.agent.plan import NOT_TOPIC, QueryPlan
 from vidrag.agent.text import STOP, holds_term, normalise, stems, words
 from vidrag.agent.values import TIME_OF_DAY, in_text
@@ -95,9 +95,7 @@ def whose_time(p: QueryPlan, answer: str, cited: list[Item], items: list[Item],
     nouns = [w for w in words(asked) if w not in STOP and w not in NOT_TOPIC and w not in WHEN_WORDS and w not in EVENT_OF
              and w not in naming and len(w) >= 3 and not w.isdigit()]
     values = TIME_OF_DAY.findall(answer) or DATE_SAID.findall(answer)
-    units = [u for i in cited for label, t in i.fields if label in ("speech", "on-screen text")
-             for u in re.split(r"(?<=[.!?]) " if label == "speech" else r" / ", t)
-             if any(in_text(v, u) for v in values)]
+    units = [u for i in cited for _, said in units_of(i) for u in said if any(in_text(v, u) for v in values)]
     if not nouns or not units:
         return []
     beside = [said_beside(i, items) for i in cited if not i.has("speech")]
@@ -115,12 +113,18 @@ def event_time_asked(p: QueryPlan) -> bool:
     return p.asks_clock and not people and EVENT_OF.get(asked.split()[-1] if asked.split() else "", "meet") != "meet"
 
 
+# a weekday, or a month beside a day's number ("by Thursday", "on the 1st of December"; not "may")
+MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+DATED = re.compile(rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                   rf"{MONTH}\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.I)
+
+
 def dated_line(nouns: list[str], items: list[Item]) -> tuple[str, Item] | None:
     """The line giving the time or date of what was asked, where the model gave another's
     (whose_time): "deadline for the budget sheet?" -> "send the budget sheet to finance by
-    Thursday", not the launch's "1 December". The line with a time of day, a weekday or a month
-    that holds most of the words naming it (half of them, two at least), and its item."""
+    Thursday", not the launch's "1 December". The line with a time of day or a date (DATED) that
+    holds most of the words naming it (half of them, two at least), and its item."""
     best = max(((sum(holds_term(set(stems(l)), n, prefix_from=4) for n in nouns), -n, l, i) for n, i in enumerate(items)
-                for l in lines_of(i) if TIME_OF_DAY.search(l) or re.search(DAY_NAMED, l, re.I)),
+                for l in lines_of(i) if TIME_OF_DAY.search(l) or DATED.search(l)),
                key=lambda x: x[:2], default=None)
     return (best[2], best[3]) if best and best[0] >= max(2, (len(nouns) + 1) // 2) else None

@@ -351,3 +351,10 @@ def lines_of(item: Item) -> list[str]:
     """An item's sentences and on-screen rows (a detector's label is not a line)."""
     return [l.strip(" …-") for label, text in item.fields if label in ("speech", "on-screen text")
             for l in re.split(r" \| | / |(?<=[.!?]) ", text)]
+
+
+def units_of(item: Item) -> list[tuple[str, list[str]]]:
+    """An item's speech as sentences and its on-screen text as frames, (label, units) per field:
+    what a time or a name is read with ("Friday 9:30 am" stands in the frame titled TEAM OFFSITE)."""
+    return [(label, re.split(r"(?<=[.!?]) " if label == "speech" else r" / ", text))
+            for label, text in item.fields if label in ("speech", "on-screen text")]

@@ -17,7 +17,7 @@ from typing import Callable
 from vidrag.agent.clock import other_event
 from vidrag.agent.credits import CREDITS_SAY, miscredited
 from vidrag.agent.evidence import MOMENT, PAGE_NUMBER, Item, event_words, lines_of
-from vidrag.agent.kind import name_asked, name_kind, names_nothing, read_apart
+from vidrag.agent.kind import NAMED_ONLY, name_asked, name_kind, names_nothing, read_apart
 from vidrag.agent.plan import NOT_TOPIC, SPEECH, TEXT_SHOWN, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, content_words, holds_any, holds_term, name_parts, normalise, stems, words
 from vidrag.agent.values import FRAMING, MONEY, NUMBER_WORDS, SMALL, VIDEO_FILE, in_text, specifics
@@ -280,7 +280,7 @@ def misfit(p: QueryPlan, answer: str, cited: list[Item], items: list[Item], vide
     if priceless(answer, p.question, cited):
         return "a price is asked, and the answer names no amount of money"
     kind = name_asked(p)
-    if kind and (kind != "name" or len(answer.split()) >= 5) and names_nothing(p, answer):
+    if (kind in NAMED_ONLY or len(answer.split()) >= 5) and names_nothing(p, answer):
         return f"a {kind} is asked, and the answer names none"   # "the payment provider integration"
     row = other_row(p.question, answer, cited)
     if row:
@@ -415,7 +415,8 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
     said in other words: "where does the walk begin" is answered by "we walk from the old
     harbor"), or it is the very place the question points at (the opening or closing text it
     asks for, a moment in the window it names), or it says one of them in other words (`means`:
-    the text embedder's reading, near_in_meaning)."""
+    the text embedder's reading, near_in_meaning). A name or number looked up must stand near a
+    line holding one (kind.read_apart)."""
     # a word of the cited video's own name is about that video: "which video is a trailer"
     # (trailer_bbb.mp4), and a video named in words the plan did not take as its name ("this
     # reading" for reading.mp4, "the budget" for budget_review.mp4) is answered from within it
@@ -438,6 +439,8 @@ def on_topic(p: QueryPlan, scope: list[Item], cited: list[Item], windows: dict[i
                        and i.cite_end > windows[i.video_id][0] for i in cited):
         return True
     if about_question(scope, terms + said):
-        # and a name or number looked up is read off a line about it, not one beside it in the item
-        return p.intent != "lookup" or not read_apart(answer, terms + said, scope)
+        # and a name or number looked up is read off a line about it (perhaps in other words), not
+        # one beside it in the item
+        apart = read_apart(answer, terms + said, scope) if p.intent == "lookup" else []
+        return not apart or means(terms, [replace(scope[0], fields=[("text", " ".join(apart))])])
     return means(terms, scope)

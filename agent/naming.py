@@ -1,6 +1,7 @@
-"""Which videos a question names: by file name or its words ("the team meeting"), by a title
-its initials spell ("Big Buck Bunny" for bbb.mp4), or by what the video shows ("the bunny
-movie", "the planning call"), which only the library can confirm (plan.lookups asks it)."""
+"""Which videos a question names: by file name or its words ("the team meeting"), by another
+word for its kind ("the audiobook" for reading.mp4), by a title its initials spell ("Big Buck
+Bunny" for bbb.mp4), or by what the video shows ("the bunny movie", "the planning call"), which
+only the library can confirm (plan.lookups asks it)."""
 from __future__ import annotations
 
 import re
@@ -21,11 +22,11 @@ GENERIC = set("first second third last final whole entire same other full long l
 # "the walking tour" city_walk.mp4, "the band video" the one showing musicians): a video's name
 # or what it shows says one, the question another (not meeting and call, which a meeting speaks of)
 GENRES = [set(g.split()) for g in (
-    "audiobook audiobooks narration narrated reading readings librivox",
+    "audiobook audiobooks reading readings librivox",
     "lecture lectures seminar keynote",
-    "walk walks tour tours stroll walkthrough",
-    "band concert gig musicians music",
-    "trailer trailers teaser preview",
+    "walk walks tour tours stroll",
+    "band concert gig musicians",
+    "trailer trailers teaser",
     "cartoon animation animated",
     "dashcam dashboard")]
 

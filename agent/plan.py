@@ -56,14 +56,15 @@ POSITION = re.compile(r"\b(first|opening|initial|earliest|last|final|closing)\s+
                       r"credit|credits|name|names|person|role)\b|\bcredited\s+(first|last)\b"
                       r"|\b(?:sign|board|slide|caption|title|card|banner|poster|text|shot|scene|image|credit|name)s?\s+"
                       rf"{SEEN}\s+(first|last)\b|\b(title|cover)\s+slide\b"   # a deck opens with its title slide
-                      r"|\b(?:listed|named|credited)\s+at\s+the\s+(?:very\s+)?(top|bottom)\b")   # of a list
+                      r"|\b(?:listed|named|credited)\s+at\s+the\s+(?:very\s+)?(top|bottom)\b"   # of a list
+                      # "what's the show called", "the name of the series": the title it opens with
+                      r"|\bnames? of the (show|series|programme|episode)\b|\b(show|series|programme|episode) called\b")
 # "of all the signs in the walk, which one comes first": the one of the things shown it names
 WHICH_ONE = re.compile(rf"\bwhich one\s+{SEEN}\s+(first|last)\b")
 # "in the bunny movie credits, who ...", "... on the team offsite slide?": where to look, not what is asked
-# ("on the office move" is a topic; "on the X slide" a place; "when in the tour does he talk about
-# Anna" asks on past it)
+# ("on the office move" is a topic; "on the X slide" a place)
 LOCATING = re.compile(r"\b(?:(?:in|from|during|within|inside|at|according to|per)\s+(?:the|this|that|my|our|his|her|its)\s+"
-                      r"(?:(?!\b(?:does|did|do|is|are|was|were|can|will)\b)[^,;?.!])*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
+                      r"[^,;?.!]*?|on\s+(?:the|this|that)\s+[^,;?.!]*?\b(?:screen|slide|sign|board|card|poster|banner|"
                       r"title|caption|label))(?=\s*(?:[,;?.!]|$))")
 SPEECH = re.compile(r"\b(say|says|said|saying|mention\w*|talk\w*|speak\w*|spoke\w*|hear\w*|heard|told|tell\w*|"
                     r"ask\w*|agree\w*|announc\w*|narrat\w*|speaker\w*|voice|utter\w*|sing|sings|sang|sung|"
@@ -294,7 +295,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
                  rf"|^\W*(?!(?:transcribe|translate|summari[sz]e|describe|explain|play|open)\b)(?:the\s+|that\s+|my\s+)?"
                  rf"(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
         return "which_video", ""   # (a bare "brighton train video" looks for the video)
-    moment = re.search(r"^\W*(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
+    # ("near the end of the clip, when does the reader say ...": the moment, asked after a clause)
+    moment = re.search(r"(?:^\W*|,\s*(?=when (?:does|do|did|is|was|are|were|will)\b))(?:when\b|at what (?:time|point|moment)|what (?:time|point|moment) in\b|how (?:far|long) into\b|"
                        r"at which (?:point|moment|time)|where(?:abouts)? in the\b|at what timestamp|what timestamp)|\btimestamp\b", q)
     # "when does the last ferry leave, according to the narrator?": the narrator frames a time said,
     # not a moment of the video
@@ -315,10 +317,11 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     # tour video does the guide say thanks", "where in the clip does she laugh": a place in the video; "there's a cat in the walk, when?": the moment, asked last
     locate = locate or re.search(rf"^\W*where(?:abouts)? in\s+(?:(?:the|this|that|my)\s+)?(?:(?:[a-z]+\s+){{0,2}}?{VIDEO_NOUN}\s+)?(?:is|are|was|were|do|"
                                  rf"does|did|can)\b|[,;:\-–]\s*when\W*$", q)
-    # "at what point does it roll its credits", "when's the bit about the beta": a place in the video
+    # "at what point does it roll its credits", "when's the bit about the beta", "when in the tour
+    # does he talk about Anna": a place in the video
     # ("how far into the video", "when do they get into the budget"; not "when do I dial into the
     # call": a time of day)
-    place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|(?<!dial )(?<!dialled )(?<!dialed )(?<!log )(?<!sign )"
+    place = re.search(r"\btimestamp\b|\bin the (?:video|clip)\b|^\W*when in (?:the|this|that|my|our)\b|(?<!dial )(?<!dialled )(?<!dialed )(?<!log )(?<!sign )"
                       r"(?<!call )(?<!join )(?<!zoom )\binto\b|^\W*at (?:what|which) (?:point|moment)\b|"
                       r"\b(?:bit|part|moment|section|segment|scene|portion|stretch)s? (?:about|where|with|on|that)\b", q)
     # "when's the speed limit sign", "when do the credits start": a thing shown has a moment; "when
@@ -391,12 +394,14 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         # does not hold (not "the cat clip" in the bikes video, which shows a cat)
         rest = rest[:described[1].start(1)] + rest[described[1].end():]
     described = None if p.videos else described
-    if described and held.get(held_phrase(described)) and held_phrase(described) != described[0]:
-        described = None   # "the weekly call" is said or shown: a thing in a video, not its name
     if described:
         p.described, m = described
         owners = held.get(p.described) or kind_held(p.described, held)
-        if owners:
+        if owners and held_phrase(described) != p.described and held.get(held_phrase(described)):
+            # "they moved the weekly call": a call said or shown in these words is a thing in a
+            # video, which it still says where to look
+            p.videos, p.described = (owners if set(owners) < set(video_names) else []), ""
+        elif owners:
             # "the bunny movie": the videos that show or say it; the words say which, not what is asked
             p.videos = owners if set(owners) < set(video_names) else []
             p.named_by = [m.group(0).strip(" ,;:-–")]   # ("the orion call": "Orion" need not be in the evidence)
@@ -442,7 +447,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     if m and p.intent in ("lookup", "window") and not p.alternatives:   # "the first sign in the last 10 seconds"
         which = next(g for g in m.groups() if g)
         p.intent = "lookup"
-        p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover", "top") else "last"
+        p.position = "first" if which in ("first", "opening", "initial", "earliest", "title", "cover", "top", "show", "series",
+                                          "programme", "episode") else "last"
         p.terms = [t for t in p.terms if t != which] or p.terms   # "opening" says where, not what
     clause = WHEN_CLAUSE.search(rest)
     if clause and not p.position and p.intent == "lookup" and re.search(r"\bcredits?\b.*\b(?:start|begin|roll)",
@@ -503,7 +509,8 @@ def subject_of(p: QueryPlan, rest: str) -> str:
         # ("right after they pick the hotel what gets booked": or at the question it runs into; not
         # "after the bit about what was said")
         m = re.search(rf"\b(?:{NEXT_TO}|follows|precedes)\s+(.+?)(?=\s*(?:[,;?!]|\.\s*$|$)|(?<!\babout)(?<!\bof)(?<!\bon)"
-                      r"\s+(?:what|who|which)\b)", rest)
+                      r"\s+(?:what|who|which)\s+(?:gets?|got|is|was|are|were|did|does|do|happens|happened|comes?|came|"
+                      r"should|will|would|can)\b)", rest)
         anchor = m.group(1) if m else ""
         words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones")]   # "the pharmacy one"
         return " ".join(words)

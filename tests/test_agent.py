@@ -649,12 +649,23 @@ def test_titles_and_descriptions_name_videos_when_the_library_holds_them():
     assert plan("in the bikes video what does the cat clip show", NAMES, {"cat": ["bikes.mp4"]}).terms == ["cat"]
     p = plan("when do i dial into the weekly call", NAMES, {"weekly": ["team_meeting.mp4"]})   # a call to join
     assert (p.videos, p.described) == ([], "") and "call" in p.terms
-    # a call the videos speak of, held in those words, is a thing in one: not its name
+    # a call the videos speak of, held in those words, is a thing in one: where to look, and what is asked
     q = "they moved the weekly call at some point, when is it now?"
     assert lookups(q, NAMES)[-2:] == ["weekly", "weekly call"]
     p = plan(q, NAMES, {"weekly": ["team_meeting.mp4"], "weekly call": ["team_meeting.mp4"]})
-    assert (p.videos, p.described) == ([], "") and {"weekly", "call"} <= set(p.terms)
-    assert plan(q, NAMES, {"weekly": ["team_meeting.mp4"], "weekly call": []}).videos == ["team_meeting.mp4"]
+    assert (p.videos, p.described) == (["team_meeting.mp4"], "") and {"weekly", "call"} <= set(p.terms)
+    p = plan(q, NAMES, {"weekly": ["team_meeting.mp4"], "weekly call": []})
+    assert (p.videos, p.described) == (["team_meeting.mp4"], "weekly") and "weekly" not in p.terms
+    # a video named by another word for its kind: by its file name's, or by what it shows
+    names = ["reading.mp4", "city_walk.mp4", "demo.mp4", "trailer_bbb.mp4"]
+    assert plan("give me a quick summary of the audiobook clip", names).videos == ["reading.mp4"]
+    assert plan("can you sum up the audiobook for me", names).videos == ["reading.mp4"]
+    assert plan("when in the walking tour does he mention Anna", names).videos == ["city_walk.mp4"]
+    assert plan("who does the narration in the trailer", names).videos == ["trailer_bbb.mp4"]
+    q = "what song is the band playing in the band video"
+    assert "musicians" in lookups(q, names)
+    assert plan(q, names, {"musicians": ["demo.mp4"], "concert": []}).videos == ["demo.mp4"]
+    assert plan(q, names, {"band": [], "musicians": []}).videos == []
 
 
 def test_the_check_rejects_only_what_the_evidence_lacks():
@@ -1999,7 +2010,17 @@ def test_a_date_or_a_total_is_read_off_the_line_that_says_it_and_a_name_asked_mu
     # a name is not the question's own words, but may share one ("Rose Bakery" names which bakery)
     song = plan("what song are the musicians playing", ["demo.mp4"])
     assert names_nothing(song, "MUSICIANS PLAYING") and not names_nothing(song, "Blue Moon")
-    assert not names_nothing(plan("which bakery is on the corner", ["walk.mp4"]), "Rose Bakery")
+    assert not names_nothing(plan("which airline is flying the team", ["walk.mp4"]), "Rose Airline")
+    # a plain noun answers a kind of thing that is not only named ("a saw"), and a name in lower case
+    assert not names_nothing(plan("what tool does he use to cut the wood", ["walk.mp4"]), "a saw")
+    assert not names_nothing(song, "blue moon")
+    # a number said in words is not summed over; "may" dates nothing
+    offsite = said(112, "For the offsite I will book a room for twelve people.", 8)
+    kept = verify("how many people will come to the offsite in total", [offsite, hiring], "twelve")
+    assert kept["outcome"] == "answered" and kept["reply"]["answer"] == "twelve"
+    from vidrag.agent.clock import dated_line
+    assert dated_line(["budget", "sheet"], [said(70, "Daniel may send the budget sheet later.", 9)]) is None
+    assert dated_line(["budget", "sheet"], [sheet])[0] == sheet.text()
     # a name in the frame after the heading that says what it is is about it
     funds = Item("bbb.mp4", 1, "/bbb.mp4", 567, 570, 567, 570, [("on-screen text", "BIG BUCK BUNNY | WITH THE FINANCIAL "
                                                                 "SUPPORT FROM / Digital Pioneers fund | Blender Foundation")], [7])
