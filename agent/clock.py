@@ -68,9 +68,9 @@ def said_beside(item: Item, items: list[Item]) -> str:
 
 
 # A date or time in an answer: a time of day, a day of the month, a month or weekday named
-DAY_NAMED = (r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-             r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow)\b")
-DATE_SAID = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\b|" + DAY_NAMED, re.I)
+MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+DATE_SAID = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:{MONTH}|{WEEKDAY}|today|tonight|tomorrow)\b", re.I)
 
 
 # what says when, not what: "when is the code freeze supposed to happen", "what day is the offsite"
@@ -114,8 +114,7 @@ def event_time_asked(p: QueryPlan) -> bool:
 
 
 # a weekday, or a month beside a day's number ("by Thursday", "on the 1st of December"; not "may")
-MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-DATED = re.compile(rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+DATED = re.compile(rf"\b{WEEKDAY}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
                    rf"{MONTH}\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.I)
 
 
