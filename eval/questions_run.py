@@ -27,7 +27,7 @@ BANK = Path(__file__).parent / "questions" / "bank.jsonl"
 # writer glimpsed one uncommitted rule (topics after a slide) and asks no question of that kind.
 # fresh7 (60, one phrasing per fact), fresh8 (60, 41 facts), fresh9 to fresh12 (60 each, mostly one
 # phrasing per fact) were written the same way; each one's first run was blind.
-FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13")}
+FRESH_SETS = {name: BANK.parent / f"{name}.jsonl" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14")}
 SPLITS = ("dev", "heldout", "all", *FRESH_SETS)
 SPLIT_SALT = "vidrag-questions-v1"
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

@@ -203,7 +203,7 @@ def test_the_fresh_sets_keep_the_banks_rules(name):
     fresh, dur = load_bank(FRESH_SETS[name]), durations()
     ids = [q["id"] for q in fresh]
     others = {q["id"] for path in [BANK, *FRESH_SETS.values()] if path != FRESH_SETS[name] for q in load_bank(path)}
-    assert len(fresh) >= (50 if name in ("fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13") else 80) and len(ids) == len(set(ids)) and not set(ids) & others
+    assert len(fresh) >= (80 if name in ("fresh", "fresh2", "fresh3") else 50) and len(ids) == len(set(ids)) and not set(ids) & others
     for q in fresh:
         assert q["family"] in FAMILIES and q["kind"] in KINDS and (q["video"] is None or q["video"] in VIDEOS), q["id"]
         assert q["absent"] == (not q["answers"] and not q["windows"] and q["kind"] != "when"), q["id"]
