@@ -93,9 +93,10 @@ def row_pairs(rows: list[str]) -> list[tuple[str, str]]:
 
 
 def asked_role(p: QueryPlan, named: set[str]) -> list[str]:
-    """The role words of a question that asks who did something ([] when it does not)."""
+    """The role words of a question that asks who did something ([] when it does not; nor for
+    "whose name comes right after the director's": a role that says where, not what is asked)."""
     q = normalise(p.question)
-    return role_words(p, named) if ASKS_WHO.search(q) or not TERSE.search(q) else []
+    return role_words(p, named) if p.intent != "neighbour" and (ASKS_WHO.search(q) or not TERSE.search(q)) else []
 
 
 # the words film credits use for a job people name otherwise ("who did the soundtrack": MUSIC)

@@ -154,6 +154,15 @@ def reading_rows(lines: list[OcrLine]) -> list[str]:
     return out + [l.text for l in lines if len(l.box) != 4]
 
 
+def row_beside(lines: list[OcrLine], text: str, after: bool) -> str:
+    """The row listed right after (before) the one holding the line `text` on one page: "the next
+    person listed after Sacha Goedegebure" is the row below his; "" when there is none."""
+    rows = reading_rows(lines)
+    at = next((n for n, row in enumerate(rows) if text in row.split(" — ")), None)
+    n = None if at is None else at + (1 if after else -1)
+    return rows[n] if n is not None and 0 <= n < len(rows) else ""
+
+
 def is_heading(row: str) -> bool:
     """A credits heading: words in capitals, two or more ("HARDWARE PROVIDED BY"; not a web address
     in capitals, "WWW.BIGBUCKBUNNY.ORG", nor a one-word card)."""

@@ -8,12 +8,13 @@ from vidrag.agent import operate
 from vidrag.agent.credits import CREDITED, CREDITS_SAY, page_pairs, row_pairs
 from vidrag.agent.evidence import (DETECTOR_SAYS, MOMENT, WEB_ASKED, WEB_SAYS, Item, by_frame, distinct, frame_spans, held_text,
                                     hits_terms, is_heading, objects_field,
-                                    event_words, reading_rows, scene_item, sentences)
+                                    event_words, reading_rows, row_beside, scene_item, sentences)
 from vidrag.agent.plan import NOT_TOPIC, TEXT_SHOWN, TOPIC_ASKED, QueryPlan
 from vidrag.agent.text import STOP, contains_phrase, stems, words
 from vidrag.agent.choices import mentions
 from vidrag.models import ModelMissing
 from vidrag.records import OcrLine
+from vidrag.timecode import hms
 
 # what says which thing, not what it is: "the last GATE 7 sign", "the hiring discussion"
 QUALIFIERS = re.compile(r"^(?:the|a|an)\s+|\b(?:first|last|final)\s+|\s+(?:sign|signs|text|word|photo|picture|slide|"
@@ -27,6 +28,9 @@ HORIZON = 240.0    # seconds looked ahead (back) for the next (last) sentence or
 WIDE_S = 20.0      # words fetched either side of a scene, so its sentences stay whole
 # "after the bit about the bakery", "before she mentions the budget": a moment of talk
 TALKED_OF = re.compile(r"\b(?:after|before)\b.*\b(?:about|mention\w*|talk\w*|said|says|saying|discuss\w*)\b", re.I)
+# a neighbour in a list: "the next person listed after X", "whose name comes right after the director's"
+LISTED = re.compile(r"\blist(?:ed|ing)?\b|\bwhose name\b|\bnext (?:person|name|entry|credit|row|line)\b|"
+                    r"\b(?:name|person|credit|entry|row|line)s? (?:comes?|is|appears?) (?:right |just |directly )?(?:after|before)\b")
 ROLL_S = 6.0       # seconds of keyframes read around a scene's text, to see whether it rolls
 
 
@@ -163,7 +167,8 @@ class Gatherer:
         if p.around is not None and 0 < len(windows) <= 2:
             held = {(i.video_id, i.start, i.end) for i in items}
             for vid in windows:
-                at = self.span_item(vid, *names[vid], max(0.0, p.around - MOMENT), p.around + MOMENT, p, "")
+                at = self.span_item(vid, *names[vid], max(0.0, p.around - MOMENT), p.around + MOMENT, p,
+                                    f"the moment asked, {hms(p.around)}")   # (what the model is to read first)
                 if at and at.fields and (vid, at.start, at.end) not in held:
                     items.append(at)
         far = lambda i: abs(min(max(moment(i.video_id), i.start), i.end) - moment(i.video_id)) \
@@ -236,6 +241,16 @@ class Gatherer:
             # "what does the narrator say after the bit about the bakery": talk follows talk, so the
             # moment is where it is said (not the bakery's sign a minute before), when it is said
             seen = [m for m in seen if m.modality == "speech"] or seen
+        if seen and seen[0].modality == "screen" and LISTED.search(p.question):
+            # "who's the next person listed after X", "whose name comes right after the director's":
+            # the next row of the page that lists it, not the next page
+            m = seen[0]
+            row = row_beside([l for l in self.store.ocr_between(m.video_id, m.start, m.end) if abs(l.t - m.start) < 0.01],
+                             m.text, p.direction == "after")
+            if row:
+                listed = Item(m.video, m.video_id, m.path, m.start, m.end, m.start, m.end, [("on-screen text", row)],
+                              [m.scene_id], note=f"listed {p.direction} that, at {m.start:.0f}s", spans=[(m.start, m.end, row)])
+                return [listed, Item.of_moment(m, note=note)]
         if seen:
             anchor = Item.of_moment(seen[0], note=note)
         else:

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from vidrag.agent.clock import other_event
+from vidrag.agent.clock import MONTH, WEEKDAY, other_event
 from vidrag.agent.credits import CREDITS_SAY, miscredited
 from vidrag.agent.evidence import MOMENT, PAGE_NUMBER, Item, event_words, lines_of
 from vidrag.agent.kind import NAMED_ONLY, name_asked, name_kind, names_nothing, read_apart
@@ -100,7 +100,9 @@ def bare_yes(answer: str, question: str) -> bool:
     return bool(re.fullmatch(r"\W*yes\W*", answer, re.I)) and not YES_NO_ASKED.search(normalise(question))
 
 
-WHO_ASKED = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|\b(?:which|what)\s+(?:person|people|actor|actress|man|woman)\b")
+# ("the checklist was assigned to someone, who?": asked last)
+WHO_ASKED = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b|[,;:\-–—]\s*(?:who|whom)\W*$|"
+                       r"\b(?:which|what)\s+(?:person|people|actor|actress|man|woman)\b")
 
 
 def detected_who(question: str, answer: str, cited: list[Item]) -> str:
@@ -346,12 +348,20 @@ def counts_other(question: str, answer: str, cited: list[Item], means: Callable[
     return counted[0]
 
 
+def labels(label: str, asked: set[str]) -> bool:
+    """A row's label the question's stems name, as said or as the role of a verb ("owns": Owner)."""
+    return any(a == b or len(a) >= 3 and b.startswith(a) and b[len(a):] in ("er", "or", "ers", "ors")
+               for a in asked for b in stems(label))
+
+
 def other_row(question: str, answer: str, cited: list[Item]) -> str:
     """The label of a slide's "Label: value" row that holds the answer, where the question names
     another row's label and no row it names holds the answer: "how many dollars is the travel
     budget" -> "$9,000" is the Marketing row's ("Travel: cut 20%" is the travel row). Labels are
     words ("Marketing", not "9:30" or "https"). '' otherwise."""
     asked = set(stems(question)) - {"total"}
+    # ("who owns the launch checklist": the Launch row holds a date, which answers no "who")
+    who = WHO_ASKED.search(normalise(question))
     values = [x for x in specifics(answer) if not in_text(x, question)]
     if not values:
         return ""
@@ -360,7 +370,8 @@ def other_row(question: str, answer: str, cited: list[Item]) -> str:
             rows = [r.strip(" -").split(":", 1) for r in frame.split(" | ") if ":" in r]
             rows = [(label, value) for label, value in rows if re.fullmatch(r"[A-Za-z][A-Za-z ]{1,30}", label.strip())
                     and not value.startswith("//")]
-            named = [value for label, value in rows if set(stems(label)) & asked]
+            named = [value for label, value in rows if labels(label, asked)
+                     and (not who or re.search(rf"\b(?!(?i:{MONTH}|{WEEKDAY})\b)[A-Z][a-z]+", value))]
             holding = [label for label, value in rows if all(in_text(v, value) for v in values)]
             if named and holding and not any(all(in_text(v, value) for v in values) for value in named):
                 return holding[0]

@@ -206,9 +206,10 @@ def order_answer(names: list[str], firsts: list[Moment], direction: str, questio
 ENTRY = re.compile(r"\s+(?:credits?|list|listing|card|cards|line|lines|entry|caption|names?)$", re.I)
 # "how many slides", "count the title cards": pages of text shown, not a word in them
 PAGES = re.compile(r"\b(?:slides?|pages?|title cards?)\b", re.I)
-# the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll"
+# the credits themselves, not a name in them: "credits start", "far credits begin", "end credits roll",
+# "the credits kick in", "what timestamp does it switch over to the credits"
 CREDITS_START = re.compile(r"^(?=.*\bcredits?\b)(?:(?:far|end|closing|credits?|start\w*|begin\w*|roll\w*|appear\w*|"
-                           r"come|comes|show\w*)\b\s*)+$")
+                           r"come|comes|show\w*|kick\w*|switch\w*|cut\w*|timestamp|time)\b\s*)+$")
 
 
 def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
@@ -229,7 +230,14 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
                 occurrences(store, ENTRY.sub("", core), p.modality, ids, windows) if ENTRY.search(core) else [])
             if not seen:
                 return None
-            firsts.append(seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0])   # "the last X sign"
+            firsts.append(seen)
+        # one video's order: the credits' music before their producer in the film, not in a walk
+        # that films a piece of them
+        common = set.intersection(*({m.video_id for m in seen} for seen in firsts))
+        one = min(common, key=lambda v: ids.index(v) if ids and v in ids else v) if common else None
+        firsts = [[m for m in seen if m.video_id == one] or seen for seen in firsts]
+        firsts = [seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0]   # "the last X sign"
+                  for name, seen in zip(p.alternatives, firsts)]
         text, pick = order_answer(p.alternatives, firsts, p.direction, p.question)
         return text, [firsts[pick]] + [m for i, m in enumerate(firsts) if i != pick]
     shown_as = PAGES.search(p.question)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vidrag.agent.catalogue import catalogue_of
-from vidrag.agent.naming import described_in, genre_words, initial_runs, named_videos
+from vidrag.agent.naming import described_in, genre_words, initial_runs, named_videos, the_film
 from vidrag.agent.rewording import ASKER, IN_SENTENCES, asked_as, reworded
 from vidrag.agent.text import content_words, name_parts, normalise, stems
 from vidrag.agent.video_time import VIDEO_ITSELF, VIDEO_NOUN, clock_said, share_of, time_window
@@ -182,6 +182,8 @@ ALTERNATIVES = [
 
 
 WAYS = r"shown|said|seen|heard|written|spoken|displayed|read out|read|sung"
+AUX = r"does|do|did|is|are|was|were|will|would|can|could|has|have|had"
+APPEARS = r"gets?|got|comes?|came|appears?|appeared|shows?|showed|pops?|turns?|goes|went|happens?|happened|first|earlier|later|last|sooner"
 
 
 def alternatives_of(q: str) -> list[str]:
@@ -192,8 +194,12 @@ def alternatives_of(q: str) -> list[str]:
         if m and not re.search(r"\b(?:an?|one)\s+\w+\s+or\s+(?:two|three|four|so)\W*$|\bor (?:so|less|more)\W*$", q):
             # (not "in a sentence or two", "a minute or so": an amount said loosely)
             # (nor the words left where a video's name was taken out: "the bakery in [the walk]")
-            return [re.sub(r"(?:\s+(?:in|on|of|at|from|during|the|this|that))+$", "", re.sub(r"^(?:the|a|an)\s+", "", g.strip()))
-                    for g in m.groups()]
+            found = [re.sub(r"(?:\s+(?:in|on|of|at|from|during|the|this|that))+$", "", re.sub(r"^(?:the|a|an)\s+", "", g.strip()))
+                     for g in m.groups()]
+            asked = re.match(rf"^(?:{AUX})\s+(?:the\s+|a\s+|an\s+)?", found[0])
+            if asked:   # "does the bird or the bunny get its intro card first": the two things, not the clause
+                found = [found[0][asked.end():], *found[1:-1], re.sub(rf"\s+(?:{AUX}|{APPEARS})\b.*$", "", found[-1])]
+            return found
     return []
 
 
@@ -231,7 +237,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     # (a window said loosely only narrows where: "what's shown right after the produced by card near
     # the end"; not "at 1:30, what does the slide say after the heading")
     thing = m and vague and re.match(r"(?:the|a|an|his|her|their|that|this)\s+[a-z]", q[m.end():])
-    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|^\W*(?:the\s+)?next\b", q) \
+    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|whose|which)\b|^\W*(?:the\s+)?next\b", q) \
             and (not has_window or thing) and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     m = FOLLOWS.search(q)
@@ -256,6 +262,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     if re.search(rf"\b(which|what)\s+(?:of\s+(?:my|the|these|those|our)\s+)?{VIDEO_ITSELF}\b|\bin which {VIDEO_NOUN}\b"
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
                  rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b"
+                 # "there's a recording where two people plan the launch, which one is it"
+                 rf"|\b{VIDEO_ITSELF}\b[^?]*[,;:\-–—]\s*which (?:one|file)\b(?:\s+is it)?\W*$"
                  rf"|^\W*(?!(?:transcribe|translate|summari[sz]e|describe|explain|play|open)\b)(?:the\s+|that\s+|my\s+)?"
                  rf"(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
         return "which_video", ""   # (a bare "brighton train video" looks for the video)
@@ -342,7 +350,7 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     described = None if p.videos else described
     if described:
         p.described, m = described
-        owners = held.get(p.described) or kind_held(p.described, held)
+        owners = the_film(held.get(p.described) or kind_held(p.described, held), m.group(0).strip(" ,;:-–"))
         if owners and held_phrase(described) != p.described and held.get(held_phrase(described)):
             # "they moved the weekly call": a call said or shown in these words is a thing in a
             # video, which it still says where to look
@@ -358,6 +366,9 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
     p.start, p.end, p.from_end, when_words, *p.around = (None, None, False, share[2]) if share else time_window(timed)
     p.around, p.share = p.around[0] if p.around else None, share[:2] if share else None
     rest = re.sub(rf"(?<!\w){re.escape(when_words)}(?!\w)", " ", timed, count=1) if when_words else rest
+    if when_words:   # "near the very end of the clip, like after 0:35": said twice, the second more exactly
+        rest = re.sub(r"\b(?:near|at|towards?|around|by)\s+the\s+(?:very\s+)?(?:end|ending|beginning|start|opening)\b"
+                      r"(?!\s+(?:credits?|titles?|card)\b)(?:\s+of\b)?", " ", rest)
     # what search reads: "the bunny video" and "at 8:12" say where to look, and would rank scenes
     # showing a bunny or the digits 8 12 above those about what is asked; "which person did the art
     # direction": a person is in most scenes, and would rank them above the credit that names one
@@ -377,6 +388,8 @@ def plan(question: str, video_names: list[str], held: dict[str, list[str]] | Non
         owners = [n for n in video_names if words & set(stems(" ".join(
             w for w in name_parts(n) if not re.fullmatch(VIDEO_NOUN, w))))]
         p.videos = owners if len(owners) == 1 else []
+    if p.intent == "which_video":   # "where's the reading, which file?": the file is the answer, not its topic
+        p.terms = [t for t in p.terms if not re.fullmatch(VIDEO_NOUN, t)]
     p.immediate = p.intent == "neighbour" and bool(
         re.search(rf"\b(?:right|just|immediately|straight|directly)\s+(?:{NEXT_TO})\b|\bnext\b(?! to)", rest) or FOLLOWS.search(rest))
     if p.intent == "lookup" and re.match(r"^\W*where (?:is|are|was|were|can i (?:see|find))\b", asked) and (
@@ -440,11 +453,13 @@ def topic_of(p: QueryPlan, video: str) -> list[str]:
     about the team offsite" -> offsite (what the evidence on it answers); [] for "summarise the
     meeting"."""
     asked = IN_SENTENCES.sub(" ", normalise(p.question))
-    m = re.search(r"\b(?:about|regarding|concerning)\b(.+)", asked)
+    # ("summarise the part where they go over the sales numbers": the part is the topic's)
+    m = re.search(r"\b(?:about|regarding|concerning)\b(.+)|\b(?:part|bit|section|segment|portion|stretch)s?\s+(?:of\s+[^,?]{0,40}?\s+)?"
+                  r"(?:where|when|in which|that|with|on)\b(.+)", asked)
     if not m:
         return []
     naming = set(" ".join(p.named_by).lower().split()) | set(name_parts(video))
-    return [t for t in p.terms if t in re.findall(r"[\w'-]+", m.group(1)) and not SUMMARY_WORDS.search(t) and t not in OF_ALL
+    return [t for t in p.terms if t in re.findall(r"[\w'-]+", m.group(1) or m.group(2)) and not SUMMARY_WORDS.search(t) and t not in OF_ALL
             and t not in NOT_TOPIC and not set(stems(t)) & set(stems(" ".join(naming)))]
 
 
@@ -458,7 +473,8 @@ def subject_of(p: QueryPlan, rest: str) -> str:
                       r"\s+(?:what|who|which)\s+(?:gets?|got|is|was|are|were|did|does|do|happens|happened|comes?|came|"
                       r"should|will|would|can)\b)", rest)
         anchor = m.group(1) if m else ""
-        words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones")]   # "the pharmacy one"
+        # ("the pharmacy one"; "the art director in the credits": where it is shown, not what)
+        words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones", "credit", "credits")]
         return " ".join(words)
     if p.literals:
         return p.literals[0]

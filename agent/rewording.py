@@ -35,12 +35,18 @@ BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a
 
 
 # how long an answer should be ("what is the reading about, in a sentence or two"): not what is asked
+# "I forgot the title of the novel ..., can you remind me": what is asked is the title; "I can't
+# remember which sign came first": which sign came first
+FORGOT = re.compile(r"^\W*(?:i\s+(?:forgot|forget|have forgotten|can not remember|do not remember|can not recall|do not recall)"
+                    r"|remind me(?:\s+of)?)\s*[,:;\-–—]?\s*(?=(?:(the|a|an|his|her|their|our|my)|what|which|who|when|where|how)\b)")
+REMIND_ME = re.compile(r"\s*[,;\-–—]?\s*(?:(?:can|could|would) you\s+)?remind me(?: again)?\W*$")
 IN_SENTENCES = re.compile(r",?\s*\bin (?:a|one|two|three|a few|\d+) (?:\w+ )?(?:sentences?|words?|lines?)(?: or (?:two|three|so))?\b")
 
 
 def reworded(question: str) -> str:
     """The question normalised, with its everyday turns said the way the rules read them."""
     q = IN_SENTENCES.sub("", LEAD_IN.sub("", normalise(question))).strip()
+    q = FORGOT.sub(lambda m: "what is " if m.group(1) else "", REMIND_ME.sub("", q))
     q = SORT_OUT.sub("discuss", ONCE_THEN.sub("after ", q))
     return UNTIL_END.sub("at the end", BRING_UP.sub("mention", DONE_WITH.sub("after ", q)))
 

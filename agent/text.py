@@ -38,7 +38,7 @@ somebody narrator speaker voice lecture lecturer presentation presenter text wor
 during while into onto over under between through across along around near before after first last later
 earlier next previous exactly actually really right just immediately according give short quick brief okay ok hey hi so um uh like
 find up out aloud loud come comes came pop pops bit spot place library collection hear hears heard hearing listen count counting discuss discussed discusses discussing discussion
-describe describes described describing refer refers referred referring speaking told whereabouts""".split())
+describe describes described describing refer refers referred referring speaking told whereabouts somewhere anywhere somehow""".split())
 
 
 def name_parts(file_name: str) -> list[str]:

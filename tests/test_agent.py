@@ -2026,3 +2026,77 @@ def test_a_date_or_a_total_is_read_off_the_line_that_says_it_and_a_name_asked_mu
                                                                 "SUPPORT FROM / Digital Pioneers fund | Blender Foundation")], [7])
     assert not read_apart("Blender Foundation", ["financial", "support"], [funds])
     assert read_apart("Blender Foundation", ["voice", "rabbit"], [funds])
+
+
+def test_questions_said_with_a_memory_a_label_or_a_list_read_as_meant():
+    """Everyday turns: "I forgot X, can you remind me" asks X; "trailer question: ..." names the
+    trailer; "there's a recording where ..., which one is it" asks for a video; "does the bird or
+    the bunny get its intro card first" compares the bird and the bunny; "whose name comes right
+    after the director's" is the row after; "near the very end, like after 0:35" is one window."""
+    from vidrag.agent.naming import named_videos, the_film
+    from vidrag.agent.operate import CREDITS_START
+    from vidrag.agent.plan import alternatives_of, plan, topic_of
+    from vidrag.agent.rewording import reworded
+    assert reworded("I forgot the title of the novel being read aloud, can you remind me") == \
+        "what is the title of the novel being read aloud"
+    assert reworded("i can't remember which sign came first") == "which sign came first"
+    assert reworded("who do we need to remind about the projector") == "who do we need to remind about the projector"
+    assert named_videos("trailer question: does the bird or the bunny get its intro card first", NAMES)[0] == ["trailer_bbb.mp4"]
+    assert named_videos("in the bunny trailer which character do they introduce first?", NAMES)[0] == ["trailer_bbb.mp4"]
+    found = plan("there's a recording where two people plan the launch, which one is it", NAMES)
+    assert found.intent == "which_video"
+    assert "file" not in plan("where's the sense and sensibility excerpt, which file?", NAMES).terms
+    assert alternatives_of("does the bird or the bunny get its intro card first") == ["bird", "bunny"]
+    assert alternatives_of("did the red car or the blue truck show up earlier") == ["red car", "blue truck"]
+    assert alternatives_of("which comes first, the pharmacy or the ferry") == ["pharmacy", "ferry"]
+    after = plan("in bbb.mp4's credits, whose name comes right after the director's", NAMES)
+    assert after.intent == "neighbour" and after.subject == "director"
+    late = plan("near the very end of the demo video, like after 0:35, what's said?", NAMES)
+    assert late.start == 35.0 and "end" not in late.terms
+    assert the_film(["bbb.mp4", "city_walk.mp4", "trailer_bbb.mp4"], "the bunny film") == ["bbb.mp4"]
+    assert the_film(["bbb.mp4", "city_walk.mp4", "trailer_bbb.mp4"], "the bunny clip") == ["bbb.mp4", "city_walk.mp4",
+                                                                                          "trailer_bbb.mp4"]
+    assert CREDITS_START.match("credits kick") and CREDITS_START.match("timestamp switch credits")
+    assert not CREDITS_START.match("director credits")
+    part = plan("can you summarise the part of the team meeting where they go over the budget", NAMES)
+    assert part.intent == "summarise" and topic_of(part, "team_meeting.mp4") == ["budget"]
+    assert topic_of(plan("summarise the team meeting", NAMES), "team_meeting.mp4") == []
+
+
+def test_a_row_named_by_its_role_answers_and_a_list_and_an_order_are_read_in_one_page_and_video(tmp_path):
+    """"who owns the launch checklist" is answered by the Owner row (not refused for naming the
+    Launch row, which holds a date); "who's listed right after Sacha Goedegebure" is the next row of
+    his credits page; "does the music credit come before or after the producer credit" compares
+    them in the one video holding both, not a producer credit filmed in another."""
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.graph import Agent
+    from vidrag.agent.grounding import other_row
+    from vidrag.agent.plan import plan
+    from vidrag.agent.search import Searcher
+    from vidrag.records import OcrLine, Scene, Video
+    from vidrag.store import Store
+    slide = Item("m.mp4", 1, "/m.mp4", 60, 70, 60, 70, [("on-screen text", "LAUNCH TIMELINE | - Launch: 1 December | "
+                                                          "- Owner: Maria | - Status: on track")], [1])
+    assert other_row("who owns the launch checklist", "Maria", [slide]) == ""
+    assert other_row("the launch checklist was assigned to someone, who?", "Maria", [slide]) == ""
+    assert other_row("what's the launch status", "Maria", [slide]) == "Owner"
+    st = Store(tmp_path)
+    rows = [("SACHA GOEDEGEBURE", "Director"), ("ANDREAS GORALCZYK", "Art Director"), ("ENRICO VALENZA", "Lead Artist")]
+    page = [OcrLine(492.0, text, 0.9, [x, 130 + 24 * n, x + 150, 150 + 24 * n]) for n, pair in enumerate(rows)
+            for text, x in zip(pair, (150, 350))]
+    music = [OcrLine(500.0, t, 0.9, [150, 130 + 30 * n, 400, 150 + 30 * n]) for n, t in enumerate(["MUSIC", "Jan Morgenstern"])]
+    produced = lambda t: [OcrLine(t, x, 0.9, [150, 130 + 30 * n, 400, 150 + 30 * n]) for n, x in enumerate(["PRODUCED BY", "Ton Roosendaal"])]
+    lines = page + music + produced(572.0)
+    st.save_video(Video("fp1", "/v/bbb.mp4", "bbb.mp4", duration=600), [
+        Scene(0, 0.0, 490.0, transcript="a big bunny wakes up"),
+        Scene(1, 490.0, 600.0, ocr_text=" | ".join(l.text for l in lines), ocr_lines=lines)])
+    st.save_video(Video("fp2", "/v/walk.mp4", "walk.mp4", duration=60), [
+        Scene(0, 0.0, 60.0, ocr_text="PRODUCED BY | Ton Roosendaal", ocr_lines=produced(10.0))])
+    agent = Agent(Searcher(st, load_config(overrides={"library": str(tmp_path)}, environ={})), llm=None)
+    names = ["bbb.mp4", "walk.mp4"]
+    listed = agent.gather.around_anchor(plan("in bbb.mp4, who's the next person listed after sacha goedegebure?", names))
+    assert listed[0].text() == "ANDREAS GORALCZYK — Art Director" and listed[0].cite_start == 492.0
+    before = agent.gather.around_anchor(plan("in bbb.mp4, whose name is listed right before enrico valenza?", names))
+    assert before[0].text() == "ANDREAS GORALCZYK — Art Director"
+    a = agent.run("does the music credit show up before or after the producer credit?")
+    assert a.answer.startswith("Before") and {c.video for c in a.citations} == {"bbb.mp4"}, a.answer
