@@ -100,9 +100,26 @@ def whose_time(p: QueryPlan, answer: str, cited: list[Item], items: list[Item],
         return []
     beside = [said_beside(i, items) for i in cited if not i.has("speech")]
     have = set(stems(" ".join(units + beside)))
-    if any(holds_term(have, n, prefix_from=4) for n in nouns):
+    # or a slide up while a time is said, showing its day or time, that names all that was asked:
+    # "when is the offsite" -> "Friday at half past 9", said under TEAM OFFSITE | Friday 9:30 am
+    # (not "when is lunch delivered for the offsite")
+    told = [v for v in TIME_OF_DAY.findall(answer) + DATE_SAID.findall(answer) if not v.strip().isdigit()]   # (not "9" alone)
+    shown = set(stems(" ".join(titled(frame, told) for i in cited if i.has("speech") for label, said in units_of(i)
+                               if label != "speech" for frame in said)))
+    if any(holds_term(have, n, prefix_from=4) for n in nouns) or \
+            shown and all(holds_term(have | shown, n, prefix_from=4) for n in nouns):
         return []
     return [] if means(nouns, [replace(cited[0], fields=[("text", " ".join(units))])]) else nouns
+
+
+def titled(frame: str, told: list[str]) -> str:
+    """A slide's rows holding a time told, with its title when no other row gives a time or date:
+    "TEAM OFFSITE | Lakeview Hotel | Friday 9:30 am" -> "Friday 9:30 am TEAM OFFSITE"; "THIS WEEK |
+    Offsite: Thursday | Party: Friday 9:30 pm" -> "Party: Friday 9:30 pm" alone."""
+    rows = frame.split(" | ")
+    holding = [r for r in rows if any(in_text(v, r) for v in told)]
+    dated = [r for r in rows if r not in holding and (TIME_OF_DAY.search(r) or DATED.search(r))]
+    return " ".join(holding + ([rows[0]] if holding and not dated else []))
 
 
 def event_time_asked(p: QueryPlan) -> bool:

@@ -348,6 +348,9 @@ def counts_other(question: str, answer: str, cited: list[Item], means: Callable[
     return counted[0]
 
 
+MONTH_SHORT = r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+
+
 def labels(label: str, asked: set[str]) -> bool:
     """A row's label the question's stems name, as said or as the role of a verb ("owns": Owner)."""
     return any(a == b or len(a) >= 3 and b.startswith(a) and b[len(a):] in ("er", "or", "ers", "ors")
@@ -371,7 +374,7 @@ def other_row(question: str, answer: str, cited: list[Item]) -> str:
             rows = [(label, value) for label, value in rows if re.fullmatch(r"[A-Za-z][A-Za-z ]{1,30}", label.strip())
                     and not value.startswith("//")]
             named = [value for label, value in rows if labels(label, asked)
-                     and (not who or re.search(rf"\b(?!(?i:{MONTH}|{WEEKDAY})\b)[A-Z][a-z]+", value))]
+                     and (not who or not re.search(rf"\d|\b(?i:{MONTH}|{WEEKDAY}|{MONTH_SHORT})\b", value))]
             holding = [label for label, value in rows if all(in_text(v, value) for v in values)]
             if named and holding and not any(all(in_text(v, value) for v in values) for value in named):
                 return holding[0]

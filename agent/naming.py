@@ -39,9 +39,10 @@ def genre_words(word: str) -> list[str]:
 def the_film(owners: list[str], naming: str) -> list[str]:
     """"the bunny film": of the videos that show a bunny, not those whose names say they are
     something else, a trailer or a walk (pieces of a film turn up in both)."""
-    if len(owners) < 2 or not re.search(r"\b(?:film|movie|feature)$", naming):
+    if len(owners) < 2 or not re.search(r"\b(?:film|movie)$", naming):
         return owners
-    other = set().union(*(g for g in GENRES if "cartoon" not in g))   # (a cartoon is a film)
+    # (a cartoon is a film; and "the concert film" is the concert's)
+    other = set().union(*(g for g in GENRES if "cartoon" not in g and not g & set(naming.split())))
     return [o for o in owners if not set(name_parts(o)) & other] or owners
 
 
@@ -109,10 +110,12 @@ def named_videos(q: str, names: list[str], titles: dict[str, str] | None = None)
         # video; "for the trailer", "according to the planning meeting" still name one)
         forms += [rf"\b(?:the|this|that)\s+(?:(?:(?<=according to the )|(?<!\bto the )(?<!\bfor the )(?<!\bwith the ))[a-z]+\s+)?"
                   rf"{re.escape(p)}(?:\s+(?:{VIDEO_NOUN}|passage|excerpt))?(?=\s*(?:$|[?.!,;]|\s(?:at|in|on|about|for me|for us|"
-                  rf"around|near|between|from|during|before|after|over the|with the|when|where|who|whose|what|which|how|say|says|said|show|shows|mention\w*|talk\w*|"
+                  rf"around|near|between|from|during|before|after|over the|with the|when|where|who|what|say|says|said|show|shows|mention\w*|talk\w*|"
                   rf"read|reads|play\w*|start\w*|end|ends|begin\w*|open\w*|clos\w*|roll\w*|introduc\w*|feature\w*|"
                   rf"is|was|are|were|has|had|have|do|does|did|deck|slideshow|made|shot|built|done|cut|\w+(?:s|ed))\b))"   # "the trailer announces", "the meeting deck"
                   for p in own]
+        # "in the bunny trailer which character ...": the place looked in, then the question
+        forms += [rf"(?<=\b(?:in|on) )(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(p)}(?=\s+(?:which|whose|how)\b)" for p in own]
         # "trailer question: does the bird ...", "meeting - who owns ...": a label put before the question
         forms += [rf"^\W*{re.escape(p)}(?:\s+(?:question|q))?(?=\s*[:\-–—]\s)" for p in own]
         # "what does the bunny trailer announce": the subject of a question's verb

@@ -233,8 +233,12 @@ def exact(gather, p: QueryPlan) -> tuple[str, list] | None:
             firsts.append(seen)
         # one video's order: the credits' music before their producer in the film, not in a walk
         # that films a piece of them
+        # (of several, a video named first, else the one where they come closest together)
         common = set.intersection(*({m.video_id for m in seen} for seen in firsts))
-        one = min(common, key=lambda v: ids.index(v) if ids and v in ids else v) if common else None
+        apart = lambda v: (ids.index(v) if ids and v in ids else len(ids or []),
+                           max(min(m.start for m in seen if m.video_id == v) for seen in firsts) -
+                           min(min(m.start for m in seen if m.video_id == v) for seen in firsts))
+        one = min(common, key=apart) if common else None
         firsts = [[m for m in seen if m.video_id == one] or seen for seen in firsts]
         firsts = [seen[-1] if re.search(r"\b(last|final)\b", name, re.I) else seen[0]   # "the last X sign"
                   for name, seen in zip(p.alternatives, firsts)]

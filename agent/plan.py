@@ -37,6 +37,8 @@ ANSWER_KINDS = PEOPLE | set("name names named "
 # "where is the meeting held" by "Room 4B" ("get", "come", "give" are STOP words already, never a term)
 LIGHT_VERBS = set("go goes going went gone make makes made take takes took taken gives gave put puts "
                   "hold holds held located situated hosted skip skipped skipping jump jumped jumping".split())
+# How a topic comes up, not what it is: "when do they start talking about the offsite"
+TOPIC_VERBS = set("start starts started begin begins began planned covered raised arranged organised organized".split())
 # How a thing is said or seen, not what: "which novel is read aloud", "where is the title displayed"
 MANNER = set("aloud loud loudly quietly displayed shown visible".split())
 # Words asking for all a window holds, of one kind: "what's written 30 to 40 secs into the trailer"
@@ -198,7 +200,8 @@ def alternatives_of(q: str) -> list[str]:
                      for g in m.groups()]
             asked = re.match(rf"^(?:{AUX})\s+(?:the\s+|a\s+|an\s+)?", found[0])
             if asked:   # "does the bird or the bunny get its intro card first": the two things, not the clause
-                found = [found[0][asked.end():], *found[1:-1], re.sub(rf"\s+(?:{AUX}|{APPEARS})\b.*$", "", found[-1])]
+                found = [found[0][asked.end():], *found[1:-1],
+                         re.sub(rf"\s+(?:{AUX}|{APPEARS}|{WAYS}|mention\w*|discuss\w*|speak\w*|talk\w*|present\w*)\b.*$", "", found[-1])]
             return found
     return []
 
@@ -237,7 +240,7 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     # (a window said loosely only narrows where: "what's shown right after the produced by card near
     # the end"; not "at 1:30, what does the slide say after the heading")
     thing = m and vague and re.match(r"(?:the|a|an|his|her|their|that|this)\s+[a-z]", q[m.end():])
-    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|whose|which)\b|^\W*(?:the\s+)?next\b", q) \
+    if m and m.group(2) not in ("once", "next to", "then") and re.search(r"\b(what|who|which)\b|\bwhose (?:name|credit|line|row|entry)|^\W*(?:the\s+)?next\b", q) \
             and (not has_window or thing) and not told:
         return "neighbour", "before" if re.match(BEFORE, q[m.start(2):]) else "after"
     m = FOLLOWS.search(q)
@@ -263,7 +266,8 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
                  rf"|\b(?:any|one) of (?:my|the|our) {VIDEO_NOUN}\b|\bdo i have (?:a|any) {VIDEO_NOUN}\b"
                  rf"|\bis there (?:a|any) {VIDEO_NOUN}\b|\bwhere in (?:my|the|our) (?:library|collection)\b"
                  # "there's a recording where two people plan the launch, which one is it"
-                 rf"|\b{VIDEO_ITSELF}\b[^?]*[,;:\-–—]\s*which (?:one|file)\b(?:\s+is it)?\W*$"
+                 rf"|\b(?:there(?: is| was|s)|i (?:have|had|saw|watched|remember)|you have)\s+(?:a|an|one)\s+(?:\w+\s+)?{VIDEO_ITSELF}\b"
+                 rf"[^?]*[,;:\-–—]\s*which (?:one|file)\b(?:\s+is it)?\W*$"
                  rf"|^\W*(?!(?:transcribe|translate|summari[sz]e|describe|explain|play|open)\b)(?:the\s+|that\s+|my\s+)?"
                  rf"(?:[\w'-]+\s+){{1,4}}?(?:video|clip|recording|footage)\W*$", q):
         return "which_video", ""   # (a bare "brighton train video" looks for the video)
@@ -273,8 +277,12 @@ def intent_of(q: str, alts: list[str], has_window: bool, terms: list[str], vague
     # "when does the last ferry leave, according to the narrator?": the narrator frames a time said,
     # not a moment of the video
     framed = LOCATING.sub(" ", q)
+    # ("when does the meeting get to the offsite", "when do they discuss hiring": a topic's moment)
     verbs = SPEECH.search(framed) or re.search(r"\b(appear\w*|shown|show up|shows up|visible|seen|on screen|pop up|pops up|"
-                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play)|see|spot)\b", framed)
+                                          r"come on|comes on|first|begin\w*|start\w* (?:to )?(?:sing|talk|play)|see|spot)\b", framed) \
+        or re.search(r"\b(?:do|does|did)\s+(?:(?:the|this|that)\s+)?(?:(?:they|we|he|she|you|people|everyone|meeting|video|talk|"
+                     r"discussion|call|team|group|speaker|narrator|guide|presenter|lecture|clip|recording)\s+)?(?:start\s+)?"
+                     r"(?:discuss\w*|cover|get (?:to|into|onto)|go over|turn to|move on to)\b", framed)
     # "show me where X is", "find the part where X comes up": asking for the place in the video
     locate = re.search(r"^\W*(?:(?:show|tell) me (?:where|when)|(?:find|show me|take me to|jump to|point me to) (?:the )?"
                        r"(?:part|moment|bit|spot|point|place|scene|section)s?(?: of [^,?]{0,40}?)?\s+(?:where|when|in which))\b", q)
@@ -455,7 +463,7 @@ def topic_of(p: QueryPlan, video: str) -> list[str]:
     asked = IN_SENTENCES.sub(" ", normalise(p.question))
     # ("summarise the part where they go over the sales numbers": the part is the topic's)
     m = re.search(r"\b(?:about|regarding|concerning)\b(.+)|\b(?:part|bit|section|segment|portion|stretch)s?\s+(?:of\s+[^,?]{0,40}?\s+)?"
-                  r"(?:where|when|in which|that|with|on)\b(.+)", asked)
+                  r"(?:where|when|in which|on)\b(.+)", asked)
     if not m:
         return []
     naming = set(" ".join(p.named_by).lower().split()) | set(name_parts(video))
@@ -474,13 +482,14 @@ def subject_of(p: QueryPlan, rest: str) -> str:
                       r"should|will|would|can)\b)", rest)
         anchor = m.group(1) if m else ""
         # ("the pharmacy one"; "the art director in the credits": where it is shown, not what)
-        words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones", "credit", "credits")]
-        return " ".join(words)
+        words = [w for w in content_words(anchor) if w not in SHOWN_AS and w not in ("one", "ones")]
+        return " ".join([w for w in words if w not in ("credit", "credits")] or words)
     if p.literals:
         return p.literals[0]
     # what is asked, not where to look: "how many cups are in the walk" counts cups
     # (not who says it: "how many times does the tour guide remind us to buy something" counts "buy")
+    # ("when do they start talking about the offsite", "where is the offsite planned": the offsite)
     words = [w for w in p.focus or p.terms if w not in SHOWN_AS | LIGHT_VERBS | MANNER | SPEAKERS
-             and not re.search(r"^(times?|often|many|number|one)$", w)]
+             and not re.search(r"^(times?|often|many|number|one)$", w) and not (p.intent == "when" and w in TOPIC_VERBS)]
     return " ".join(words)
 

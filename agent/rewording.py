@@ -1,7 +1,8 @@
 """A question's everyday turns said the way the planner's rules read them: words before the
 question proper dropped ("ok so ..."), "once they were done with X" as "after X", "bring up" as
-"mention", "before it ends" as "at the end", how long an answer should be left out; and "I" read as
-the person the asker says they are ("I'm Daniel, what do I ...")."""
+"mention", "before it ends" as "at the end", "I forgot X, remind me" as what X is, how long an
+answer should be left out; and "I" read as the person the asker says they are ("I'm Daniel, what
+do I ...")."""
 from __future__ import annotations
 
 import re
@@ -34,12 +35,14 @@ BRING_UP = re.compile(r"\b(?:bring|brings|brought|bringing)\s+up\b(?=\s+(?:the|a
                       r"(?:menu|settings|screen|window|page|tab|panel|dialog|palette|app|file|list)\b))")
 
 
-# how long an answer should be ("what is the reading about, in a sentence or two"): not what is asked
 # "I forgot the title of the novel ..., can you remind me": what is asked is the title; "I can't
 # remember which sign came first": which sign came first
 FORGOT = re.compile(r"^\W*(?:i\s+(?:forgot|forget|have forgotten|can not remember|do not remember|can not recall|do not recall)"
-                    r"|remind me(?:\s+of)?)\s*[,:;\-–—]?\s*(?=(?:(the|a|an|his|her|their|our|my)|what|which|who|when|where|how)\b)")
-REMIND_ME = re.compile(r"\s*[,;\-–—]?\s*(?:(?:can|could|would) you\s+)?remind me(?: again)?\W*$")
+                    r"|remind me(?:\s+of)?)\s*[,:;\-–—]?\s*(?=(?:(the|a|an|his|her|their|our|my)\b(?![^,?]*,\s*(?:what|which|who|when|"
+                    r"where|how)\b)|what|which|who|when|where|how)\b)")   # (not "I forgot my notes, where did she say ...")
+# (not "who said they would remind me")
+REMIND_ME = re.compile(r"(?:\s*[,;\-–—]\s*|\s+(?=(?:can|could|would) you\b))(?:(?:can|could|would) you\s+)?remind me(?: again)?\W*$")
+# how long an answer should be ("what is the reading about, in a sentence or two"): not what is asked
 IN_SENTENCES = re.compile(r",?\s*\bin (?:a|one|two|three|a few|\d+) (?:\w+ )?(?:sentences?|words?|lines?)(?: or (?:two|three|so))?\b")
 
 

@@ -513,7 +513,7 @@ NAMES = ["product_demo.mp4", "demo.mp4", "team_meeting.mp4", "trailer_bbb.mp4", 
     # a deck opens with its title slide
     ("According to the title slide, where is the team meeting held?", {"position": "first"}),
     # "the end credits" say where to look and what: the credits' own moment is asked for
-    ("When do the end credits start in bbb.mp4?", {"intent": "when", "subject": "credits start", "from_end": True}),
+    ("When do the end credits start in bbb.mp4?", {"intent": "when", "subject": "credits", "from_end": True}),
     ("how far into bbb.mp4 do the credits begin", {"intent": "when", "videos": ["bbb.mp4"]}),
     # words before the question proper; the moment a topic ends is the moment after it
     ("roughly when does the narrator thank everyone", {"intent": "when"}),
@@ -2041,6 +2041,14 @@ def test_questions_said_with_a_memory_a_label_or_a_list_read_as_meant():
         "what is the title of the novel being read aloud"
     assert reworded("i can't remember which sign came first") == "which sign came first"
     assert reworded("who do we need to remind about the projector") == "who do we need to remind about the projector"
+    assert reworded("who said they would remind me?") == "who said they would remind me?"
+    assert reworded("I forgot my notes, where did she say the offsite is").startswith("i forgot my notes")
+    assert plan("whose idea was it to move the offsite to after the launch?", NAMES).intent != "neighbour"
+    assert plan("in the recording she reads from a novel, which one?", NAMES).intent != "which_video"
+    assert plan("when does the last ferry get to the island?", NAMES).intent != "when"   # a time said
+    assert alternatives_of("does daniel or maria speak first") == ["daniel", "maria"]
+    assert named_videos("in the walk, what is the product which the bakery sells?",
+                        NAMES + ["city_walk.mp4"])[0] == ["city_walk.mp4"]
     assert named_videos("trailer question: does the bird or the bunny get its intro card first", NAMES)[0] == ["trailer_bbb.mp4"]
     assert named_videos("in the bunny trailer which character do they introduce first?", NAMES)[0] == ["trailer_bbb.mp4"]
     found = plan("there's a recording where two people plan the launch, which one is it", NAMES)
@@ -2061,6 +2069,14 @@ def test_questions_said_with_a_memory_a_label_or_a_list_read_as_meant():
     part = plan("can you summarise the part of the team meeting where they go over the budget", NAMES)
     assert part.intent == "summarise" and topic_of(part, "team_meeting.mp4") == ["budget"]
     assert topic_of(plan("summarise the team meeting", NAMES), "team_meeting.mp4") == []
+    assert topic_of(plan("summarise the first part of the team meeting with bullet points", NAMES), "team_meeting.mp4") == []
+    # a topic's moment: "when do they get to / discuss / start talking about the offsite"
+    for q in ("When does the team meeting get to the offsite?", "when do they discuss the offsite",
+              "At what point in the team meeting do they start talking about the offsite?",
+              "Where in the team meeting is the offsite planned?"):
+        got = plan(q, NAMES)
+        assert got.intent == "when" and got.subject == "offsite", (q, got.intent, got.subject)
+    assert plan("when is the offsite", NAMES).intent != "when"   # a date said, not a moment
 
 
 def test_a_row_named_by_its_role_answers_and_a_list_and_an_order_are_read_in_one_page_and_video(tmp_path):
@@ -2080,6 +2096,10 @@ def test_a_row_named_by_its_role_answers_and_a_list_and_an_order_are_read_in_one
     assert other_row("who owns the launch checklist", "Maria", [slide]) == ""
     assert other_row("the launch checklist was assigned to someone, who?", "Maria", [slide]) == ""
     assert other_row("what's the launch status", "Maria", [slide]) == "Owner"
+    dec = Item("m.mp4", 1, "/m.mp4", 60, 70, 60, 70, [("on-screen text", "Launch: Dec 1 | Owner: Maria")], [1])
+    assert other_row("the launch checklist was assigned to someone, who?", "Maria", [dec]) == ""
+    named = Item("m.mp4", 1, "/m.mp4", 60, 70, 60, 70, [("on-screen text", "Launch: Kevin | Owner: Maria")], [1])
+    assert other_row("who does the launch", "Maria", [named]) == "Owner"   # the row named holds a name, not hers
     st = Store(tmp_path)
     rows = [("SACHA GOEDEGEBURE", "Director"), ("ANDREAS GORALCZYK", "Art Director"), ("ENRICO VALENZA", "Lead Artist")]
     page = [OcrLine(492.0, text, 0.9, [x, 130 + 24 * n, x + 150, 150 + 24 * n]) for n, pair in enumerate(rows)
@@ -2100,3 +2120,25 @@ def test_a_row_named_by_its_role_answers_and_a_list_and_an_order_are_read_in_one
     assert before[0].text() == "ANDREAS GORALCZYK — Art Director"
     a = agent.run("does the music credit show up before or after the producer credit?")
     assert a.answer.startswith("Before") and {c.video for c in a.citations} == {"bbb.mp4"}, a.answer
+
+
+def test_a_time_said_under_a_slide_showing_its_day_is_the_time_of_the_slides_topic():
+    """"when is the offsite" -> "Friday at half past 9", said while the TEAM OFFSITE slide shows
+    "Friday 9:30 am": the slide names whose time it is. A slide without that day names nothing,
+    and the offsite's time is not the weekly call's."""
+    from vidrag.agent.clock import whose_time
+    from vidrag.agent.evidence import Item
+    from vidrag.agent.plan import plan
+    said = ("speech", "Let's meet at the hotel on Friday at half past 9 in the morning. I will book a room.")
+    under = lambda slide: Item("m.mp4", 1, "/m.mp4", 112, 120, 112, 120, [said, ("on-screen text", slide)], [1])
+    never = lambda nouns, items: False   # (no embedder: the words alone decide)
+    offsite = plan("when is the offsite", ["m.mp4"])
+    item = under("TEAM OFFSITE | - Lakeview Hotel | - Friday 9:30 am")
+    assert whose_time(offsite, "Friday at half past 9", [item], [item], never) == []
+    other = under("WEEKLY CALL | - Monday 10:00 | - Room for 12 people")
+    assert whose_time(offsite, "Friday at half past 9", [other], [other], never) == ["offsite"]
+    assert whose_time(plan("when is the weekly call", ["m.mp4"]), "Friday at half past 9", [item], [item], never)
+    week = under("THIS WEEK | Offsite: Thursday | Launch party: Friday 9:30 pm")   # the time of another row
+    assert whose_time(offsite, "Friday at half past 9", [week], [week], never) == ["offsite"]
+    lunch = plan("what time is lunch getting delivered for the offsite", ["m.mp4"])
+    assert whose_time(lunch, "Friday at half past 9", [item], [item], never)   # the slide says nothing of lunch
