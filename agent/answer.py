@@ -30,6 +30,8 @@ NEGATIVE = re.compile(r"^\W*(?:no|none|nothing|unknown|not (?:mentioned|shown|st
                       r"|\b(?:evidence|library|video|clip|transcript|text|it)s? (?:does not|doesn't|do not|don't|did not|"
                       r"didn't) (?:show|mention|say|state|specify|include|contain|provide)\b"
                       r"|\bno (?:information|mention|evidence)\b"
+                      # ("No video shows someone playing chess": the library, not a fact it holds)
+                      r"|^\W*no (?:video|clip|recording|file|scene)s? (?:shows?|has|have|contains?|mentions?|features?|is)\b"
                       r"|\bnot (?:mentioned|shown|stated|given|specified|listed|provided|included|found) in (?:the |any )?"
                       r"(?:given |provided )?(?:evidence|text|transcript|video|library|clip)", re.I)
 # an answer that says nothing: the model stopped at its first word ("A (slightly ..." -> "A"; with

@@ -948,11 +948,13 @@ def test_replies_that_say_the_evidence_lacks_it_are_abstentions_and_split_words_
     from vidrag.agent.answer import NEGATIVE
     from vidrag.agent.text import join_words
     for no in ("No.", "None", "Not mentioned in the evidence", "The evidence does not show the score", "There is no information",
-               "The voice actor who played the rabbit is not mentioned in the given evidence."):
+               "The voice actor who played the rabbit is not mentioned in the given evidence.",
+               "No video shows someone playing chess.", "No clips have a chess board"):
         assert NEGATIVE.search(no), no
     for yes in ("Nobody's Fool", "Nina Simone", "It is not far, 500 m", "Notes by Daniel", "Nonna's kitchen",
                 "No, they postponed the vote to March.", "She said the contract does not include overtime.",
-                "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7", "Overtime is not included in the contract."):   # negative facts are answers
+                "Nothing was decided.", "None of them; the CEO vetoed it", "No. 7", "Overtime is not included in the contract.",
+                "There is no parking at the venue.", "No one has signed up yet."):   # negative facts are answers
         assert not NEGATIVE.search(yes), yes
     assert join_words(["spent", "$31", ",000", "at", "the", "off", "-site", "."]) == "spent $31,000 at the off-site ."
     from vidrag.agent.answer import EMPTY
